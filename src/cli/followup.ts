@@ -1,0 +1,51 @@
+/** `baton followup <slug> [--steer|--interrupt] (TEXT | --file F)`. */
+import { promises as fs } from 'node:fs';
+import type { Command } from 'commander';
+import { BatonError } from '../domain/errors.js';
+import type { FollowupMode } from '../domain/types.js';
+import { sendFollowup } from '../ops/followup.js';
+import { openRepo } from '../ops/repo.js';
+
+/** Registers `followup`. */
+export function registerFollowup(program: Command): void {
+  program
+    .command('followup')
+    .description("Send a task more instructions: queued after the current run (default), steered into the live session, or interrupting it.")
+    .argument('<slug>', 'the task')
+    .argument('[text...]', 'the instruction (or use --file)')
+    .option('--steer', 'put it into the running session now where the agent takes live input; otherwise queue it')
+    .option('--interrupt', 'interrupt the running agent and continue its session with this, ahead of queued ones')
+    .option('--file <file>', 'read the instruction from a file (- for stdin)')
+    .action(async (slug: string, words: string[], opts: { steer?: boolean; interrupt?: boolean; file?: string }) => {
+      if (opts.steer && opts.interrupt) {
+        throw new BatonError('USAGE', 'Choose one of --steer and --interrupt, not both.');
+      }
+      if (opts.file !== undefined && words.length > 0) {
+        throw new BatonError('USAGE', 'Give the instruction as TEXT or with --file, not both.');
+      }
+      const text = opts.file !== undefined ? await readText(opts.file) : words.join(' ');
+      const mode: FollowupMode = opts.steer ? 'steer' : opts.interrupt ? 'interrupt' : 'queue';
+      const repo = await openRepo(process.cwd());
+      const r = await sendFollowup(repo, slug, mode, text);
+      process.stdout.write(`${r.id}\n`);
+      const who = r.worker
+        ? r.worker.started
+          ? `started worker pid ${r.worker.pid} (run ${r.worker.runId})`
+          : `worker pid ${r.worker.pid} (run ${r.worker.runId}) will run it`
+        : 'queued';
+      process.stderr.write(`baton: follow-up accepted for ${slug} (${mode}): ${who}.\n`);
+    });
+}
+
+async function readText(file: string): Promise<string> {
+  if (file === '-') {
+    const chunks: Buffer[] = [];
+    for await (const c of process.stdin) chunks.push(c as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  }
+  try {
+    return await fs.readFile(file, 'utf8');
+  } catch {
+    throw new BatonError('USAGE', `Cannot read the follow-up file ${file}.`, { hint: 'Check the path.' });
+  }
+}

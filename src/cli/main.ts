@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+/**
+ * The `baton` command. The one place that prints errors and sets the exit code: every command
+ * throws BatonError for expected failures, and this turns it into one sentence, a hint and a code.
+ */
+import { Command, CommanderError } from 'commander';
+import { BatonError, ExitCode } from '../domain/errors.js';
+import { registerCommands } from './commands.js';
+
+async function main(argv: string[]): Promise<number> {
+  const program = new Command('baton')
+    .description('Supervise AI coding-agent workers on a git repository: one task = one worktree = one branch = one worker.')
+    .version(VERSION)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  registerCommands(program);
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    return report(err);
+  }
+}
+
+/** Prints an error the way every baton error is printed; returns the exit code. */
+function report(err: unknown): number {
+  if (err instanceof CommanderError) {
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+    return ExitCode.usage; // commander already printed what was wrong
+  }
+  if (err instanceof BatonError) {
+    process.stderr.write(`baton: ${err.message}\n`);
+    if (err.hint) process.stderr.write(`  ${err.hint}\n`);
+    return err.exitCode;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`baton: unexpected error: ${message}\n  Please report it with the command you ran; set BATON_DEBUG=1 for the stack.\n`);
+  if (process.env.BATON_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  return ExitCode.error;
+}
+
+const VERSION = '0.1.0';
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.exitCode = report(err);
+  },
+);

@@ -1,0 +1,102 @@
+/** `baton status [--json]`: the board, as a table or as stable json. */
+import type { Command } from 'commander';
+import { readBoard, type Board, type BoardTask } from '../ops/board.js';
+import { openRepo } from '../ops/repo.js';
+
+/** Registers `status`. */
+export function registerStatus(program: Command): void {
+  program
+    .command('status')
+    .description('Show every task: state, worker, session, pending follow-ups; and rejected drops.')
+    .option('--json', 'print {"tasks": [...], "rejected": [...]} (stable; see README)')
+    .action(async (opts: { json?: boolean }) => {
+      const repo = await openRepo(process.cwd());
+      const board = await readBoard(repo);
+      process.stdout.write(opts.json ? `${JSON.stringify(boardJson(board), null, 2)}\n` : renderBoard(board, new Date()));
+    });
+}
+
+/** The stable json shape of `status --json`. */
+export function boardJson(board: Board): { tasks: Record<string, unknown>[]; rejected: Record<string, unknown>[] } {
+  return {
+    tasks: board.tasks.map(taskJson),
+    rejected: board.rejected.map((r) => ({ ...r })),
+  };
+}
+
+function taskJson(t: BoardTask): Record<string, unknown> {
+  const s = t.status;
+  return {
+    slug: t.slug,
+    file: t.file,
+    state: t.state,
+    title: t.task?.title ?? null,
+    priority: t.task?.priority ?? null,
+    agent: s?.agent ?? t.task?.agent ?? null,
+    branch: s?.branch ?? null,
+    worktree: s?.worktree ?? null,
+    pid: t.lock?.live ? t.lock.pid : null,
+    agentPid: t.lock?.live ? (s?.agentPid ?? null) : null,
+    runId: s?.runId ?? null,
+    epoch: s?.epoch ?? t.lock?.epoch ?? null,
+    sessionId: s?.sessionId ?? null,
+    runs: s?.runs ?? 0,
+    pendingFollowups: s?.pendingFollowups ?? 0,
+    lastExitCode: s?.lastExitCode ?? null,
+    startedAt: s?.startedAt ?? null,
+    updatedAt: s?.updatedAt ?? null,
+    lastOutputAt: s?.lastOutputAt ?? null,
+    lastProgressAt: s?.lastProgressAt ?? null,
+    retryAt: s?.retryAt ?? null,
+    error: t.error,
+  };
+}
+
+/** A readable table of the board. */
+export function renderBoard(board: Board, now: Date): string {
+  if (board.tasks.length === 0 && board.rejected.length === 0) {
+    return 'No tasks yet: write tasks/<slug>.md (front matter, then the prompt), then `baton dispatch <slug>`.\n';
+  }
+  const rows = board.tasks.map((t) => {
+    const j = taskJson(t);
+    return [
+      t.slug ?? '-',
+      t.state,
+      String(j.agent ?? '-'),
+      j.pid === null ? '-' : String(j.pid),
+      String(j.runs),
+      String(j.pendingFollowups),
+      age(j.updatedAt as string | null, now),
+      short(j.sessionId as string | null),
+      t.error ? oneLine(t.error) : t.state === 'invalid' ? '' : ((t.task?.title ?? '') as string),
+    ];
+  });
+  const head = ['TASK', 'STATE', 'AGENT', 'PID', 'RUNS', 'QUEUED', 'UPDATED', 'SESSION', 'NOTE'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const fmt = (r: string[]): string =>
+    r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
+  const lines = [fmt(head), ...rows.map(fmt)];
+  if (board.rejected.length > 0) {
+    lines.push('', `Rejected drops (${board.rejected.length}):`);
+    for (const r of board.rejected.slice(-20)) lines.push(`  ${r.file}: ${oneLine(r.reason)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function age(iso: string | null, now: Date): string {
+  if (!iso) return '-';
+  const s = Math.max(0, Math.round((now.getTime() - Date.parse(iso)) / 1000));
+  if (s < 60) return `${s}s ago`;
+  if (s < 3600) return `${Math.round(s / 60)}m ago`;
+  if (s < 86400) return `${Math.round(s / 3600)}h ago`;
+  return `${Math.round(s / 86400)}d ago`;
+}
+
+function short(id: string | null): string {
+  return id ? (id.length > 13 ? `${id.slice(0, 12)}…` : id) : '-';
+}
+
+function oneLine(s: string): string {
+  const line = s.replace(/\s+/g, ' ').trim();
+  return line.length > 100 ? `${line.slice(0, 99)}…` : line;
+}

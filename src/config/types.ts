@@ -1,0 +1,47 @@
+/** The normalised configuration (SPEC section 6). Produced by `loadConfig`; read everywhere else. */
+
+/** A Claude Code or Codex preset, run as `bin` plus the preset's documented flags plus `args`. */
+export interface PresetAgentConfig {
+  name: string;
+  preset: 'claude' | 'codex';
+  /** The executable; default `claude` / `codex` (looked up on PATH, never through a shell). */
+  bin: string;
+  /** Extra flags inserted after the preset's own (e.g. `--permission-mode`, `--sandbox`). */
+  args: string[];
+  /** Claude only: run with `--input-format stream-json` so `steer` follow-ups reach the live session. */
+  liveInput: boolean;
+  /** Extra environment for the agent. */
+  env: Record<string, string>;
+}
+
+/** Any command, from argv templates with `{prompt} {promptFile} {sessionId} {slug} {worktree} {runId}`. */
+export interface CommandAgentConfig {
+  name: string;
+  preset: 'command';
+  command: string[];
+  /** argv template to continue a session; null when the agent cannot resume. */
+  resume: string[] | null;
+  /** A regular expression whose first group is the session id, matched against each output line. */
+  sessionIdPattern: string | null;
+  /** When set, output is parsed as that agent's events and the outcome read from them. */
+  outputFormat: 'claude' | 'codex' | null;
+  env: Record<string, string>;
+}
+
+export type AgentConfig = PresetAgentConfig | CommandAgentConfig;
+
+export interface Config {
+  defaultAgent: string;
+  agents: Record<string, AgentConfig>;
+  /** Absolute path of the folder holding task worktrees. */
+  worktreesDir: string;
+  branchPrefix: string;
+  maxConcurrent: number;
+  heartbeatSeconds: number;
+  maxDispatchesPerCycle: number;
+  dispatchTimeoutSeconds: number;
+  retryCooldownSeconds: number;
+  stallSeconds: number;
+  interruptGraceSeconds: number;
+  batchFollowups: boolean;
+}

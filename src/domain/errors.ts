@@ -1,0 +1,81 @@
+/**
+ * Every error a user can see has a stable code, one sentence saying what is wrong, and a hint
+ * saying what to do next. The CLI entry maps `exitCode` to the process exit code; nothing else
+ * calls `process.exit`.
+ */
+
+/** Exit codes of SPEC section 8. */
+export const ExitCode = {
+  ok: 0,
+  error: 1,
+  usage: 2,
+  busy: 3,
+  unknownTask: 4,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** Stable error codes; scripts may match on them (`baton ... --json` prints them). */
+export type ErrorCode =
+  | 'BAD_CONFIG'
+  | 'BAD_TASK'
+  | 'BAD_SLUG'
+  | 'BAD_FOLLOWUP'
+  | 'BUSY'
+  | 'UNKNOWN_TASK'
+  | 'NOT_A_REPO'
+  | 'NO_COMMITS'
+  | 'GIT_FAILED'
+  | 'WORKTREE_CONFLICT'
+  | 'TASK_NOT_DISPATCHABLE'
+  | 'WORKER_FAILED'
+  | 'LOCK_FAILED'
+  | 'USAGE'
+  | 'INTERNAL';
+
+const exitCodeOf: Record<ErrorCode, ExitCode> = {
+  BAD_CONFIG: ExitCode.error,
+  BAD_TASK: ExitCode.error,
+  BAD_SLUG: ExitCode.usage,
+  BAD_FOLLOWUP: ExitCode.error,
+  BUSY: ExitCode.busy,
+  UNKNOWN_TASK: ExitCode.unknownTask,
+  NOT_A_REPO: ExitCode.error,
+  NO_COMMITS: ExitCode.error,
+  GIT_FAILED: ExitCode.error,
+  WORKTREE_CONFLICT: ExitCode.error,
+  TASK_NOT_DISPATCHABLE: ExitCode.error,
+  WORKER_FAILED: ExitCode.error,
+  LOCK_FAILED: ExitCode.error,
+  USAGE: ExitCode.usage,
+  INTERNAL: ExitCode.error,
+};
+
+/** A user-facing error: `message` is one sentence, `hint` what to do about it. */
+export class BatonError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string | undefined;
+  readonly exitCode: ExitCode;
+
+  constructor(code: ErrorCode, message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'BatonError';
+    this.code = code;
+    this.hint = options.hint;
+    this.exitCode = exitCodeOf[code];
+  }
+}
+
+/** A problem found in user input, as data: which file, which line (1-based) when known, what. */
+export interface Problem {
+  file: string;
+  line?: number;
+  message: string;
+}
+
+/** `file:line: message` — the one-line form used in status and error output. */
+export function formatProblem(p: Problem): string {
+  return `${p.file}${p.line === undefined ? '' : `:${p.line}`}: ${p.message}`;
+}
+
+/** Expected failures are data. */
+export type Result<T, E = Problem[]> = { ok: true; value: T } | { ok: false; error: E };

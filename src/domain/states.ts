@@ -1,0 +1,38 @@
+/**
+ * The lifecycle of a task (SPEC section 2), as written to `state` in its status json.
+ *
+ *   draft ──(status: ready)──▶ ready ──dispatch──▶ starting ──agent spawned──▶ running
+ *   running ──ok──▶ idle        running ──fail──▶ failed
+ *   running ──interrupt/stop──▶ interrupting ──▶ interrupted (or continues with a follow-up)
+ *   running ──holder dead──▶ worker_gone        running ──no progress──▶ stalled
+ *   idle|failed|interrupted|worker_gone|stalled ──continue/follow-up──▶ starting
+ *   any ──task file status──▶ done | cancelled;  unusable task file ──▶ invalid
+ */
+export const TASK_STATES = [
+  'draft',
+  'ready',
+  'starting',
+  'running',
+  'interrupting',
+  'idle',
+  'failed',
+  'interrupted',
+  'worker_gone',
+  'stalled',
+  'done',
+  'cancelled',
+  'invalid',
+] as const;
+export type TaskState = (typeof TASK_STATES)[number];
+
+/** States in which a worker is expected to hold the task's lock. */
+export const ACTIVE_STATES: ReadonlySet<TaskState> = new Set(['starting', 'running', 'interrupting']);
+
+/** States from which `baton continue` may resume the session. */
+export const CONTINUABLE_STATES: ReadonlySet<TaskState> = new Set([
+  'idle',
+  'failed',
+  'interrupted',
+  'worker_gone',
+  'stalled',
+]);

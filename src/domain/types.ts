@@ -1,0 +1,61 @@
+/** Shared data shapes that cross module boundaries. Pure types: no I/O here. */
+import type { TaskState } from './states.js';
+
+/** A task file's `status` front-matter value. */
+export type TaskFileStatus = 'draft' | 'ready' | 'done' | 'cancelled';
+
+/** A parsed, valid task file `tasks/<slug>.md`. */
+export interface Task {
+  slug: string;
+  /** Path relative to the repository root, e.g. `tasks/alpha.md`. */
+  file: string;
+  status: TaskFileStatus;
+  /** A key of `agents` in config; undefined means `defaultAgent`. */
+  agent: string | undefined;
+  /** Branch to start from; undefined means the repository's current branch. */
+  base: string | undefined;
+  priority: number;
+  title: string | undefined;
+  /** The markdown body: the prompt. Never empty. */
+  body: string;
+  /** Unknown front-matter keys, kept and ignored. */
+  extra: Record<string, unknown>;
+}
+
+/** How a follow-up reaches a running agent (SPEC section 4). */
+export type FollowupMode = 'queue' | 'steer' | 'interrupt';
+
+/** The holder of a lock: a process, identified so that pid reuse is detected. */
+export interface ProcessIdentity {
+  pid: number;
+  /** Process start time in clock ticks since boot (Linux: field 22 of /proc/<pid>/stat); a string elsewhere. */
+  startTime: string;
+  bootId: string;
+}
+
+/** The task's status json (`tasks/logs/dispatch-<slug>.status.json`). Stable: documented in README. */
+export interface TaskStatus {
+  slug: string;
+  state: TaskState;
+  agent: string | null;
+  branch: string | null;
+  worktree: string | null;
+  /** The worker holding the lock; null when none. */
+  pid: number | null;
+  /** The agent process (its process group leader); null when no agent runs. */
+  agentPid: number | null;
+  runId: string | null;
+  epoch: number | null;
+  sessionId: string | null;
+  /** Agent runs recorded for this task, over all run ids. */
+  runs: number;
+  pendingFollowups: number;
+  lastExitCode: number | null;
+  startedAt: string | null;
+  updatedAt: string;
+  lastOutputAt: string | null;
+  /** Last agent event that showed real work (a message, a tool call, a completed item). */
+  lastProgressAt: string | null;
+  retryAt: string | null;
+  error: string | null;
+}

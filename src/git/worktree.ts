@@ -1,0 +1,129 @@
+/**
+ * Creating and reusing a task's worktree. git lets two concurrent `git worktree add` of one
+ * branch both succeed, so every add/remove/prune runs under one repository-level lock in git's
+ * common directory.
+ */
+import { existsSync, promises as fs, realpathSync } from 'node:fs';
+import path from 'node:path';
+import { BatonError } from '../domain/errors.js';
+import { withRepoLock } from '../store/lock.js';
+import { branchExists, currentBranch, git, listWorktrees, type WorktreeEntry } from './repo.js';
+
+/** The repository-level lock that serialises worktree creation and removal. */
+export function repoLockPath(commonDir: string): string {
+  return path.join(commonDir, 'baton-repo.lock');
+}
+
+/** What a task's worktree should be. */
+export interface WorktreeSpec {
+  root: string;
+  commonDir: string;
+  branch: string;
+  path: string;
+  /** Branch to start a new task branch from; null means the root's current branch. */
+  base: string | null;
+}
+
+/** The worktree as made or found. */
+export interface EnsuredWorktree {
+  path: string;
+  branch: string;
+  created: boolean;
+}
+
+/** Creates the task's branch and worktree, or reuses them; refuses when the path or branch is taken. */
+export async function ensureWorktree(spec: WorktreeSpec): Promise<EnsuredWorktree> {
+  const found = await checkExisting(spec);
+  if (found) return found;
+  return withRepoLock(repoLockPath(spec.commonDir), async () => {
+    // Re-check under the lock: another process may have created it meanwhile.
+    const again = await checkExisting(spec);
+    if (again) return again;
+    await createWorktree(spec);
+    return { path: realpathSync(spec.path), branch: spec.branch, created: true };
+  });
+}
+
+async function checkExisting(spec: WorktreeSpec): Promise<EnsuredWorktree | null> {
+  const entries = await listWorktrees(spec.root);
+  const target = resolveReal(spec.path);
+  const atPath = entries.find((e) => resolveReal(e.path) === target && !e.prunable);
+  if (atPath) {
+    if (atPath.branch === spec.branch) return { path: target, branch: spec.branch, created: false };
+    throw new BatonError(
+      'WORKTREE_CONFLICT',
+      `The task's worktree ${spec.path} is on ${atPath.branch === null ? 'a detached HEAD' : `branch ${atPath.branch}`}, not on ${spec.branch}.`,
+      { hint: `Check out ${spec.branch} there (\`git -C ${spec.path} switch ${spec.branch}\`), or remove that worktree.` },
+    );
+  }
+  const elsewhere = entries.find((e) => e.branch === spec.branch && !e.prunable);
+  if (elsewhere) {
+    throw new BatonError(
+      'WORKTREE_CONFLICT',
+      `Branch ${spec.branch} is checked out at ${elsewhere.path}, not at the task's worktree ${spec.path}.`,
+      { hint: `Switch that worktree to another branch (\`git -C ${elsewhere.path} switch -\`), then dispatch again.` },
+    );
+  }
+  return null;
+}
+
+async function createWorktree(spec: WorktreeSpec): Promise<void> {
+  const g = git(spec.root);
+  await g.raw(['worktree', 'prune']);
+  if (existsSync(spec.path)) {
+    const entries = await fs.readdir(spec.path).catch(() => null);
+    if (entries === null || entries.length > 0) {
+      throw new BatonError('WORKTREE_CONFLICT', `${spec.path} already exists and is not the task's worktree.`, {
+        hint: 'Move or delete it, or set worktreesDir in baton.yaml to another folder.',
+      });
+    }
+  }
+  await fs.mkdir(path.dirname(spec.path), { recursive: true });
+  const args = ['worktree', 'add'];
+  if (await branchExists(spec.root, spec.branch)) {
+    args.push(spec.path, spec.branch);
+  } else {
+    const base = spec.base ?? (await currentBranch(spec.root));
+    if (base === null) {
+      throw new BatonError('GIT_FAILED', `The repository at ${spec.root} is on a detached HEAD, so there is no branch to start ${spec.branch} from.`, {
+        hint: 'Check out a branch in the main worktree, or set `base:` in the task file.',
+      });
+    }
+    if (!(await branchExists(spec.root, base))) {
+      throw new BatonError('GIT_FAILED', `The base branch ${base} does not exist.`, {
+        hint: 'Set `base:` in the task file to an existing branch.',
+      });
+    }
+    args.push('-b', spec.branch, spec.path, base);
+  }
+  try {
+    await g.raw(args);
+  } catch (err) {
+    // post-checkout hooks may fail after the worktree was made; anything else is a real failure.
+    if (!(await isWorktreeOn(spec))) {
+      throw new BatonError('GIT_FAILED', `git could not create the worktree ${spec.path}: ${firstLine(err)}`, {
+        hint: 'Fix what git says above, then dispatch again.',
+        cause: err,
+      });
+    }
+  }
+}
+
+async function isWorktreeOn(spec: WorktreeSpec): Promise<boolean> {
+  const entries: WorktreeEntry[] = await listWorktrees(spec.root);
+  const target = resolveReal(spec.path);
+  return entries.some((e) => resolveReal(e.path) === target && e.branch === spec.branch);
+}
+
+function resolveReal(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
+}
+
+function firstLine(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return msg.trim().split('\n')[0] ?? msg;
+}

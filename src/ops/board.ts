@@ -1,0 +1,97 @@
+/**
+ * The board: every task file in `tasks/`, what its status json says, and whether its lock has a
+ * live holder, classified into the state to show. Read-only; `baton status` and the heartbeat
+ * both start from it.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { classify } from '../domain/classify.js';
+import { formatProblem } from '../domain/errors.js';
+import { classifyTaskEntry } from '../domain/files.js';
+import type { TaskState } from '../domain/states.js';
+import type { Task, TaskStatus } from '../domain/types.js';
+import { gitDirOf } from '../git/repo.js';
+import { isNotFound, readJsonl } from '../store/history.js';
+import { inspectLock } from '../store/lock.js';
+import { taskPaths } from '../store/paths.js';
+import { readStatus } from '../store/status.js';
+import { loadTaskFile } from '../store/taskfiles.js';
+import type { Repo } from './repo.js';
+
+/** One task as shown on the board. */
+export interface BoardTask {
+  slug: string | null;
+  /** Path relative to the repository root. */
+  file: string;
+  state: TaskState;
+  task: Task | null;
+  status: TaskStatus | null;
+  /** Why the task file is invalid; otherwise the status error. */
+  error: string | null;
+  lock: { runId: string; live: boolean; pid: number; epoch: number } | null;
+}
+
+/** A rejected follow-up drop, as recorded in `rejected.jsonl`. */
+export interface RejectedEntry {
+  ts: string;
+  file: string;
+  reason: string;
+  [k: string]: unknown;
+}
+
+/** The whole board. */
+export interface Board {
+  tasks: BoardTask[];
+  rejected: RejectedEntry[];
+}
+
+/** Reads the board from disk. */
+export async function readBoard(repo: Repo): Promise<Board> {
+  let names: string[];
+  try {
+    names = (await fs.readdir(repo.paths.tasksDir)).sort();
+  } catch (err) {
+    if (isNotFound(err)) names = [];
+    else throw err;
+  }
+  const tasks: BoardTask[] = [];
+  for (const name of names) {
+    const entry = classifyTaskEntry(name);
+    if (entry.kind === 'task') tasks.push(await readTask(repo, name, entry.slug));
+    else if (entry.kind === 'bad-task') {
+      tasks.push({ slug: null, file: `tasks/${name}`, state: 'invalid', task: null, status: null, error: entry.reason, lock: null });
+    }
+  }
+  const rejected = (await readJsonl<RejectedEntry>(repo.paths.rejectedFile)).records;
+  return { tasks, rejected };
+}
+
+/** Reads one task's file, status and lock. */
+export async function readTask(repo: Repo, name: string, slug: string): Promise<BoardTask> {
+  const loaded = await loadTaskFile(repo.info.root, name);
+  const status = await readStatus(taskPaths(repo.paths, slug).statusFile);
+  const lock = await readTaskLock(repo, slug);
+  const task = loaded.ok ? loaded.value : null;
+  const state = classify({
+    fileStatus: task?.status ?? null,
+    status,
+    lock: lock ? { runId: lock.runId, live: lock.live } : null,
+  });
+  const error = loaded.ok ? (status?.error ?? null) : loaded.error.map(formatProblem).join('; ');
+  return { slug, file: `tasks/${name}`, state, task, status, error, lock };
+}
+
+/** The task's lock as inspected now, or null when it has no worktree or lock yet. */
+export async function readTaskLock(repo: Repo, slug: string): Promise<BoardTask['lock']> {
+  const worktree = path.join(repo.config.worktreesDir, slug);
+  let gitDir: string;
+  try {
+    gitDir = await gitDirOf(worktree);
+  } catch {
+    return null;
+  }
+  const inspected = await inspectLock(path.join(gitDir, 'baton.lock'));
+  if (!inspected.record) return null;
+  const r = inspected.record;
+  return { runId: r.runId, live: inspected.live, pid: r.holder.pid, epoch: r.epoch };
+}

@@ -1,0 +1,80 @@
+/** `baton dispatch`: make the worktree, take the lock, start the worker (SPEC section 3). */
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { BatonError } from '../domain/errors.js';
+import type { Task } from '../domain/types.js';
+import { assertHasCommits, gitDirOf } from '../git/repo.js';
+import { ensureWorktree } from '../git/worktree.js';
+import { inspectLock } from '../store/lock.js';
+import { taskPaths } from '../store/paths.js';
+import { readStatus } from '../store/status.js';
+import type { StartKind } from '../worker/assignment.js';
+import { loadTask, taskWorktree, type Repo } from './repo.js';
+import { busyError, startWorker, type Started } from './start-worker.js';
+
+/** Options of a dispatch. */
+export interface DispatchOptions {
+  /** Start a new session with the task prompt, whatever ran before. */
+  fresh?: boolean;
+  /** Continue with this text instead of the task prompt (`baton continue`). */
+  continueText?: string | null;
+  /** Start only to run the inbox (a follow-up arrived). */
+  inboxOnly?: boolean;
+  /** A follow-up may reopen a `done` task; a plain dispatch may not. */
+  allowFinished?: boolean;
+}
+
+/** Dispatches a task; throws BUSY (exit 3) when a live worker holds its lock. */
+export async function dispatch(repo: Repo, slug: string, opts: DispatchOptions = {}): Promise<Started & { start: StartKind }> {
+  const task = await loadTask(repo, slug);
+  assertDispatchable(task, opts.allowFinished === true);
+  const agent = task.agent ?? repo.config.defaultAgent;
+  if (!repo.config.agents[agent]) {
+    throw new BatonError('BAD_TASK', `tasks/${slug}.md names agent "${agent}", which baton.yaml does not define.`, {
+      hint: `Use one of: ${Object.keys(repo.config.agents).join(', ')}; or add it under agents: in baton.yaml.`,
+    });
+  }
+  const { worktree, branch } = taskWorktree(repo.config, slug);
+  // Cheap check first, so that a dispatch racing a live worker starts nothing at all.
+  if (existsSync(worktree)) await assertFree(slug, path.join(await gitDirOf(worktree), 'baton.lock'));
+  await assertHasCommits(repo.info.root);
+  await fs.mkdir(repo.paths.logsDir, { recursive: true });
+  const wt = await ensureWorktree({ root: repo.info.root, commonDir: repo.info.commonDir, branch, path: worktree, base: task.base ?? null });
+  const lockPath = path.join(await gitDirOf(wt.path), 'baton.lock');
+  await assertFree(slug, lockPath);
+  const start = await startKind(repo, slug, opts);
+  const started = await startWorker({
+    paths: repo.paths,
+    slug,
+    worktree: wt.path,
+    branch,
+    agent,
+    lockPath,
+    start,
+    timeoutMs: repo.config.dispatchTimeoutSeconds * 1000,
+  });
+  return { ...started, start };
+}
+
+function assertDispatchable(task: Task, allowFinished: boolean): void {
+  if (task.status === 'ready' || (allowFinished && task.status === 'done')) return;
+  const fix =
+    task.status === 'draft'
+      ? `Set \`status: ready\` in ${task.file} when it is ready to run.`
+      : `It is ${task.status}; set \`status: ready\` in ${task.file} to run it again.`;
+  throw new BatonError('TASK_NOT_DISPATCHABLE', `Task ${task.slug} is ${task.status}, so it cannot be dispatched.`, { hint: fix });
+}
+
+async function assertFree(slug: string, lockPath: string): Promise<void> {
+  const lock = await inspectLock(lockPath);
+  if (lock.live && lock.record) throw busyError(slug, lock.record);
+}
+
+async function startKind(repo: Repo, slug: string, opts: DispatchOptions): Promise<StartKind> {
+  if (opts.fresh) return { kind: 'fresh' };
+  if (opts.inboxOnly) return { kind: 'inbox' };
+  const status = await readStatus(taskPaths(repo.paths, slug).statusFile);
+  const ranBefore = (status?.runs ?? 0) > 0 || (status?.sessionId ?? null) !== null;
+  if (opts.continueText !== undefined || ranBefore) return { kind: 'continue', text: opts.continueText ?? null };
+  return { kind: 'new' };
+}

@@ -1,0 +1,109 @@
+/**
+ * `baton followup`: write the drop file atomically, ingest it at once, then make sure it runs:
+ * wake the live worker (a signal makes it look at its inbox now: steer and interrupt act at
+ * once) or start one.
+ */
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { BatonError } from '../domain/errors.js';
+import type { FollowupMode } from '../domain/types.js';
+import { liveness } from '../proc/identity.js';
+import { inspectLock } from '../store/lock.js';
+import { taskPaths } from '../store/paths.js';
+import { readStatus } from '../store/status.js';
+import { dispatch } from './dispatch.js';
+import { ingestDrop } from './ingest.js';
+import { loadTask, taskWorktree, type Repo } from './repo.js';
+import { gitDirOf } from '../git/repo.js';
+
+/** What happened to an accepted follow-up. */
+export interface FollowupResult {
+  id: string;
+  mode: FollowupMode;
+  /** The worker that will run it: an existing one (woken) or a new one. */
+  worker: { pid: number; runId: string; started: boolean } | null;
+}
+
+/** Accepts a follow-up from the CLI and makes sure a worker runs it. */
+export async function sendFollowup(repo: Repo, slug: string, mode: FollowupMode, text: string): Promise<FollowupResult> {
+  const task = await loadTask(repo, slug);
+  if (task.status === 'draft' || task.status === 'cancelled') {
+    throw new BatonError('TASK_NOT_DISPATCHABLE', `Task ${slug} is ${task.status}, so it takes no follow-ups.`, {
+      hint: `Set \`status: ready\` in tasks/${slug}.md first.`,
+    });
+  }
+  if (text.trim() === '') {
+    throw new BatonError('USAGE', 'The follow-up is empty.', { hint: 'Give the instruction as TEXT or with --file F.' });
+  }
+  const name = `${slug}.cli-${Date.now()}-${randomBytes(3).toString('hex')}.followup.md`;
+  const file = path.join(repo.paths.tasksDir, name);
+  const content = mode === 'queue' ? text : `---\nmode: ${mode}\n---\n${text}`;
+  await fs.writeFile(`${file}.tmp`, content.endsWith('\n') ? content : `${content}\n`);
+  await fs.rename(`${file}.tmp`, file);
+  const result = await ingestDrop(repo, name);
+  if (result.kind === 'rejected') {
+    throw new BatonError('BAD_FOLLOWUP', `The follow-up was rejected: ${result.reason}.`, { hint: `It is kept as ${result.file}.` });
+  }
+  if (result.kind === 'skipped') {
+    // The watcher ingested it first: it is accepted all the same.
+    return { id: name, mode, worker: await ensureWorker(repo, slug) };
+  }
+  return { id: result.id, mode: result.mode, worker: await ensureWorker(repo, slug) };
+}
+
+/**
+ * Makes sure a worker will look at `slug`'s inbox: wakes the live one, or starts one (a task
+ * that never ran gets its task prompt first). A start that finds the lock taken is fine: the
+ * holder drains the inbox before it ends.
+ */
+export async function ensureWorker(repo: Repo, slug: string): Promise<FollowupResult['worker']> {
+  const live = await liveHolder(repo, slug);
+  if (live) {
+    wake(live.pid);
+    return { pid: live.pid, runId: live.runId, started: false };
+  }
+  try {
+    const status = await readStatus(taskPaths(repo.paths, slug).statusFile);
+    const ranBefore = (status?.runs ?? 0) > 0;
+    const started = await dispatch(repo, slug, { inboxOnly: ranBefore, allowFinished: true });
+    return { pid: started.pid, runId: started.runId, started: true };
+  } catch (err) {
+    if (err instanceof BatonError && err.code === 'BUSY') {
+      const again = await liveHolder(repo, slug);
+      if (again) wake(again.pid);
+      return again ? { pid: again.pid, runId: again.runId, started: false } : null;
+    }
+    throw err;
+  }
+}
+
+/** The live lock holder of a task, or null. */
+export async function liveHolder(repo: Repo, slug: string): Promise<{ pid: number; runId: string } | null> {
+  const { worktree } = taskWorktree(repo.config, slug);
+  let gitDir: string;
+  try {
+    gitDir = await gitDirOf(worktree);
+  } catch {
+    return null;
+  }
+  const lock = await inspectLock(path.join(gitDir, 'baton.lock'));
+  if (!lock.live || !lock.record) return null;
+  if ((await liveness(lock.record.holder)) !== 'alive') return null;
+  return { pid: lock.record.holder.pid, runId: lock.record.runId };
+}
+
+/**
+ * The signal that tells a worker to look at its inbox now. SIGURG because its default action is
+ * to ignore it: a worker signalled before it installed its handler (still starting) must not die.
+ */
+export const WAKE_SIGNAL = 'SIGURG';
+
+/** Tells a worker to look at its inbox now. */
+export function wake(pid: number): void {
+  try {
+    process.kill(pid, WAKE_SIGNAL);
+  } catch {
+    // gone: its successor (or the heartbeat) will look
+  }
+}

@@ -1,0 +1,36 @@
+/** Preparing a repository: tasks/, tasks/logs/ ignored by git, a commented baton.yaml. */
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { DEFAULT_CONFIG_YAML } from '../config/defaults.js';
+import { findRepo } from '../git/repo.js';
+import { repoPaths } from '../store/paths.js';
+
+/** Initialises the repository around `cwd`; returns what it did, one line each. */
+export async function initRepo(cwd: string): Promise<string[]> {
+  const { root } = await findRepo(cwd);
+  const paths = repoPaths(root);
+  const done: string[] = [];
+  for (const dir of [paths.tasksDir, paths.logsDir]) {
+    if (!existsSync(dir)) {
+      await fs.mkdir(dir, { recursive: true });
+      done.push(`created ${path.relative(root, dir)}/`);
+    }
+  }
+  if (await ensureIgnored(root, 'tasks/logs/')) done.push('added tasks/logs/ to .gitignore');
+  if (!existsSync(paths.configFile)) {
+    await fs.writeFile(paths.configFile, DEFAULT_CONFIG_YAML, { flag: 'wx' }).catch(() => undefined);
+    done.push('wrote baton.yaml (every key commented, with its default)');
+  }
+  if (done.length === 0) done.push('already initialised: nothing to do');
+  return done;
+}
+
+async function ensureIgnored(root: string, pattern: string): Promise<boolean> {
+  const file = path.join(root, '.gitignore');
+  const text = existsSync(file) ? await fs.readFile(file, 'utf8') : '';
+  const lines = text.split(/\r?\n/).map((l) => l.trim());
+  if (lines.includes(pattern) || lines.includes(pattern.replace(/\/$/, '')) || lines.includes(`/${pattern}`)) return false;
+  const sep = text === '' || text.endsWith('\n') ? '' : '\n';
+  await fs.appendFile(file, `${sep}# baton's state, logs and inbox (see baton status)\n${pattern}\n`);
+  return true;
+}

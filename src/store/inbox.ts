@@ -1,0 +1,76 @@
+/**
+ * A task's durable inbox (`tasks/logs/inbox/<slug>/`): accepted follow-ups not yet run, one file
+ * each, named so that names sort in arrival order. A drop is claimed by renaming it into the
+ * inbox (rename is atomic: of two processes ingesting the same drop, exactly one gets it), so
+ * from that instant it survives any kill. Files starting with `.` are claims in progress.
+ */
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { parseFollowup } from '../domain/followup.js';
+import type { FollowupMode } from '../domain/types.js';
+import { isNotFound } from './history.js';
+import { readInputFile } from './taskfiles.js';
+
+/** Control items are not follow-ups: `stop` asks the worker to interrupt and end its chain. */
+export type InboxKind = FollowupMode | 'stop';
+
+/** One inbox item. */
+export interface InboxItem {
+  /** The file name, which sorts in arrival order. */
+  id: string;
+  kind: InboxKind;
+  /** The instruction (empty for `stop`). */
+  body: string;
+  label: string | null;
+}
+
+/** A new item id: arrival time first so names sort in arrival order; random to be unique across processes. */
+export function newItemId(kind: InboxKind, label: string | null, now: Date = new Date()): string {
+  const stamp = now.getTime().toString().padStart(13, '0');
+  const safeLabel = label ? `.${label}` : '';
+  return `${stamp}-${randomBytes(4).toString('hex')}${safeLabel}.${kind}.md`;
+}
+
+/** The item ids waiting in `dir`, in arrival order (claims in progress excluded). */
+export async function listInbox(dir: string): Promise<string[]> {
+  try {
+    return (await fs.readdir(dir)).filter((n) => !n.startsWith('.') && n.endsWith('.md')).sort();
+  } catch (err) {
+    if (isNotFound(err)) return [];
+    throw err;
+  }
+}
+
+/** The kind encoded in an item id. */
+export function kindOfId(id: string): InboxKind {
+  const m = /\.(queue|steer|interrupt|stop)\.md$/.exec(id);
+  return (m?.[1] as InboxKind | undefined) ?? 'queue';
+}
+
+/** Reads one item; null when it is gone (consumed meanwhile) or unreadable. */
+export async function readItem(dir: string, id: string): Promise<InboxItem | null> {
+  const kind = kindOfId(id);
+  const label = /^\d+-[0-9a-f]+\.([A-Za-z0-9_-]+)\.(queue|steer|interrupt|stop)\.md$/.exec(id)?.[1] ?? null;
+  if (kind === 'stop') return { id, kind, body: '', label };
+  const read = await readInputFile(path.join(dir, id), id, { emptyRetryMs: 0 });
+  if (!read.ok) return null;
+  const parsed = parseFollowup(id, read.value);
+  if (!parsed.ok) return null;
+  return { id, kind, body: parsed.value.body, label };
+}
+
+/** Removes a consumed item (its full text is in history already). */
+export async function removeItem(dir: string, id: string): Promise<void> {
+  await fs.rm(path.join(dir, id), { force: true });
+}
+
+/** Writes a control item (e.g. `stop`) atomically. */
+export async function writeControl(dir: string, kind: 'stop', reason: string): Promise<string> {
+  await fs.mkdir(dir, { recursive: true });
+  const id = newItemId(kind, null);
+  const tmp = path.join(dir, `.${id}.tmp`);
+  await fs.writeFile(tmp, `${reason}\n`);
+  await fs.rename(tmp, path.join(dir, id));
+  return id;
+}

@@ -1,0 +1,372 @@
+/**
+ * The worker's chain of agent runs under one lock: the first prompt, then every follow-up that
+ * waits in the inbox, one run each (or joined, with `batchFollowups`), interrupt follow-ups
+ * first. Each run resumes the agent's own session when it can; when it cannot, a new session is
+ * started with the task and every earlier prompt, and history says so.
+ *
+ * Exactly once: an inbox item is removed only after its `prompt_sent` (naming the item) is in
+ * history; an item found in the inbox whose `prompt_sent` is already there (a crash between the
+ * two) is removed without running again.
+ */
+import { promises as fs } from 'node:fs';
+import type { AgentDriver, RunContext, RunOutcome } from '../agents/types.js';
+import { CONTINUE_INSTRUCTION, fallbackPrompt, joinFollowups, type PastPrompt } from '../domain/prompts.js';
+import type { ProcessIdentity, Task } from '../domain/types.js';
+import { identityOf } from '../proc/identity.js';
+import { readHistory } from '../store/history.js';
+import { listInbox, readItem, removeItem, type InboxItem } from '../store/inbox.js';
+import { promptFile, taskPaths, type RepoPaths, type TaskPaths } from '../store/paths.js';
+import { readStatus } from '../store/status.js';
+import { startAgentRun, type AgentRun } from './agent-run.js';
+import type { Assignment, StartKind } from './assignment.js';
+import type { Recorder } from './recorder.js';
+import { recoverSessionId } from './session.js';
+
+/** Everything the chain needs, wired by the worker. */
+export interface ChainContext {
+  assignment: Assignment;
+  task: Task;
+  driver: AgentDriver;
+  rec: Recorder;
+  paths: RepoPaths;
+  /** Extra environment from the agent's config. */
+  agentEnv: Record<string, string>;
+  batchFollowups: boolean;
+  interruptGraceMs: number;
+  onAgent(agent: ProcessIdentity | null): Promise<void>;
+  lost(): boolean;
+}
+
+/** One prompt to run. */
+interface Step {
+  /** `task`, `continue`, `followup`, `interrupt`: recorded with the prompt. */
+  kind: string;
+  prompt: string;
+  /** Resume the current session, or start a new one. */
+  resume: boolean;
+  /** Inbox items this step delivers; removed once its prompt_sent is recorded. */
+  items: InboxItem[];
+}
+
+/** How the chain ended. */
+export interface ChainEnd {
+  last: RunOutcome | null;
+  /** A `stop` was asked for: the final state is `interrupted` and the inbox is left waiting. */
+  stopped: boolean;
+}
+
+/** Minimum spacing of status writes caused by output alone. */
+const OUTPUT_FLUSH_MS = 1000;
+
+/** The chain of runs of one worker lock acquisition. */
+export class Chain {
+  readonly #ctx: ChainContext;
+  readonly #tp: TaskPaths;
+  #sessionId: string | null = null;
+  #runs = 0;
+  #n = 0;
+  #current: AgentRun | null = null;
+  #interrupting: Promise<void> | null = null;
+  #stopped = false;
+  #scanning = false;
+  #rescan = false;
+
+  constructor(ctx: ChainContext) {
+    this.#ctx = ctx;
+    this.#tp = taskPaths(ctx.paths, ctx.assignment.slug);
+  }
+
+  /** Runs the chain to its end. */
+  async run(start: StartKind): Promise<ChainEnd> {
+    const status = await readStatus(this.#tp.statusFile);
+    this.#sessionId = start.kind === 'fresh' || start.kind === 'new' ? null : (status?.sessionId ?? null);
+    this.#runs = status?.runs ?? 0;
+    let last: RunOutcome | null = null;
+    let step: Step | null = firstStep(start, this.#ctx.task);
+    if (step === null) step = await this.#nextFromInbox();
+    while (step !== null && !this.#ctx.lost() && !this.#stopped) {
+      const outcome = await this.#runStep(step);
+      if (outcome === 'fallback') continue;
+      last = outcome;
+      step = this.#stopped ? null : await this.#nextFromInbox();
+    }
+    return { last, stopped: this.#stopped };
+  }
+
+  /**
+   * Looks at the inbox now (on a signal from whoever accepted a follow-up, or on a timer):
+   * steer messages go into a live agent, interrupt and stop items interrupt the running agent.
+   */
+  async scanInbox(): Promise<void> {
+    if (this.#scanning) {
+      this.#rescan = true;
+      return;
+    }
+    this.#scanning = true;
+    try {
+      do {
+        this.#rescan = false;
+        await this.#scanOnce();
+      } while (this.#rescan);
+    } finally {
+      this.#scanning = false;
+    }
+  }
+
+  async #scanOnce(): Promise<void> {
+    for (const id of await listInbox(this.#tp.inboxDir)) {
+      const item = await readItem(this.#tp.inboxDir, id);
+      if (item === null) continue;
+      if (item.kind === 'stop') {
+        this.#stopped = true;
+        await this.#ctx.rec.event('interrupt_sent', { reason: 'stop', item: id });
+        await removeItem(this.#tp.inboxDir, id);
+        await this.#interrupt('stop');
+      } else if (item.kind === 'interrupt') {
+        await this.#interrupt(`follow-up ${id}`);
+      } else if (item.kind === 'steer') {
+        await this.#steer(item);
+      }
+    }
+  }
+
+  async #steer(item: InboxItem): Promise<void> {
+    const run = this.#current;
+    const { driver, rec } = this.#ctx;
+    if (run === null || !driver.liveInput || !driver.inputLine || this.#interrupting) return; // runs as queued
+    if (await this.#alreadySent(item.id)) return;
+    if (!run.write(driver.inputLine(item.body))) return;
+    await rec.event('prompt_sent', {
+      n: this.#n,
+      kind: 'steer',
+      mode: 'live',
+      sessionId: this.#sessionId,
+      followupIds: [item.id],
+      prompt: item.body,
+    });
+    await rec.event('steer_sent', { n: this.#n, id: item.id, delivered: 'live' });
+    await removeItem(this.#tp.inboxDir, item.id);
+  }
+
+  /** SIGINT to the agent's group, then SIGTERM, then SIGKILL, `interruptGraceMs` apart. */
+  #interrupt(reason: string): Promise<void> {
+    const run = this.#current;
+    if (run === null) return Promise.resolve();
+    if (this.#interrupting) return this.#interrupting;
+    const { rec, interruptGraceMs } = this.#ctx;
+    this.#interrupting = (async () => {
+      void rec.status({ state: 'interrupting' });
+      for (const sig of ['SIGINT', 'SIGTERM', 'SIGKILL'] as const) {
+        await rec.event('interrupt_sent', { n: this.#n, signal: sig, reason, pid: run.pid });
+        if (!run.signal(sig)) break;
+        if (await settlesWithin(run.done, interruptGraceMs)) break;
+      }
+    })();
+    return this.#interrupting;
+  }
+
+  async #nextFromInbox(): Promise<Step | null> {
+    const { batchFollowups } = this.#ctx;
+    for (;;) {
+      const ids = await listInbox(this.#tp.inboxDir);
+      const items: InboxItem[] = [];
+      for (const id of ids) {
+        const item = await readItem(this.#tp.inboxDir, id);
+        if (item === null || item.kind === 'stop') continue;
+        if (await this.#alreadySent(id)) {
+          await removeItem(this.#tp.inboxDir, id); // sent before a crash: never twice
+          continue;
+        }
+        items.push(item);
+      }
+      if (items.length === 0) return null;
+      const interrupt = items.find((i) => i.kind === 'interrupt');
+      if (interrupt) return { kind: 'interrupt', prompt: interrupt.body, resume: true, items: [interrupt] };
+      const taken = batchFollowups ? items : items.slice(0, 1);
+      // A steer that could not go into a live session runs as a queued follow-up; history says so.
+      return { kind: 'followup', prompt: joinFollowups(taken.map((i) => i.body)), resume: true, items: taken };
+    }
+  }
+
+  async #alreadySent(id: string): Promise<boolean> {
+    const { records } = await readHistory(this.#tp.historyFile);
+    return records.some(
+      (r) => r.type === 'prompt_sent' && Array.isArray(r.followupIds) && (r.followupIds as unknown[]).includes(id),
+    );
+  }
+
+  /** Runs one step; 'fallback' when it must be run again as a new session. */
+  async #runStep(step: Step): Promise<RunOutcome | 'fallback'> {
+    const { driver } = this.#ctx;
+    if (step.resume && this.#sessionId === null) this.#sessionId = await recoverSessionId(this.#tp.logFile, driver);
+    let run = step;
+    if (step.resume && (this.#sessionId === null || !driver.canResume)) {
+      const reason = this.#sessionId === null ? 'no session id was captured' : `the ${driver.name} agent cannot resume a session`;
+      run = await this.#fallback(step, reason);
+    }
+    const outcome = await this.#runOne(run);
+    if (outcome.sessionId) this.#sessionId = outcome.sessionId;
+    if (run.resume && outcome.sessionNotFound) {
+      const missing = this.#sessionId;
+      this.#sessionId = null;
+      const again = await this.#fallback({ ...step, items: [] }, `the agent found no session ${missing ?? ''}`.trim());
+      return this.#runStep({ ...again, resume: false });
+    }
+    return outcome;
+  }
+
+  async #fallback(step: Step, reason: string): Promise<Step> {
+    const history = await readHistory(this.#tp.historyFile);
+    const past: PastPrompt[] = history.records
+      .filter((r) => r.type === 'prompt_sent' && typeof r.prompt === 'string')
+      .map((r) => ({ ts: r.ts, kind: String(r.kind ?? 'prompt'), prompt: String(r.prompt) }));
+    await this.#ctx.rec.event('session_fallback', { reason, prompts: past.length });
+    return {
+      kind: `${step.kind}+fallback`,
+      prompt: fallbackPrompt(this.#ctx.task.body, past, step.prompt),
+      resume: false,
+      items: step.items,
+    };
+  }
+
+  async #runOne(step: Step): Promise<RunOutcome> {
+    const { assignment: a, driver, rec } = this.#ctx;
+    const n = ++this.#n;
+    const runs = ++this.#runs;
+    const sessionId = step.resume ? this.#sessionId : null;
+    const file = promptFile(this.#ctx.paths, a.slug, a.runId, n);
+    await fs.mkdir(this.#ctx.paths.promptsDir, { recursive: true });
+    await fs.writeFile(file, step.prompt);
+    const runCtx: RunContext = { prompt: step.prompt, promptFile: file, sessionId, slug: a.slug, worktree: a.worktree, runId: a.runId };
+    const mode = step.resume ? 'resume' : 'new';
+    const argv = driver.argv(runCtx, mode);
+    const followupIds = step.items.map((i) => i.id);
+    await rec.event('prompt_sent', {
+      n,
+      kind: step.kind,
+      mode,
+      sessionId,
+      promptFile: file,
+      ...(followupIds.length ? { followupIds, modes: step.items.map((i) => i.kind), delivery: 'queued' } : {}),
+      prompt: step.prompt,
+    });
+    for (const id of followupIds) await removeItem(this.#tp.inboxDir, id);
+    await fs.appendFile(
+      this.#tp.logFile,
+      `\n=== baton run ${a.runId} #${n} · ${driver.name} · ${mode}${sessionId ? ` ${sessionId}` : ''} · ${new Date().toISOString()} ===\n`,
+    );
+    const env = agentEnv(a, file, this.#tp.historyFile, sessionId, this.#ctx.agentEnv);
+    const stdin = driver.stdin(runCtx, mode);
+    const pending = (await listInbox(this.#tp.inboxDir)).length;
+
+    let currentSession = sessionId;
+    let lastFlush = 0;
+    const run = startAgentRun(
+      { argv, worktree: a.worktree, env, logFile: this.#tp.logFile, stdin, driver },
+      {
+        onSpawn: (pid) => {
+          void rec.status({ state: 'running', agentPid: pid, runs, lastExitCode: null, error: null, retryAt: null, pendingFollowups: pending });
+          void rec.event('run_started', { n, pid, argv: redactPrompt(argv, step.prompt) });
+          void identityOf(pid).then((id) => (id ? this.#ctx.onAgent(id) : undefined));
+        },
+        onEvent: (ev) => {
+          if (ev.type === 'session' && ev.id !== currentSession) {
+            currentSession = ev.id;
+            this.#sessionId = ev.id;
+            void rec.event('session_captured', { n, sessionId: ev.id });
+            void rec.status({ sessionId: ev.id });
+          } else if (ev.type === 'progress') {
+            const now = Date.now();
+            if (now - lastFlush >= OUTPUT_FLUSH_MS) {
+              lastFlush = now;
+              const iso = new Date(now).toISOString();
+              void rec.status({ lastOutputAt: iso, lastProgressAt: iso });
+            }
+          }
+        },
+        onOutput: () => {
+          const now = Date.now();
+          if (now - lastFlush >= OUTPUT_FLUSH_MS) {
+            lastFlush = now;
+            void rec.status({ lastOutputAt: new Date(now).toISOString() });
+          }
+        },
+      },
+    );
+    this.#current = run;
+    // A steer or interrupt that arrived while the agent was starting is looked at now.
+    void this.scanInbox();
+    const outcome = await run.done;
+    this.#current = null;
+    if (this.#interrupting) await this.#interrupting;
+    this.#interrupting = null;
+    const finalSession = outcome.sessionId ?? currentSession;
+    await this.#ctx.onAgent(null);
+    await rec.event('run_exited', {
+      n,
+      ok: outcome.ok,
+      exitCode: outcome.exitCode,
+      signal: outcome.signal,
+      error: outcome.error,
+      sessionId: finalSession,
+    });
+    await rec.status({
+      agentPid: null,
+      lastExitCode: outcome.exitCode,
+      sessionId: finalSession,
+      error: outcome.ok ? null : outcome.error,
+      pendingFollowups: (await listInbox(this.#tp.inboxDir)).length,
+    });
+    return { ...outcome, sessionId: finalSession };
+  }
+}
+
+function firstStep(start: StartKind, task: Task): Step | null {
+  switch (start.kind) {
+    case 'new':
+    case 'fresh':
+      return { kind: 'task', prompt: task.body, resume: false, items: [] };
+    case 'continue':
+      return { kind: 'continue', prompt: start.text ?? CONTINUE_INSTRUCTION, resume: true, items: [] };
+    case 'inbox':
+      return null;
+  }
+}
+
+function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const t = setTimeout(() => resolve(false), ms);
+    void p.then(() => {
+      clearTimeout(t);
+      resolve(true);
+    });
+  });
+}
+
+/** argv with the prompt text shortened: history already holds it in full under prompt_sent. */
+function redactPrompt(argv: string[], prompt: string): string[] {
+  return argv.map((a) => (a === prompt && a.length > 80 ? `${a.slice(0, 77)}...` : a));
+}
+
+function agentEnv(
+  a: Assignment,
+  promptFilePath: string,
+  historyFile: string,
+  sessionId: string | null,
+  extra: Record<string, string>,
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v !== undefined && !/^GIT_(DIR|WORK_TREE|INDEX_FILE|COMMON_DIR|PREFIX)$/.test(k)) env[k] = v;
+  }
+  Object.assign(env, extra, {
+    BATON_SLUG: a.slug,
+    BATON_RUN_ID: a.runId,
+    BATON_WORKTREE: a.worktree,
+    BATON_PROMPT_FILE: promptFilePath,
+    BATON_HISTORY_FILE: historyFile,
+  });
+  if (sessionId) env.BATON_SESSION_ID = sessionId;
+  else delete env.BATON_SESSION_ID;
+  return env;
+}

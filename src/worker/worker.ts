@@ -1,0 +1,205 @@
+/**
+ * `baton worker`: the small supervisor that holds a task's lock for its whole life, runs the
+ * agent and its follow-ups as its children, records every transition, and releases the lock
+ * last. It is started detached by a dispatcher and outlives it.
+ *
+ * No follow-up is stranded: after releasing the lock the worker looks at the inbox once more
+ * and, if something arrived meanwhile, competes for the lock again (whoever wins runs it; the
+ * one who accepted the follow-up also tries, after accepting).
+ */
+import type { AgentDriver } from '../agents/types.js';
+import { createDriver } from '../agents/index.js';
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/types.js';
+import { BatonError } from '../domain/errors.js';
+import type { ProcessIdentity, Task } from '../domain/types.js';
+import { newRunId } from '../ops/run-id.js';
+import { selfIdentity } from '../proc/identity.js';
+import { appendHistory } from '../store/history.js';
+import { listInbox, writeControl } from '../store/inbox.js';
+import { readLock, refreshLock, releaseLock, tryAcquireLock, type LockRecord } from '../store/lock.js';
+import { repoPaths, taskPaths, type TaskPaths } from '../store/paths.js';
+import { loadTaskFile } from '../store/taskfiles.js';
+import { parseAssignment, type Assignment, type StartKind } from './assignment.js';
+import { Chain, type ChainEnd } from './chain.js';
+import { Recorder } from './recorder.js';
+
+/** How often the holder refreshes its lock's heartbeat. */
+const LOCK_REFRESH_MS = 5000;
+/** How often the inbox is looked at without a signal (a backstop: signals are the fast path). */
+const INBOX_POLL_MS = 2000;
+
+/** The worker's two channels to its dispatcher: the assignment in, an acknowledgement out. */
+export interface WorkerIo {
+  input: NodeJS.ReadableStream;
+  ack(message: string): void;
+}
+
+/** Runs a worker to completion; resolves to the process exit code. */
+export async function runWorker(io: WorkerIo): Promise<number> {
+  const assignment = parseAssignment(await readAll(io.input));
+  if (assignment === null) return 0; // the dispatcher lost the race or died before assigning
+  const self = await selfIdentity();
+  const lock = await readLock(assignment.lockPath);
+  if (!lock || lock.released || lock.runId !== assignment.runId || lock.holder.pid !== self.pid) {
+    io.ack('lost');
+    return 0;
+  }
+  io.ack('ok');
+  return new Worker(assignment, lock, self).run();
+}
+
+class Worker {
+  #a: Assignment;
+  #lock: LockRecord;
+  readonly #self: ProcessIdentity;
+  readonly #tp: TaskPaths;
+  #rec: Recorder;
+  #lost = false;
+  #chain: Chain | null = null;
+
+  constructor(a: Assignment, lock: LockRecord, self: ProcessIdentity) {
+    this.#a = a;
+    this.#lock = lock;
+    this.#self = self;
+    this.#tp = taskPaths(repoPaths(a.root), a.slug);
+    this.#rec = new Recorder(this.#tp, a.slug, a.runId);
+  }
+
+  async run(): Promise<number> {
+    const refresh = setInterval(() => void this.#refresh(), LOCK_REFRESH_MS);
+    const poll = setInterval(() => void this.#chain?.scanInbox(), INBOX_POLL_MS);
+    const wake = (): void => void this.#chain?.scanInbox();
+    const stop = (): void => void this.#stopSelf();
+    process.on('SIGURG', wake);
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    let exitCode = 0;
+    try {
+      let start: StartKind = this.#a.start;
+      for (;;) {
+        const end = await this.#runOnce(start);
+        if (end === null) {
+          exitCode = 1;
+          break;
+        }
+        if (end.stopped || this.#lost) break;
+        // Released: anything that arrived after our last look must not be stranded.
+        if ((await listInbox(this.#tp.inboxDir)).length === 0) break;
+        if (!(await this.#reacquire())) break;
+        start = { kind: 'inbox' };
+      }
+    } finally {
+      clearInterval(refresh);
+      clearInterval(poll);
+      process.off('SIGURG', wake);
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+    }
+    return exitCode;
+  }
+
+  /** One lock acquisition: run the chain, record the end, release. Null when it failed to start. */
+  async #runOnce(start: StartKind): Promise<ChainEnd | null> {
+    const a = this.#a;
+    let end: ChainEnd | null = null;
+    try {
+      await this.#rec.event('worker_started', { pid: process.pid, epoch: a.epoch, start });
+      const { task, driver, config } = await this.#prepare();
+      this.#chain = new Chain({
+        assignment: a,
+        task,
+        driver,
+        agentEnv: config.agents[a.agent]?.env ?? {},
+        rec: this.#rec,
+        paths: repoPaths(a.root),
+        batchFollowups: config.batchFollowups,
+        interruptGraceMs: config.interruptGraceSeconds * 1000,
+        onAgent: (agent) => this.#setAgent(agent),
+        lost: () => this.#lost,
+      });
+      end = await this.#chain.run(start);
+      const ok = end.last?.ok ?? true;
+      await this.#rec.status({
+        state: end.stopped ? 'interrupted' : ok ? 'idle' : 'failed',
+        error: end.stopped || ok ? null : (end.last?.error ?? 'the run failed'),
+        pid: null,
+        agentPid: null,
+        pendingFollowups: (await listInbox(this.#tp.inboxDir)).length,
+      });
+    } catch (err) {
+      const message = err instanceof BatonError ? err.message : `worker error: ${String((err as Error)?.message ?? err)}`;
+      await this.#rec.status({ state: 'failed', error: message, pid: null, agentPid: null }).catch(() => undefined);
+      end = null;
+    } finally {
+      this.#chain = null;
+      await this.#rec.flush().catch(() => undefined);
+      if (!this.#lost) {
+        await releaseLock(a.lockPath, this.#lock).catch(() => false);
+        await this.#rec.event('lock_released', { epoch: this.#lock.epoch }).catch(() => undefined);
+      }
+    }
+    return end;
+  }
+
+  async #reacquire(): Promise<boolean> {
+    const runId = newRunId();
+    const got = await tryAcquireLock(this.#a.lockPath, { holder: this.#self, runId, slug: this.#a.slug });
+    if (!got.ok) return false; // another worker has it, and runs the inbox
+    this.#lock = got.record;
+    this.#a = { ...this.#a, runId, epoch: got.record.epoch, start: { kind: 'inbox' } };
+    this.#rec = new Recorder(this.#tp, this.#a.slug, runId);
+    await appendHistory(this.#tp.historyFile, 'task_dispatched', runId, {
+      epoch: got.record.epoch,
+      pid: process.pid,
+      agent: this.#a.agent,
+      start: 'inbox',
+      by: 'worker',
+    });
+    return true;
+  }
+
+  async #prepare(): Promise<{ task: Task; driver: AgentDriver; config: Config }> {
+    const a = this.#a;
+    const config = await loadConfig(a.root);
+    const agentConfig = config.agents[a.agent];
+    if (!agentConfig) {
+      throw new BatonError('BAD_CONFIG', `The agent "${a.agent}" is not defined in baton.yaml.`);
+    }
+    const loaded = await loadTaskFile(a.root, `${a.slug}.md`);
+    if (!loaded.ok) {
+      throw new BatonError('BAD_TASK', `The task file became unusable: ${loaded.error.map((p) => p.message).join('; ')}`);
+    }
+    return { task: loaded.value, driver: createDriver(agentConfig), config };
+  }
+
+  async #stopSelf(): Promise<void> {
+    // A signal to the worker itself (a person, or a service manager) is a stop: interrupt the
+    // agent, record it, and release the lock in order rather than die holding it.
+    await writeControl(this.#tp.inboxDir, 'stop', 'the worker received a termination signal');
+    await this.#chain?.scanInbox();
+  }
+
+  async #refresh(): Promise<void> {
+    try {
+      this.#lock = await refreshLock(this.#a.lockPath, this.#lock);
+    } catch {
+      // Someone replaced our lock (by hand): stop acting as the holder.
+      this.#lost = true;
+    }
+  }
+
+  async #setAgent(agent: ProcessIdentity | null): Promise<void> {
+    try {
+      this.#lock = await refreshLock(this.#a.lockPath, this.#lock, { agent });
+    } catch {
+      this.#lost = true;
+    }
+  }
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+  return Buffer.concat(chunks).toString('utf8');
+}
