@@ -9,6 +9,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -19,12 +20,14 @@ export default defineConfig({
           hookTimeout: 60_000,
           // Real processes and git repos: keep parallelism modest on a 2-core machine.
           maxWorkers: 2,
+          sequence: { groupOrder: 1 },
         },
       },
       {
         test: {
           name: 'real-agents',
           include: ['test/real-agents/**/*.test.ts'],
+          sequence: { groupOrder: 2 },
           testTimeout: 120_000,
         },
       },
