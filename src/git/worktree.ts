@@ -33,7 +33,9 @@ export interface EnsuredWorktree {
 
 /** Creates the task's branch and worktree, or reuses them; refuses when the path or branch is taken. */
 export async function ensureWorktree(spec: WorktreeSpec): Promise<EnsuredWorktree> {
-  const found = await checkExisting(spec);
+  // Outside the lock a worktree may be half made by a concurrent add: only a complete match
+  // counts here; every conflict is judged under the lock.
+  const found = await checkExisting(spec).catch(() => null);
   if (found) return found;
   return withRepoLock(repoLockPath(spec.commonDir), async () => {
     // Re-check under the lock: another process may have created it meanwhile.

@@ -64,6 +64,7 @@ class Worker {
     this.#self = self;
     this.#tp = taskPaths(repoPaths(a.root), a.slug);
     this.#rec = new Recorder(this.#tp, a.slug, a.runId);
+    this.#rec.knownState('starting');
   }
 
   async run(): Promise<number> {
@@ -155,6 +156,14 @@ class Worker {
       agent: this.#a.agent,
       start: 'inbox',
       by: 'worker',
+    });
+    await this.#rec.status({
+      state: 'starting',
+      pid: process.pid,
+      epoch: got.record.epoch,
+      startedAt: new Date().toISOString(),
+      error: null,
+      retryAt: null,
     });
     return true;
   }
