@@ -41,7 +41,7 @@ function taskJson(t: BoardTask): Record<string, unknown> {
     epoch: s?.epoch ?? t.lock?.epoch ?? null,
     sessionId: s?.sessionId ?? null,
     runs: s?.runs ?? 0,
-    pendingFollowups: s?.pendingFollowups ?? 0,
+    pendingFollowups: t.pendingFollowups,
     lastExitCode: s?.lastExitCode ?? null,
     startedAt: s?.startedAt ?? null,
     updatedAt: s?.updatedAt ?? null,

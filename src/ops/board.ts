@@ -12,6 +12,7 @@ import type { TaskState } from '../domain/states.js';
 import type { Task, TaskStatus } from '../domain/types.js';
 import { gitDirOf } from '../git/repo.js';
 import { isNotFound, readJsonl } from '../store/history.js';
+import { listInbox } from '../store/inbox.js';
 import { inspectLock } from '../store/lock.js';
 import { taskPaths } from '../store/paths.js';
 import { readStatus } from '../store/status.js';
@@ -29,6 +30,8 @@ export interface BoardTask {
   /** Why the task file is invalid; otherwise the status error. */
   error: string | null;
   lock: { runId: string; live: boolean; pid: number; epoch: number } | null;
+  /** Follow-ups waiting in the inbox now (counted on disk: the status file may be behind). */
+  pendingFollowups: number;
 }
 
 /** A rejected follow-up drop, as recorded in `rejected.jsonl`. */
@@ -59,7 +62,16 @@ export async function readBoard(repo: Repo): Promise<Board> {
     const entry = classifyTaskEntry(name);
     if (entry.kind === 'task') tasks.push(await readTask(repo, name, entry.slug));
     else if (entry.kind === 'bad-task') {
-      tasks.push({ slug: null, file: `tasks/${name}`, state: 'invalid', task: null, status: null, error: entry.reason, lock: null });
+      tasks.push({
+        slug: null,
+        file: `tasks/${name}`,
+        state: 'invalid',
+        task: null,
+        status: null,
+        error: entry.reason,
+        lock: null,
+        pendingFollowups: 0,
+      });
     }
   }
   const rejected = (await readJsonl<RejectedEntry>(repo.paths.rejectedFile)).records;
@@ -78,7 +90,8 @@ export async function readTask(repo: Repo, name: string, slug: string): Promise<
     lock: lock ? { runId: lock.runId, live: lock.live } : null,
   });
   const error = loaded.ok ? (status?.error ?? null) : loaded.error.map(formatProblem).join('; ');
-  return { slug, file: `tasks/${name}`, state, task, status, error, lock };
+  const pendingFollowups = (await listInbox(taskPaths(repo.paths, slug).inboxDir)).length;
+  return { slug, file: `tasks/${name}`, state, task, status, error, lock, pendingFollowups };
 }
 
 /** The task's lock as inspected now, or null when it has no worktree or lock yet. */

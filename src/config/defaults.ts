@@ -1,0 +1,82 @@
+/** The defaults of SPEC section 6, as values and as the commented `baton.yaml` that `baton init` writes. */
+import type { AgentConfig, Config } from './types.js';
+
+/** The scalar settings' defaults (everything but `agents` and `worktreesDir`, which need the repo). */
+export const DEFAULTS = {
+  defaultAgent: 'claude',
+  branchPrefix: 'task/',
+  maxConcurrent: 4,
+  heartbeatSeconds: 30,
+  maxDispatchesPerCycle: 1,
+  dispatchTimeoutSeconds: 45,
+  retryCooldownSeconds: 300,
+  stallSeconds: 900,
+  interruptGraceSeconds: 10,
+  batchFollowups: false,
+} as const satisfies Partial<Config>;
+
+/** `worktreesDir` before resolution; `<repo-name>` is replaced by the repository folder's name. */
+export const DEFAULT_WORKTREES_DIR = '../<repo-name>.worktrees';
+
+/** The agents that always exist unless baton.yaml defines the same key. A fresh object per call. */
+export function defaultAgents(): Record<string, AgentConfig> {
+  return {
+    claude: { name: 'claude', preset: 'claude', bin: 'claude', args: [], liveInput: false, env: {} },
+    codex: { name: 'codex', preset: 'codex', bin: 'codex', args: [], liveInput: false, env: {} },
+  };
+}
+
+/**
+ * The `baton.yaml` that `baton init` writes: every key with its default and what it does.
+ * Parsing it yields exactly the defaults (a test holds it to that).
+ */
+export const DEFAULT_CONFIG_YAML = `# baton configuration. Every key is optional; the values below are the defaults.
+
+# The agent a task runs with when its front matter names none (a key of \`agents\`).
+defaultAgent: claude
+
+# Agents a task can name with \`agent:\`. Each is run from an argv, never through a shell.
+agents:
+  # Claude Code (claude -p ... --output-format stream-json --verbose), resumed by session id.
+  # Optional: bin (executable), args (extra flags), liveInput (steer into a running session), env.
+  claude: { preset: claude }
+  # Codex (codex exec --json ...), resumed with \`codex exec ... resume <id>\`. Optional: bin, args, env.
+  codex: { preset: codex }
+  # Any command, from argv templates; placeholders {prompt} {promptFile} {sessionId} {slug} {worktree} {runId}.
+  # mine:
+  #   command: [my-agent, --prompt-file, "{promptFile}"]
+  #   resume: [my-agent, --resume, "{sessionId}", --prompt-file, "{promptFile}"]  # optional
+  #   sessionIdPattern: "session: (\\\\S+)"  # optional: its first group is the session id
+  #   outputFormat: claude                   # optional: read the outcome from claude or codex events
+  #   env: { MY_SETTING: "1" }              # optional: extra environment
+
+# Folder holding the task worktrees; relative to the repository root; <repo-name> is its folder name.
+worktreesDir: ../<repo-name>.worktrees
+
+# A task's branch is <branchPrefix><slug>.
+branchPrefix: task/
+
+# Most workers running at once.
+maxConcurrent: 4
+
+# Seconds between heartbeat cycles, which re-read everything from disk.
+heartbeatSeconds: 30
+
+# Most new tasks one heartbeat cycle dispatches (env BATON_MAX_DISPATCHES_PER_CYCLE).
+maxDispatchesPerCycle: 1
+
+# Seconds a dispatch may take to get its worker holding the lock (env BATON_DISPATCH_TIMEOUT_SECONDS).
+dispatchTimeoutSeconds: 45
+
+# Seconds before a worker_gone or stalled task is retried, once (env BATON_DISPATCH_RETRY_COOLDOWN_SECONDS).
+retryCooldownSeconds: 300
+
+# Seconds without progress after which a live worker is stalled, interrupted and retried once.
+stallSeconds: 900
+
+# Seconds between SIGINT, SIGTERM and SIGKILL when an agent is interrupted.
+interruptGraceSeconds: 10
+
+# true: join queued follow-ups into one prompt; false: one run per follow-up.
+batchFollowups: false
+`;

@@ -1,0 +1,122 @@
+/**
+ * The facts a hook decides on, read straight from the files git and baton keep: a hook must be
+ * fast, so nothing here spawns git (and nothing imports simple-git, which git/repo.ts does).
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+import { describeHolder, inspectLock } from '../store/lock.js';
+import { repoPaths, taskPaths } from '../store/paths.js';
+import type { LockView } from './rules.js';
+
+const execFileAsync = promisify(execFile);
+
+/** The branch HEAD names in a git dir (short name), or null when detached or unreadable. */
+export async function headBranch(gitDir: string): Promise<string | null> {
+  try {
+    const head = await fs.readFile(path.join(gitDir, 'HEAD'), 'utf8');
+    const m = /^ref: refs\/heads\/(.+)$/m.exec(head);
+    return m?.[1]?.trim() ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A worktree's own git dir, from its `.git` file (as git/repo.ts `gitDirOf`, without loading
+ * simple-git). Null when there is no worktree there.
+ */
+export async function worktreeGitDir(worktree: string): Promise<string | null> {
+  const dotGit = path.join(worktree, '.git');
+  try {
+    const st = await fs.lstat(dotGit);
+    if (st.isDirectory()) return dotGit;
+    const m = /^gitdir: (.+)$/m.exec(await fs.readFile(dotGit, 'utf8'));
+    return m?.[1] ? path.resolve(worktree, m[1].trim()) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The baton lock in a worktree's git dir, as the rules see it; null when there is none. */
+export async function lockIn(gitDir: string): Promise<LockView | null> {
+  const { record, live } = await inspectLock(path.join(gitDir, 'baton.lock'));
+  if (record === null) return null;
+  return { live, runId: record.runId, slug: record.slug, holder: describeHolder(record) };
+}
+
+/** A predicate telling whether `slug` is a task of the repository at `root` (file or state exists). */
+export function taskExists(root: string): (slug: string) => boolean {
+  const paths = repoPaths(root);
+  return (slug) => {
+    const t = taskPaths(paths, slug);
+    return existsSync(t.taskFile) || existsSync(t.statusFile);
+  };
+}
+
+/**
+ * The command line of process `pid` (the git that runs the hook), or [] when it cannot be read.
+ * Linux reads /proc; elsewhere `ps` gives it as one string, split on spaces (enough for flags).
+ */
+export async function commandLineOf(pid: number): Promise<string[]> {
+  if (!Number.isSafeInteger(pid) || pid <= 1) return [];
+  try {
+    if (process.platform === 'linux') {
+      const args = (await fs.readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
+      if (args.at(-1) === '') args.pop();
+      return args;
+    }
+    const { stdout } = await execFileAsync('ps', ['-o', 'command=', '-p', String(pid)]);
+    return stdout.trim().split(/\s+/);
+  } catch {
+    return [];
+  }
+}
+
+/** Where a hook fired: the worktree, its own git dir, the common dir, and the main worktree. */
+export interface HookWhere {
+  toplevel: string;
+  gitDir: string;
+  commonDir: string;
+  /** The main worktree (where tasks/ lives); null when the layout is too unusual to tell. */
+  root: string | null;
+  /** This worktree is the main one. */
+  main: boolean;
+}
+
+/**
+ * Where the hook fired, from the shim's BATON_HOOK_* variables, or by asking git when they are
+ * missing (`baton hook` run by hand). Paths come back real. Null outside a work tree.
+ */
+export async function locateHook(env: Record<string, string | undefined>): Promise<HookWhere | null> {
+  let top = env['BATON_HOOK_TOPLEVEL'];
+  let gitDir = env['BATON_HOOK_GIT_DIR'];
+  let common = env['BATON_HOOK_COMMON_DIR'];
+  if (!top || !gitDir || !common) {
+    try {
+      const { stdout } = await execFileAsync('git', [
+        'rev-parse',
+        '--path-format=absolute',
+        '--show-toplevel',
+        '--absolute-git-dir',
+        '--git-common-dir',
+      ]);
+      [top, gitDir, common] = stdout.split('\n');
+    } catch {
+      return null;
+    }
+    if (!top || !gitDir || !common) return null;
+  }
+  const [toplevel, realGitDir, commonDir] = await Promise.all([real(top), real(gitDir), real(common)]);
+  const main = realGitDir === commonDir;
+  let root: string | null = null;
+  if (main) root = toplevel;
+  else if (path.basename(commonDir) === '.git') root = path.dirname(commonDir);
+  return { toplevel, gitDir: realGitDir, commonDir, root, main };
+}
+
+async function real(p: string): Promise<string> {
+  return fs.realpath(p).catch(() => path.resolve(p));
+}

@@ -1,0 +1,275 @@
+/**
+ * What the git hooks decide (SPEC section 7): one branch, one worktree, one writer. Pure: the
+ * facts come in (where git is, which branch, the task lock as read), a verdict comes out; the
+ * I/O lives in run.ts and facts.ts. Every refusal says what is wrong in one sentence and, in
+ * the hint, the command that fixes it and how to override.
+ */
+import path from 'node:path';
+
+import type { WorktreeEntry } from '../git/repo.js';
+import { isValidSlug } from '../domain/slug.js';
+
+/** The hooks baton installs. */
+export const HOOK_NAMES = [
+  'pre-commit',
+  'pre-merge-commit',
+  'pre-rebase',
+  'post-checkout',
+  'reference-transaction',
+] as const;
+export type HookName = (typeof HOOK_NAMES)[number];
+
+/** True when `s` names a hook baton installs. */
+export function isHookName(s: string): s is HookName {
+  return (HOOK_NAMES as readonly string[]).includes(s);
+}
+
+/** Where tasks live: the two config settings the hooks need. */
+export interface TaskLayout {
+  branchPrefix: string;
+  /** Absolute; compared with real paths, so pass it through realpath where it exists. */
+  worktreesDir: string;
+}
+
+/** A task worktree's lock, as the rules need it. */
+export interface LockView {
+  /** Not released and its holder alive. */
+  live: boolean;
+  runId: string;
+  slug: string | null;
+  /** `pid 1234 (run r-abc, since ...)`. */
+  holder: string;
+}
+
+/** A hook's answer: go on, or refuse with one sentence and what to do. */
+export type Verdict = { ok: true } | { ok: false; message: string; hint: string };
+
+const OK: Verdict = { ok: true };
+
+/** The slug whose task branch `branch` is, or null when it is not one. */
+export function taskSlugOfBranch(branch: string | null, layout: TaskLayout): string | null {
+  if (branch === null || !branch.startsWith(layout.branchPrefix)) return null;
+  const slug = branch.slice(layout.branchPrefix.length);
+  return isValidSlug(slug) ? slug : null;
+}
+
+/** The slug whose task worktree path `dir` (a real path) is, or null. */
+export function taskSlugOfPath(dir: string, layout: TaskLayout): string | null {
+  const slug = path.basename(dir);
+  return path.dirname(dir) === layout.worktreesDir && isValidSlug(slug) ? slug : null;
+}
+
+/** What is being done, for messages and the override that fits it. */
+export type Action = 'commit' | 'merge' | 'rebase';
+
+/** The facts a commit-like hook (pre-commit, pre-merge-commit, pre-rebase) decides on. */
+export interface CommitFacts {
+  action: Action;
+  /** The worktree's top level, real path. */
+  worktree: string;
+  /** The branch checked out there (short name), null when detached. */
+  branch: string | null;
+  /** The lock in this worktree's git dir, if there is one. */
+  lock: LockView | null;
+  /** BATON_RUN_ID of whoever runs git, null when unset. */
+  runId: string | null;
+  layout: TaskLayout;
+  isTask: (slug: string) => boolean;
+}
+
+/**
+ * May a commit (merge, rebase) be made here? No while a live worker holds this worktree's lock,
+ * unless it comes from that worker's run; and never on a task branch outside its own worktree.
+ */
+export function judgeCommit(f: CommitFacts): Verdict {
+  const override = `to ${f.action} anyway: \`git ${f.action} --no-verify\` or \`BATON_ALLOW=1 git ${f.action} ...\``;
+  if (f.lock?.live && f.lock.runId !== f.runId) {
+    const slug = f.lock.slug ?? taskSlugOfPath(f.worktree, f.layout) ?? path.basename(f.worktree);
+    return {
+      ok: false,
+      message: `Task ${slug}'s worker ${f.lock.holder} is working in ${f.worktree}, and this ${f.action} does not come from it.`,
+      hint: `Wait for it to finish (\`baton status\`) or stop it (\`baton stop ${slug}\`); ${override}.`,
+    };
+  }
+  const slug = taskSlugOfBranch(f.branch, f.layout);
+  if (slug !== null && f.isTask(slug)) {
+    const home = path.join(f.layout.worktreesDir, slug);
+    if (f.worktree !== home) {
+      return {
+        ok: false,
+        message: `Branch ${f.branch} is task ${slug}'s branch and takes commits only in its worktree ${home}, not in ${f.worktree}.`,
+        hint: `Work in ${home} instead, or switch this worktree to another branch (\`git switch <branch>\`); ${override}.`,
+      };
+    }
+  }
+  return OK;
+}
+
+/** One line of reference-transaction's input. */
+export interface RefUpdate {
+  old: string;
+  new: string;
+  ref: string;
+}
+
+/** Parses reference-transaction's stdin: `<old> <new> <ref>` per line; other lines are skipped. */
+export function parseRefUpdates(text: string): RefUpdate[] {
+  const out: RefUpdate[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^(\S+) (\S+) (\S+)$/.exec(line.trim());
+    if (m) out.push({ old: m[1] ?? '', new: m[2] ?? '', ref: m[3] ?? '' });
+  }
+  return out;
+}
+
+/** The task branches an update really moves (creations and deletions included; no-op rewrites not). */
+export function movedTaskBranches(updates: RefUpdate[], layout: TaskLayout): { branch: string; slug: string }[] {
+  const out: { branch: string; slug: string }[] = [];
+  for (const u of updates) {
+    if (u.old === u.new || !u.ref.startsWith('refs/heads/')) continue;
+    const branch = u.ref.slice('refs/heads/'.length);
+    const slug = taskSlugOfBranch(branch, layout);
+    if (slug !== null && !out.some((o) => o.branch === branch)) out.push({ branch, slug });
+  }
+  return out;
+}
+
+/**
+ * May this ref update move `branch`? Not while a live worker holds its task's lock, unless it
+ * comes from that worker's run or git was told `--no-verify`.
+ */
+export function judgeRefUpdate(
+  branch: string,
+  slug: string,
+  lock: LockView | null,
+  runId: string | null,
+  noVerify: boolean,
+): Verdict {
+  if (!lock?.live || lock.runId === runId || noVerify) return OK;
+  return {
+    ok: false,
+    message: `Branch ${branch} is being worked on by task ${slug}'s worker ${lock.holder}, and this update does not come from it.`,
+    hint: `Wait for it to finish (\`baton status\`) or stop it (\`baton stop ${slug}\`), then try again; to force it: \`BATON_ALLOW=1 git ...\` (or \`--no-verify\` on a commit or merge).`,
+  };
+}
+
+/** A task worktree on the wrong branch, or a task branch checked out somewhere else. */
+export type Misplaced =
+  | { kind: 'wrong-branch'; slug: string; path: string; branch: string; expectedBranch: string }
+  | { kind: 'branch-elsewhere'; slug: string; path: string; branch: string; expectedPath: string; main: boolean };
+
+/** Options of `findMisplacedBranches`. */
+export interface MisplacedOptions {
+  /** Only slugs for which this holds are tasks (default: every valid slug). */
+  isTask?: (slug: string) => boolean;
+  /** Resolves a path to compare (default: the identity; pass realpath when paths may differ). */
+  realpath?: (p: string) => string;
+}
+
+/**
+ * Every worktree that breaks "one branch, one worktree": a task's worktree on another branch, or
+ * a task's branch checked out anywhere but its worktree. `worktrees` is `git worktree list` (the
+ * main worktree first). Detached HEADs are not reported: rebase and bisect detach for a while.
+ * Hooks can be bypassed; the heartbeat's reconcile calls this to catch what they missed.
+ */
+export function findMisplacedBranches(
+  worktrees: readonly WorktreeEntry[],
+  config: TaskLayout,
+  opts: MisplacedOptions = {},
+): Misplaced[] {
+  const isTask = opts.isTask ?? (() => true);
+  const real = opts.realpath ?? ((p: string) => p);
+  const layout = { ...config, worktreesDir: real(config.worktreesDir) };
+  const out: Misplaced[] = [];
+  worktrees.forEach((w, i) => {
+    if (w.bare || w.prunable) return;
+    out.push(...misplacedAt(real(w.path), w.branch, i === 0, layout, isTask));
+  });
+  return out;
+}
+
+/** What is wrong with one worktree at `dir` (real path) on `branch`. */
+export function misplacedAt(
+  dir: string,
+  branch: string | null,
+  main: boolean,
+  layout: TaskLayout,
+  isTask: (slug: string) => boolean,
+): Misplaced[] {
+  const out: Misplaced[] = [];
+  if (branch === null) return out;
+  const pathSlug = main ? null : taskSlugOfPath(dir, layout);
+  const expectedBranch = pathSlug === null ? null : `${layout.branchPrefix}${pathSlug}`;
+  if (pathSlug !== null && expectedBranch !== null && branch !== expectedBranch && isTask(pathSlug)) {
+    out.push({ kind: 'wrong-branch', slug: pathSlug, path: dir, branch, expectedBranch });
+  }
+  const branchSlug = taskSlugOfBranch(branch, layout);
+  if (branchSlug !== null && isTask(branchSlug)) {
+    const expectedPath = path.join(layout.worktreesDir, branchSlug);
+    if (dir !== expectedPath) {
+      out.push({ kind: 'branch-elsewhere', slug: branchSlug, path: dir, branch, expectedPath, main });
+    }
+  }
+  return out;
+}
+
+/** One sentence saying what is wrong, and the fix. */
+export function describeMisplaced(m: Misplaced): { message: string; hint: string } {
+  if (m.kind === 'wrong-branch') {
+    return {
+      message: `${m.path} is task ${m.slug}'s worktree, but it is on branch ${m.branch} instead of ${m.expectedBranch}.`,
+      hint: `Remove it (\`git worktree remove ${m.path}\`) and let \`baton dispatch ${m.slug}\` make it, or switch it back (\`git -C ${m.path} switch ${m.expectedBranch}\`).`,
+    };
+  }
+  const fix = m.main
+    ? `switch the main worktree back (\`git -C ${m.path} switch -\`)`
+    : `remove this worktree (\`git worktree remove ${m.path}\`) or switch it to another branch (\`git -C ${m.path} switch <branch>\`)`;
+  return {
+    message: `Branch ${m.branch} is task ${m.slug}'s branch, but it is checked out at ${m.path} instead of its worktree ${m.expectedPath}.`,
+    hint: `Baton works on ${m.branch} only in ${m.expectedPath}: ${fix}.`,
+  };
+}
+
+/** post-checkout: what to report about the worktree at `dir` after a branch checkout. */
+export function judgeCheckout(
+  dir: string,
+  branch: string | null,
+  main: boolean,
+  layout: TaskLayout,
+  isTask: (slug: string) => boolean,
+): Verdict {
+  const found = misplacedAt(dir, branch, main, layout, isTask)[0];
+  if (found === undefined) return OK;
+  const { message, hint } = describeMisplaced(found);
+  return {
+    ok: false,
+    message,
+    hint: `${hint} git has made the checkout already and cannot undo it; to silence this: \`BATON_ALLOW=1\`.`,
+  };
+}
+
+/**
+ * Whether a git command line (`/proc/<pid>/cmdline` of the git that runs the hook) carries
+ * `--no-verify`, the override git's own commit, merge and rebase hooks honour (`-n` for commit).
+ */
+export function gitArgvHasNoVerify(argv: readonly string[]): boolean {
+  let i = 1;
+  // Global options before the subcommand; these take a separate value.
+  const withValue = new Set(['-C', '-c', '--git-dir', '--work-tree', '--namespace', '--config-env', '--super-prefix']);
+  while (i < argv.length && (argv[i] ?? '').startsWith('-')) {
+    i += withValue.has(argv[i] ?? '') ? 2 : 1;
+  }
+  const sub = argv[i];
+  for (const arg of argv.slice(i + 1)) {
+    if (arg === '--') break;
+    if (arg === '--no-verify') return true;
+    if (sub === 'commit' && /^-[a-zA-Z]+$/.test(arg)) {
+      // A cluster like -anm: letters after one that takes a value are that value.
+      for (const ch of arg.slice(1)) {
+        if (ch === 'n') return true;
+        if ('mFcCtSu'.includes(ch)) break;
+      }
+    }
+  }
+  return false;
+}
