@@ -46,15 +46,9 @@ export function parseAgents(raw: unknown, ctx: ConfigContext): Record<string, Ag
       );
       continue;
     }
+    // Plain assignment is safe: the name pattern rules out `__proto__`.
     const agent = parseAgent(name, entry, ctx);
-    // defineProperty: an agent named `__proto__` must stay data (the name pattern forbids it anyway).
-    if (agent)
-      Object.defineProperty(agents, name, {
-        value: agent,
-        writable: true,
-        enumerable: true,
-        configurable: true,
-      });
+    if (agent) agents[name] = agent;
   }
   return agents;
 }
@@ -71,10 +65,7 @@ function parseAgent(name: string, entry: unknown, ctx: ConfigContext): AgentConf
   }
   const before = ctx.errors.length;
   const get = (key: string): unknown => (Object.hasOwn(entry, key) ? entry[key] : null);
-  const preset = get('preset');
-  // `claude: { bin: ... }` means the claude preset: the default agents' names imply their preset.
-  const kind =
-    preset ?? (get('command') !== null ? 'command' : name === 'claude' || name === 'codex' ? name : null);
+  const kind = kindOf(name, get);
   if (kind !== 'claude' && kind !== 'codex' && kind !== 'command') {
     report(
       ctx,
@@ -162,6 +153,14 @@ function parseAgent(name: string, entry: unknown, ctx: ConfigContext): AgentConf
   }
   if (ctx.errors.length > before) return undefined;
   return { name, preset: kind, bin, args, liveInput, env } satisfies PresetAgentConfig;
+}
+
+function kindOf(name: string, get: (key: string) => unknown): unknown {
+  const preset = get('preset');
+  if (preset !== null) return preset;
+  if (get('command') !== null) return 'command';
+  // `claude: { bin: ... }` keeps the claude preset: the default agents' names imply their preset.
+  return name === 'claude' || name === 'codex' ? name : null;
 }
 
 function argv(v: unknown): string[] | undefined {

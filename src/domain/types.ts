@@ -57,5 +57,7 @@ export interface TaskStatus {
   /** Last agent event that showed real work (a message, a tool call, a completed item). */
   lastProgressAt: string | null;
   retryAt: string | null;
+  /** Automatic retries (after worker_gone or stalled) since a person last dispatched, continued or followed up. */
+  autoRetries: number;
   error: string | null;
 }

@@ -1,0 +1,109 @@
+/**
+ * One heartbeat cycle's decisions (SPEC sections 2 and 5), as a pure function of what was read
+ * off disk. The watcher carries the decisions out; every one is idempotent, so a decision made
+ * twice (a doubled event, an overlapping cycle) changes nothing.
+ */
+import type { TaskState } from './states.js';
+import type { TaskFileStatus } from './types.js';
+
+/** What the cycle knows of one valid task. */
+export interface CycleTask {
+  slug: string;
+  /** The classified state (see classify.ts). */
+  state: TaskState;
+  /** The state the status file records; differs from `state` when the worker died. */
+  recordedState: TaskState | null;
+  fileStatus: TaskFileStatus;
+  priority: number;
+  /** When the task file was last written (older first among equal priorities). */
+  fileMtimeMs: number;
+  /** The task has been dispatched before: the heartbeat never dispatches it on its own again. */
+  ranBefore: boolean;
+  /** A live worker holds the task's lock. */
+  live: boolean;
+  pendingFollowups: number;
+  retryAt: string | null;
+  /** Automatic retries since a person last acted on the task. */
+  autoRetries: number;
+  /** Last sign of progress (agent event or worktree change), or when the run started. */
+  lastProgressAt: string | null;
+}
+
+/** The limits a cycle respects. */
+export interface CycleLimits {
+  maxConcurrent: number;
+  maxDispatchesPerCycle: number;
+  retryCooldownSeconds: number;
+  stallSeconds: number;
+}
+
+/** What to do. */
+export type Decision =
+  | { kind: 'mark'; slug: string; state: 'worker_gone' | 'stalled'; retryAt: string | null }
+  | { kind: 'interrupt_stalled'; slug: string }
+  | { kind: 'retry'; slug: string }
+  | { kind: 'dispatch'; slug: string }
+  | { kind: 'start_inbox'; slug: string };
+
+/** Automatic retries allowed after a worker died or stalled. */
+export const MAX_AUTO_RETRIES = 1;
+
+/** States in which waiting follow-ups do not start a worker on their own. */
+const HOLD_INBOX: ReadonlySet<TaskState> = new Set(['interrupted', 'draft', 'cancelled', 'invalid', 'starting']);
+
+/**
+ * Plans a cycle. Order: record deaths and stalls, then due retries and waiting follow-ups
+ * (these count toward `maxConcurrent` only), then new tasks by priority, oldest file, slug
+ * (these also count toward `maxDispatchesPerCycle`).
+ */
+export function planCycle(tasks: readonly CycleTask[], limits: CycleLimits, now: Date): Decision[] {
+  const decisions: Decision[] = [];
+  const nowMs = now.getTime();
+  const retryAtOf = new Map<string, string | null>();
+  let running = tasks.filter((t) => t.live).length;
+
+  for (const t of tasks) {
+    let retryAt = t.retryAt;
+    const canRetry = t.autoRetries < MAX_AUTO_RETRIES;
+    if (t.state === 'worker_gone' && t.recordedState !== 'worker_gone') {
+      retryAt = canRetry ? new Date(nowMs + limits.retryCooldownSeconds * 1000).toISOString() : null;
+      decisions.push({ kind: 'mark', slug: t.slug, state: 'worker_gone', retryAt });
+    } else if (t.state === 'stalled' && !t.live && retryAt === null && canRetry) {
+      retryAt = new Date(nowMs + limits.retryCooldownSeconds * 1000).toISOString();
+      decisions.push({ kind: 'mark', slug: t.slug, state: 'stalled', retryAt });
+    } else if (t.live && t.state === 'running' && t.lastProgressAt !== null) {
+      // The worker interrupts its own stalled agent; this is the backstop for a hung worker.
+      const idleMs = nowMs - Date.parse(t.lastProgressAt);
+      if (idleMs > limits.stallSeconds * 1000 * 1.5) decisions.push({ kind: 'interrupt_stalled', slug: t.slug });
+    }
+    retryAtOf.set(t.slug, retryAt);
+  }
+
+  const take = (): boolean => {
+    if (running >= limits.maxConcurrent) return false;
+    running++;
+    return true;
+  };
+  for (const t of tasks) {
+    if (t.live || (t.state !== 'worker_gone' && t.state !== 'stalled')) continue;
+    const retryAt = retryAtOf.get(t.slug) ?? null;
+    if (retryAt !== null && Date.parse(retryAt) <= nowMs && t.autoRetries < MAX_AUTO_RETRIES && take()) {
+      decisions.push({ kind: 'retry', slug: t.slug });
+    }
+  }
+  for (const t of tasks) {
+    if (t.live || t.pendingFollowups === 0 || HOLD_INBOX.has(t.state) || !t.ranBefore) continue;
+    if ((t.state === 'worker_gone' || t.state === 'stalled') && retryAtOf.get(t.slug) !== null) continue; // the retry drains it
+    if (take()) decisions.push({ kind: 'start_inbox', slug: t.slug });
+  }
+  const ready = tasks
+    .filter((t) => !t.live && !t.ranBefore && t.fileStatus === 'ready' && t.state === 'ready')
+    .sort((a, b) => b.priority - a.priority || a.fileMtimeMs - b.fileMtimeMs || a.slug.localeCompare(b.slug));
+  let budget = limits.maxDispatchesPerCycle;
+  for (const t of ready) {
+    if (budget <= 0 || !take()) break;
+    budget--;
+    decisions.push({ kind: 'dispatch', slug: t.slug });
+  }
+  return decisions;
+}

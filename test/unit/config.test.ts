@@ -1,0 +1,408 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { parse as parseYamlText } from 'yaml';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG_YAML, DEFAULTS } from '../../src/config/defaults.js';
+import { loadConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/config/parse.js';
+import type { Config } from '../../src/config/types.js';
+import { BatonError, formatProblem } from '../../src/domain/errors.js';
+
+const ROOT = '/srv/repos/shop';
+
+const DEFAULT_CONFIG: Config = {
+  ...DEFAULTS,
+  agents: {
+    claude: { name: 'claude', preset: 'claude', bin: 'claude', args: [], liveInput: false, env: {} },
+    codex: { name: 'codex', preset: 'codex', bin: 'codex', args: [], liveInput: false, env: {} },
+  },
+  worktreesDir: '/srv/repos/shop.worktrees',
+};
+
+function parse(text: string | null, env: Record<string, string | undefined> = {}) {
+  return parseConfig(text, 'baton.yaml', env, ROOT);
+}
+
+function errorsOf(text: string | null, env: Record<string, string | undefined> = {}): string[] {
+  return parse(text, env).errors.map(formatProblem);
+}
+
+describe('parseConfig', () => {
+  it('gives the SPEC defaults without a file', () => {
+    expect(parse(null)).toEqual({ config: DEFAULT_CONFIG, warnings: [], errors: [] });
+    expect(DEFAULTS).toEqual({
+      defaultAgent: 'claude',
+      branchPrefix: 'task/',
+      maxConcurrent: 4,
+      heartbeatSeconds: 30,
+      maxDispatchesPerCycle: 1,
+      dispatchTimeoutSeconds: 45,
+      retryCooldownSeconds: 300,
+      stallSeconds: 900,
+      interruptGraceSeconds: 10,
+      batchFollowups: false,
+    });
+  });
+
+  it.each([
+    ['an empty file', ''],
+    ['only comments', '# nothing here\n'],
+    ['a BOM and CRLF', '\uFEFFmaxConcurrent: 4\r\n'],
+  ])('gives the defaults for %s', (_name, text) => {
+    expect(parse(text)).toEqual({ config: DEFAULT_CONFIG, warnings: [], errors: [] });
+  });
+
+  it('DEFAULT_CONFIG_YAML parses to the defaults and lists every key with a comment', () => {
+    expect(parse(DEFAULT_CONFIG_YAML)).toEqual({ config: DEFAULT_CONFIG, warnings: [], errors: [] });
+    const keys = Object.keys(parseYamlText(DEFAULT_CONFIG_YAML) as object);
+    expect(keys.sort()).toEqual(Object.keys(DEFAULT_CONFIG).sort());
+    const lines = DEFAULT_CONFIG_YAML.split('\n');
+    for (const key of keys) {
+      const i = lines.findIndex((l) => l.startsWith(`${key}:`));
+      expect(lines[i - 1], `comment above ${key}`).toMatch(/^# /);
+    }
+  });
+
+  it('reads every setting', () => {
+    const text = [
+      'defaultAgent: mine',
+      'worktreesDir: ../wt',
+      'branchPrefix: agents/',
+      'maxConcurrent: 2',
+      'heartbeatSeconds: 0.5',
+      'maxDispatchesPerCycle: 3',
+      'dispatchTimeoutSeconds: 2.5',
+      'retryCooldownSeconds: 1',
+      'stallSeconds: 60',
+      'interruptGraceSeconds: 0.25',
+      'batchFollowups: true',
+      'agents:',
+      '  mine:',
+      '    command: [my-agent, --prompt-file, "{promptFile}"]',
+      '    resume: [my-agent, --resume, "{sessionId}"]',
+      '    sessionIdPattern: "session: (\\\\S+)"',
+      '    outputFormat: claude',
+      '    env: { TOKEN_FILE: /x, LEVEL: 3, DEBUG: true }',
+      '  claude: { bin: /opt/claude, args: [--permission-mode, acceptEdits], liveInput: true }',
+      '  fast: { preset: codex, args: [--sandbox, workspace-write] }',
+      '  other: { preset: command, command: [run.sh] }',
+    ].join('\n');
+    const { config, warnings, errors } = parse(text);
+    expect(errors).toEqual([]);
+    expect(warnings).toEqual([]);
+    expect(config).toEqual({
+      defaultAgent: 'mine',
+      worktreesDir: '/srv/repos/wt',
+      branchPrefix: 'agents/',
+      maxConcurrent: 2,
+      heartbeatSeconds: 0.5,
+      maxDispatchesPerCycle: 3,
+      dispatchTimeoutSeconds: 2.5,
+      retryCooldownSeconds: 1,
+      stallSeconds: 60,
+      interruptGraceSeconds: 0.25,
+      batchFollowups: true,
+      agents: {
+        claude: {
+          name: 'claude',
+          preset: 'claude',
+          bin: '/opt/claude',
+          args: ['--permission-mode', 'acceptEdits'],
+          liveInput: true,
+          env: {},
+        },
+        codex: DEFAULT_CONFIG.agents['codex'],
+        mine: {
+          name: 'mine',
+          preset: 'command',
+          command: ['my-agent', '--prompt-file', '{promptFile}'],
+          resume: ['my-agent', '--resume', '{sessionId}'],
+          sessionIdPattern: 'session: (\\S+)',
+          outputFormat: 'claude',
+          env: { TOKEN_FILE: '/x', LEVEL: '3', DEBUG: 'true' },
+        },
+        fast: {
+          name: 'fast',
+          preset: 'codex',
+          bin: 'codex',
+          args: ['--sandbox', 'workspace-write'],
+          liveInput: false,
+          env: {},
+        },
+        other: {
+          name: 'other',
+          preset: 'command',
+          command: ['run.sh'],
+          resume: null,
+          sessionIdPattern: null,
+          outputFormat: null,
+          env: {},
+        },
+      },
+    });
+  });
+
+  it.each([
+    ['relative', 'worktreesDir: wt', '/srv/repos/shop/wt'],
+    ['absolute', 'worktreesDir: /data/wt', '/data/wt'],
+    ['with <repo-name>', 'worktreesDir: /data/<repo-name>-wt', '/data/shop-wt'],
+    ['under home', 'worktreesDir: ~/wt', '/home/ana/wt'],
+    ['empty value', 'worktreesDir:', '/srv/repos/shop.worktrees'],
+  ])('resolves a %s worktreesDir', (_name, text, expected) => {
+    expect(parseConfig(text, 'baton.yaml', { HOME: '/home/ana' }, ROOT).config.worktreesDir).toBe(expected);
+  });
+
+  it.each([
+    ['maxConcurrent: 0', 'baton.yaml:1: maxConcurrent must be a whole number of at least 1, found 0'],
+    ['maxConcurrent: 1.5', 'baton.yaml:1: maxConcurrent must be a whole number of at least 1, found 1.5'],
+    ['maxConcurrent: "4"', 'baton.yaml:1: maxConcurrent must be a whole number of at least 1, found "4"'],
+    [
+      'maxDispatchesPerCycle: -1',
+      'baton.yaml:1: maxDispatchesPerCycle must be a whole number of at least 1, found -1',
+    ],
+    [
+      'heartbeatSeconds: 0',
+      'baton.yaml:1: heartbeatSeconds must be a number of seconds greater than 0, found 0',
+    ],
+    [
+      'stallSeconds: .inf',
+      'baton.yaml:1: stallSeconds must be a number of seconds greater than 0, found Infinity',
+    ],
+    [
+      'retryCooldownSeconds: soon',
+      'baton.yaml:1: retryCooldownSeconds must be a number of seconds greater than 0, found "soon"',
+    ],
+    ['batchFollowups: yes', 'baton.yaml:1: batchFollowups must be true or false, found "yes"'],
+    [
+      'branchPrefix: "bad prefix/"',
+      expect.stringMatching(
+        /^baton\.yaml:1: branchPrefix must be a non-empty branch name prefix .*found "bad prefix\/"$/,
+      ),
+    ],
+    ['branchPrefix: ""', expect.stringMatching(/^baton\.yaml:1: branchPrefix must be .*found ""$/)],
+    [
+      'worktreesDir: [a]',
+      'baton.yaml:1: worktreesDir must be a folder path (relative to the repository root), found a list',
+    ],
+    [
+      'defaultAgent: gpt',
+      'baton.yaml:1: defaultAgent must be the name of one of the agents (claude, codex), found "gpt"',
+    ],
+    [
+      'agents: [claude]',
+      'baton.yaml:1: agents must be a mapping of agent names to agent settings, found a list',
+    ],
+    [
+      'agents:\n  mine: my-agent',
+      'baton.yaml:2: agents.mine must be a mapping with "preset: claude", "preset: codex" or "command: [...]", found "my-agent"',
+    ],
+    [
+      'agents:\n  mine: { bin: x }',
+      'baton.yaml:2: agents.mine needs "preset: claude", "preset: codex" or "command: [...]", found neither',
+    ],
+    [
+      'agents:\n  mine:\n    preset: gemini',
+      'baton.yaml:3: agents.mine needs "preset: claude", "preset: codex" or "command: [...]", found preset "gemini"',
+    ],
+    [
+      'agents:\n  mine: { command: [] }',
+      'baton.yaml:2: agents.mine.command must be a non-empty list of strings (the argv), found a list',
+    ],
+    [
+      'agents:\n  mine: { command: [a, 1] }',
+      'baton.yaml:2: agents.mine.command must be a non-empty list of strings (the argv), found a list',
+    ],
+    [
+      'agents:\n  mine: { command: "a b" }',
+      'baton.yaml:2: agents.mine.command must be a non-empty list of strings (the argv), found "a b"',
+    ],
+    [
+      'agents:\n  mine: { preset: command }',
+      'baton.yaml:2: agents.mine is a command agent, so it needs command: [program, args...], found none',
+    ],
+    [
+      'agents:\n  mine:\n    command: [a]\n    sessionIdPattern: "session: \\\\S+"',
+      'baton.yaml:4: agents.mine.sessionIdPattern must be a regular expression with a capture group for the session id, found "session: \\\\S+"',
+    ],
+    [
+      'agents:\n  mine:\n    command: [a]\n    sessionIdPattern: "(unclosed"',
+      'baton.yaml:4: agents.mine.sessionIdPattern must be a regular expression with a capture group for the session id, found "(unclosed"',
+    ],
+    [
+      'agents:\n  mine:\n    command: [a]\n    outputFormat: json',
+      'baton.yaml:4: agents.mine.outputFormat must be claude or codex, found "json"',
+    ],
+    [
+      'agents:\n  mine:\n    command: [a]\n    env: { "BAD-NAME": x }',
+      'baton.yaml:4: agents.mine.env must be a mapping of environment variable names to text, found a mapping',
+    ],
+    [
+      'agents:\n  claude:\n    preset: claude\n    command: [a]',
+      'baton.yaml:4: agents.claude.command applies only to command agents, but this is the claude preset',
+    ],
+    [
+      'agents:\n  mine:\n    command: [a]\n    bin: b',
+      'baton.yaml:4: agents.mine.bin applies only to preset agents, but this is a command agent',
+    ],
+    [
+      'agents:\n  codex: { liveInput: true }',
+      'baton.yaml:2: agents.codex.liveInput is supported only by the claude preset, found it on the codex preset',
+    ],
+    [
+      'agents:\n  claude: { args: --fast }',
+      'baton.yaml:2: agents.claude.args must be a list of strings, found "--fast"',
+    ],
+    [
+      'agents:\n  "bad name": { preset: claude }',
+      expect.stringMatching(/^baton\.yaml:2: agent name "bad name" must be letters, digits/),
+    ],
+    [
+      '- a list',
+      'baton.yaml:1: the file must be a YAML mapping of settings (like "maxConcurrent: 4"), found a list',
+    ],
+    ['a: 1\na: 2', expect.stringMatching(/^baton\.yaml:2: invalid YAML: .*unique/)],
+  ])('reports %j', (text, expected) => {
+    expect(errorsOf(text)).toEqual([expected]);
+  });
+
+  it('reports every error, not just the first', () => {
+    expect(errorsOf('maxConcurrent: 0\nstallSeconds: -5\ndefaultAgent: nope\n')).toEqual([
+      'baton.yaml:1: maxConcurrent must be a whole number of at least 1, found 0',
+      'baton.yaml:2: stallSeconds must be a number of seconds greater than 0, found -5',
+      'baton.yaml:3: defaultAgent must be the name of one of the agents (claude, codex), found "nope"',
+    ]);
+  });
+
+  it('warns about unknown keys, at the top and in agents, with their lines', () => {
+    const { warnings, errors } = parse('maxConcurent: 3\nagents:\n  claude:\n    argz: [x]\n');
+    expect(errors).toEqual([]);
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^baton\.yaml:1: unknown setting "maxConcurent" is ignored; known settings: .*maxConcurrent/,
+      ),
+      'baton.yaml:4: agents.claude.argz is not a known agent setting and is ignored',
+    ]);
+  });
+
+  it('lets defaultAgent name a configured agent', () => {
+    const { config, errors } = parse('defaultAgent: mine\nagents:\n  mine: { command: [x] }\n');
+    expect(errors).toEqual([]);
+    expect(config.defaultAgent).toBe('mine');
+    expect(Object.keys(config.agents)).toEqual(['claude', 'codex', 'mine']);
+  });
+
+  describe('environment overrides', () => {
+    it.each([
+      [{ BATON_MAX_DISPATCHES_PER_CYCLE: '3' }, { maxDispatchesPerCycle: 3 }],
+      [{ TASK_MANAGER_MAX_DISPATCHES_PER_CYCLE: '5' }, { maxDispatchesPerCycle: 5 }],
+      [
+        { BATON_MAX_DISPATCHES_PER_CYCLE: '3', TASK_MANAGER_MAX_DISPATCHES_PER_CYCLE: '5' },
+        { maxDispatchesPerCycle: 3 },
+      ],
+      [{ BATON_DISPATCH_TIMEOUT_SECONDS: '1.5' }, { dispatchTimeoutSeconds: 1.5 }],
+      [{ TASK_MANAGER_DISPATCH_TIMEOUT_SECONDS: '7' }, { dispatchTimeoutSeconds: 7 }],
+      [{ BATON_DISPATCH_RETRY_COOLDOWN_SECONDS: '0.2' }, { retryCooldownSeconds: 0.2 }],
+      [{ TASK_MANAGER_DISPATCH_RETRY_COOLDOWN_SECONDS: '60' }, { retryCooldownSeconds: 60 }],
+      [
+        { BATON_DISPATCH_TIMEOUT_SECONDS: '', TASK_MANAGER_DISPATCH_TIMEOUT_SECONDS: '9' },
+        { dispatchTimeoutSeconds: 9 },
+      ],
+      [{ BATON_DISPATCH_TIMEOUT_SECONDS: ' 12 ' }, { dispatchTimeoutSeconds: 12 }],
+    ])('%o sets %o, over the file', (env, expected) => {
+      const text = 'maxDispatchesPerCycle: 2\ndispatchTimeoutSeconds: 30\nretryCooldownSeconds: 100\n';
+      const { config, errors } = parse(text, env);
+      expect(errors).toEqual([]);
+      expect(config).toMatchObject(expected);
+    });
+
+    it('warns when both names are set to different values', () => {
+      const { warnings } = parse(null, {
+        BATON_MAX_DISPATCHES_PER_CYCLE: '3',
+        TASK_MANAGER_MAX_DISPATCHES_PER_CYCLE: '5',
+      });
+      expect(warnings).toEqual([
+        'environment: BATON_MAX_DISPATCHES_PER_CYCLE=3 wins over TASK_MANAGER_MAX_DISPATCHES_PER_CYCLE=5',
+      ]);
+    });
+
+    it.each([
+      [
+        { BATON_MAX_DISPATCHES_PER_CYCLE: '0' },
+        'environment: BATON_MAX_DISPATCHES_PER_CYCLE must be a whole number of at least 1, found "0"',
+      ],
+      [
+        { BATON_MAX_DISPATCHES_PER_CYCLE: '1.5' },
+        'environment: BATON_MAX_DISPATCHES_PER_CYCLE must be a whole number of at least 1, found "1.5"',
+      ],
+      [
+        { TASK_MANAGER_MAX_DISPATCHES_PER_CYCLE: 'two' },
+        'environment: TASK_MANAGER_MAX_DISPATCHES_PER_CYCLE must be a whole number of at least 1, found "two"',
+      ],
+      [
+        { BATON_DISPATCH_TIMEOUT_SECONDS: '0x10' },
+        'environment: BATON_DISPATCH_TIMEOUT_SECONDS must be a number of seconds greater than 0, found "0x10"',
+      ],
+      [
+        { BATON_DISPATCH_TIMEOUT_SECONDS: '-3' },
+        'environment: BATON_DISPATCH_TIMEOUT_SECONDS must be a number of seconds greater than 0, found "-3"',
+      ],
+      [
+        { BATON_DISPATCH_RETRY_COOLDOWN_SECONDS: '1e3' },
+        'environment: BATON_DISPATCH_RETRY_COOLDOWN_SECONDS must be a number of seconds greater than 0, found "1e3"',
+      ],
+    ])('reports %o naming the variable', (env, expected) => {
+      expect(errorsOf(null, env)).toEqual([expected]);
+    });
+  });
+});
+
+describe('loadConfig', () => {
+  let dir: string | undefined;
+  afterEach(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    dir = undefined;
+  });
+
+  it('uses the defaults when there is no baton.yaml', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'baton-config-'));
+    const config = await loadConfig(dir, {});
+    expect(config.maxConcurrent).toBe(4);
+    expect(config.worktreesDir).toBe(resolve(dir, '..', `${basename(dir)}.worktrees`));
+  });
+
+  it('reads baton.yaml and the environment, passing warnings on', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'baton-config-'));
+    writeFileSync(join(dir, 'baton.yaml'), 'maxConcurrent: 2\ncolour: blue\n');
+    const warnings: string[] = [];
+    const config = await loadConfig(dir, { BATON_DISPATCH_TIMEOUT_SECONDS: '5' }, (w) => warnings.push(w));
+    expect(config).toMatchObject({ maxConcurrent: 2, dispatchTimeoutSeconds: 5 });
+    expect(warnings).toEqual([expect.stringMatching(/^baton\.yaml:2: unknown setting "colour"/)]);
+  });
+
+  it('throws BAD_CONFIG listing every error, one per line, with a hint', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'baton-config-'));
+    writeFileSync(join(dir, 'baton.yaml'), 'maxConcurrent: 0\ndefaultAgent: nope\n');
+    const err = await loadConfig(dir, { BATON_MAX_DISPATCHES_PER_CYCLE: 'x' }, () => {}).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(BatonError);
+    const e = err as BatonError;
+    expect(e.code).toBe('BAD_CONFIG');
+    expect(e.message.split('\n')).toEqual([
+      'baton.yaml:1: maxConcurrent must be a whole number of at least 1, found 0',
+      'environment: BATON_MAX_DISPATCHES_PER_CYCLE must be a whole number of at least 1, found "x"',
+      'baton.yaml:2: defaultAgent must be the name of one of the agents (claude, codex), found "nope"',
+    ]);
+    expect(e.hint).toMatch(/environment variable/);
+  });
+
+  it('throws BAD_CONFIG for a config that is not UTF-8', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'baton-config-'));
+    writeFileSync(join(dir, 'baton.yaml'), Buffer.from([0x61, 0x3a, 0x20, 0xff, 0x0a]));
+    await expect(loadConfig(dir, {})).rejects.toMatchObject({
+      code: 'BAD_CONFIG',
+      message: expect.stringMatching(/not valid UTF-8/),
+    });
+  });
+});
