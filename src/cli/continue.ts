@@ -10,7 +10,9 @@ import { CONTINUABLE_STATES } from '../domain/states.js';
 export function registerContinue(program: Command): void {
   program
     .command('continue')
-    .description("Resume an idle, failed, interrupted, worker_gone or stalled task's agent session, with TEXT or an instruction to continue.")
+    .description(
+      "Resume an idle, failed, interrupted, worker_gone or stalled task's agent session, with TEXT or an instruction to continue.",
+    )
     .argument('<slug>', 'the task')
     .argument('[text...]', 'what to tell the agent (default: continue where you left off)')
     .action(async (slug: string, words: string[]) => {
@@ -23,13 +25,18 @@ export function registerContinue(program: Command): void {
             ? `It is ${board.state}: send it a follow-up with \`baton followup ${slug} ...\`.`
             : `Use \`baton dispatch ${slug}\` for a task that never ran.`;
         throw new BatonError(
-          board.state === 'running' || board.state === 'starting' || board.state === 'interrupting' ? 'BUSY' : 'TASK_NOT_DISPATCHABLE',
+          board.state === 'running' || board.state === 'starting' || board.state === 'interrupting'
+            ? 'BUSY'
+            : 'TASK_NOT_DISPATCHABLE',
           `Task ${slug} is ${board.state}; only idle, failed, interrupted, worker_gone or stalled tasks can be continued.`,
           { hint },
         );
       }
       const text = words.join(' ').trim();
-      const started = await dispatch(repo, slug, { continueText: text === '' ? null : text, allowFinished: true });
+      const started = await dispatch(repo, slug, {
+        continueText: text === '' ? null : text,
+        allowFinished: true,
+      });
       process.stdout.write(`${started.runId}\n`);
       process.stderr.write(`baton: ${slug} continued: run ${started.runId}, worker pid ${started.pid}.\n`);
     });

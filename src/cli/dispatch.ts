@@ -7,13 +7,17 @@ import { openRepo } from '../ops/repo.js';
 export function registerDispatch(program: Command): void {
   program
     .command('dispatch')
-    .description("Start a task's worker in its own worktree (continues its session if it ran before); exits 3 if a live worker holds it.")
+    .description(
+      "Start a task's worker in its own worktree (continues its session if it ran before); exits 3 if a live worker holds it.",
+    )
     .argument('<slug>', 'the task (tasks/<slug>.md)')
     .option('--fresh', 'start a new agent session with the task prompt, whatever ran before')
     .action(async (slug: string, opts: { fresh?: boolean }) => {
       const repo = await openRepo(process.cwd());
       const started = await dispatch(repo, slug, { fresh: opts.fresh === true });
       process.stdout.write(`${started.runId}\n`);
-      process.stderr.write(`baton: ${slug} dispatched: run ${started.runId}, worker pid ${started.pid}, epoch ${started.epoch} (${started.start.kind}).\n`);
+      process.stderr.write(
+        `baton: ${slug} dispatched: run ${started.runId}, worker pid ${started.pid}, epoch ${started.epoch} (${started.start.kind}).\n`,
+      );
     });
 }

@@ -10,31 +10,45 @@ import { openRepo } from '../ops/repo.js';
 export function registerFollowup(program: Command): void {
   program
     .command('followup')
-    .description("Send a task more instructions: queued after the current run (default), steered into the live session, or interrupting it.")
+    .description(
+      'Send a task more instructions: queued after the current run (default), steered into the live session, or interrupting it.',
+    )
     .argument('<slug>', 'the task')
     .argument('[text...]', 'the instruction (or use --file)')
-    .option('--steer', 'put it into the running session now where the agent takes live input; otherwise queue it')
-    .option('--interrupt', 'interrupt the running agent and continue its session with this, ahead of queued ones')
+    .option(
+      '--steer',
+      'put it into the running session now where the agent takes live input; otherwise queue it',
+    )
+    .option(
+      '--interrupt',
+      'interrupt the running agent and continue its session with this, ahead of queued ones',
+    )
     .option('--file <file>', 'read the instruction from a file (- for stdin)')
-    .action(async (slug: string, words: string[], opts: { steer?: boolean; interrupt?: boolean; file?: string }) => {
-      if (opts.steer && opts.interrupt) {
-        throw new BatonError('USAGE', 'Choose one of --steer and --interrupt, not both.');
-      }
-      if (opts.file !== undefined && words.length > 0) {
-        throw new BatonError('USAGE', 'Give the instruction as TEXT or with --file, not both.');
-      }
-      const text = opts.file !== undefined ? await readText(opts.file) : words.join(' ');
-      const mode: FollowupMode = opts.steer ? 'steer' : opts.interrupt ? 'interrupt' : 'queue';
-      const repo = await openRepo(process.cwd());
-      const r = await sendFollowup(repo, slug, mode, text);
-      process.stdout.write(`${r.id}\n`);
-      const who = r.worker
-        ? r.worker.started
-          ? `started worker pid ${r.worker.pid} (run ${r.worker.runId})`
-          : `worker pid ${r.worker.pid} (run ${r.worker.runId}) will run it`
-        : 'queued';
-      process.stderr.write(`baton: follow-up accepted for ${slug} (${mode}): ${who}.\n`);
-    });
+    .action(
+      async (
+        slug: string,
+        words: string[],
+        opts: { steer?: boolean; interrupt?: boolean; file?: string },
+      ) => {
+        if (opts.steer && opts.interrupt) {
+          throw new BatonError('USAGE', 'Choose one of --steer and --interrupt, not both.');
+        }
+        if (opts.file !== undefined && words.length > 0) {
+          throw new BatonError('USAGE', 'Give the instruction as TEXT or with --file, not both.');
+        }
+        const text = opts.file !== undefined ? await readText(opts.file) : words.join(' ');
+        const mode: FollowupMode = opts.steer ? 'steer' : opts.interrupt ? 'interrupt' : 'queue';
+        const repo = await openRepo(process.cwd());
+        const r = await sendFollowup(repo, slug, mode, text);
+        process.stdout.write(`${r.id}\n`);
+        const who = r.worker
+          ? r.worker.started
+            ? `started worker pid ${r.worker.pid} (run ${r.worker.runId})`
+            : `worker pid ${r.worker.pid} (run ${r.worker.runId}) will run it`
+          : 'queued';
+        process.stderr.write(`baton: follow-up accepted for ${slug} (${mode}): ${who}.\n`);
+      },
+    );
 }
 
 async function readText(file: string): Promise<string> {

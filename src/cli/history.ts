@@ -21,7 +21,10 @@ export function registerHistory(program: Command): void {
       }
       if (records.length === 0) process.stdout.write(`No history for ${slug} yet.\n`);
       for (const r of records) process.stdout.write(renderRecord(r));
-      if (skipped > 0) process.stdout.write(`(${skipped} unreadable line${skipped === 1 ? '' : 's'} skipped: a write torn by a crash)\n`);
+      if (skipped > 0)
+        process.stdout.write(
+          `(${skipped} unreadable line${skipped === 1 ? '' : 's'} skipped: a write torn by a crash)\n`,
+        );
     });
 }
 

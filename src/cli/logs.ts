@@ -23,7 +23,9 @@ export function registerLogs(program: Command): void {
       } catch (err) {
         if (!isNotFound(err)) throw err;
         if (!opts.follow) {
-          throw new BatonError('UNKNOWN_TASK', `Task ${slug} has no log yet.`, { hint: `Dispatch it with \`baton dispatch ${slug}\`.` });
+          throw new BatonError('UNKNOWN_TASK', `Task ${slug} has no log yet.`, {
+            hint: `Dispatch it with \`baton dispatch ${slug}\`.`,
+          });
         }
       }
       if (opts.follow) await follow(file, offset);

@@ -9,7 +9,9 @@ import { registerCommands } from './commands.js';
 
 async function main(argv: string[]): Promise<number> {
   const program = new Command('baton')
-    .description('Supervise AI coding-agent workers on a git repository: one task = one worktree = one branch = one worker.')
+    .description(
+      'Supervise AI coding-agent workers on a git repository: one task = one worktree = one branch = one worker.',
+    )
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
@@ -26,7 +28,12 @@ async function main(argv: string[]): Promise<number> {
 /** Prints an error the way every baton error is printed; returns the exit code. */
 function report(err: unknown): number {
   if (err instanceof CommanderError) {
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+    if (
+      err.code === 'commander.helpDisplayed' ||
+      err.code === 'commander.version' ||
+      err.code === 'commander.help'
+    )
+      return 0;
     return ExitCode.usage; // commander already printed what was wrong
   }
   if (err instanceof BatonError) {
@@ -35,7 +42,9 @@ function report(err: unknown): number {
     return err.exitCode;
   }
   const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`baton: unexpected error: ${message}\n  Please report it with the command you ran; set BATON_DEBUG=1 for the stack.\n`);
+  process.stderr.write(
+    `baton: unexpected error: ${message}\n  Please report it with the command you ran; set BATON_DEBUG=1 for the stack.\n`,
+  );
   if (process.env.BATON_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
   return ExitCode.error;
 }

@@ -7,7 +7,9 @@ import { stopTask } from '../ops/stop.js';
 export function registerStop(program: Command): void {
   program
     .command('stop')
-    .description("Interrupt a task's agent without a follow-up (state interrupted; worktree kept; queued follow-ups wait).")
+    .description(
+      "Interrupt a task's agent without a follow-up (state interrupted; worktree kept; queued follow-ups wait).",
+    )
     .argument('<slug>', 'the task')
     .action(async (slug: string) => {
       const repo = await openRepo(process.cwd());

@@ -49,7 +49,13 @@ export type Decision =
 export const MAX_AUTO_RETRIES = 1;
 
 /** States in which waiting follow-ups do not start a worker on their own. */
-const HOLD_INBOX: ReadonlySet<TaskState> = new Set(['interrupted', 'draft', 'cancelled', 'invalid', 'starting']);
+const HOLD_INBOX: ReadonlySet<TaskState> = new Set([
+  'interrupted',
+  'draft',
+  'cancelled',
+  'invalid',
+  'starting',
+]);
 
 /**
  * Plans a cycle. Order: record deaths and stalls, then due retries and waiting follow-ups
@@ -74,7 +80,8 @@ export function planCycle(tasks: readonly CycleTask[], limits: CycleLimits, now:
     } else if (t.live && t.state === 'running' && t.lastProgressAt !== null) {
       // The worker interrupts its own stalled agent; this is the backstop for a hung worker.
       const idleMs = nowMs - Date.parse(t.lastProgressAt);
-      if (idleMs > limits.stallSeconds * 1000 * 1.5) decisions.push({ kind: 'interrupt_stalled', slug: t.slug });
+      if (idleMs > limits.stallSeconds * 1000 * 1.5)
+        decisions.push({ kind: 'interrupt_stalled', slug: t.slug });
     }
     retryAtOf.set(t.slug, retryAt);
   }

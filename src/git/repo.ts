@@ -38,7 +38,8 @@ export async function findRepo(cwd: string): Promise<RepoInfo> {
     });
   }
   const [commonDirRaw, toplevel] = out.trim().split('\n');
-  if (commonDirRaw === undefined) throw new BatonError('GIT_FAILED', 'git did not name the repository directory.');
+  if (commonDirRaw === undefined)
+    throw new BatonError('GIT_FAILED', 'git did not name the repository directory.');
   const commonDir = realpathSync(commonDirRaw);
   const root = path.basename(commonDir) === '.git' ? path.dirname(commonDir) : (toplevel ?? cwd);
   return { root: realpathSync(root), commonDir };
@@ -51,15 +52,21 @@ export async function assertHasCommits(root: string): Promise<void> {
     .raw(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'])
     .catch(() => '');
   if (out.trim() === '') {
-    throw new BatonError('NO_COMMITS', `The repository at ${root} has no commits yet, so no task branch can start from it.`, {
-      hint: 'Make a first commit (`git commit --allow-empty -m init`), then dispatch again.',
-    });
+    throw new BatonError(
+      'NO_COMMITS',
+      `The repository at ${root} has no commits yet, so no task branch can start from it.`,
+      {
+        hint: 'Make a first commit (`git commit --allow-empty -m init`), then dispatch again.',
+      },
+    );
   }
 }
 
 /** The branch checked out at `dir`, or null on a detached HEAD. */
 export async function currentBranch(dir: string): Promise<string | null> {
-  const out = await git(dir).raw(['symbolic-ref', '--short', '-q', 'HEAD']).catch(() => '');
+  const out = await git(dir)
+    .raw(['symbolic-ref', '--short', '-q', 'HEAD'])
+    .catch(() => '');
   const name = out.trim();
   return name === '' ? null : name;
 }

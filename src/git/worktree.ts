@@ -55,7 +55,9 @@ async function checkExisting(spec: WorktreeSpec): Promise<EnsuredWorktree | null
     throw new BatonError(
       'WORKTREE_CONFLICT',
       `The task's worktree ${spec.path} is on ${atPath.branch === null ? 'a detached HEAD' : `branch ${atPath.branch}`}, not on ${spec.branch}.`,
-      { hint: `Check out ${spec.branch} there (\`git -C ${spec.path} switch ${spec.branch}\`), or remove that worktree.` },
+      {
+        hint: `Check out ${spec.branch} there (\`git -C ${spec.path} switch ${spec.branch}\`), or remove that worktree.`,
+      },
     );
   }
   const elsewhere = entries.find((e) => e.branch === spec.branch && !e.prunable);
@@ -63,7 +65,9 @@ async function checkExisting(spec: WorktreeSpec): Promise<EnsuredWorktree | null
     throw new BatonError(
       'WORKTREE_CONFLICT',
       `Branch ${spec.branch} is checked out at ${elsewhere.path}, not at the task's worktree ${spec.path}.`,
-      { hint: `Switch that worktree to another branch (\`git -C ${elsewhere.path} switch -\`), then dispatch again.` },
+      {
+        hint: `Switch that worktree to another branch (\`git -C ${elsewhere.path} switch -\`), then dispatch again.`,
+      },
     );
   }
   return null;
@@ -75,9 +79,13 @@ async function createWorktree(spec: WorktreeSpec): Promise<void> {
   if (existsSync(spec.path)) {
     const entries = await fs.readdir(spec.path).catch(() => null);
     if (entries === null || entries.length > 0) {
-      throw new BatonError('WORKTREE_CONFLICT', `${spec.path} already exists and is not the task's worktree.`, {
-        hint: 'Move or delete it, or set worktreesDir in baton.yaml to another folder.',
-      });
+      throw new BatonError(
+        'WORKTREE_CONFLICT',
+        `${spec.path} already exists and is not the task's worktree.`,
+        {
+          hint: 'Move or delete it, or set worktreesDir in baton.yaml to another folder.',
+        },
+      );
     }
   }
   await fs.mkdir(path.dirname(spec.path), { recursive: true });
@@ -87,9 +95,13 @@ async function createWorktree(spec: WorktreeSpec): Promise<void> {
   } else {
     const base = spec.base ?? (await currentBranch(spec.root));
     if (base === null) {
-      throw new BatonError('GIT_FAILED', `The repository at ${spec.root} is on a detached HEAD, so there is no branch to start ${spec.branch} from.`, {
-        hint: 'Check out a branch in the main worktree, or set `base:` in the task file.',
-      });
+      throw new BatonError(
+        'GIT_FAILED',
+        `The repository at ${spec.root} is on a detached HEAD, so there is no branch to start ${spec.branch} from.`,
+        {
+          hint: 'Check out a branch in the main worktree, or set `base:` in the task file.',
+        },
+      );
     }
     if (!(await branchExists(spec.root, base))) {
       throw new BatonError('GIT_FAILED', `The base branch ${base} does not exist.`, {
@@ -103,10 +115,14 @@ async function createWorktree(spec: WorktreeSpec): Promise<void> {
   } catch (err) {
     // post-checkout hooks may fail after the worktree was made; anything else is a real failure.
     if (!(await isWorktreeOn(spec))) {
-      throw new BatonError('GIT_FAILED', `git could not create the worktree ${spec.path}: ${firstLine(err)}`, {
-        hint: 'Fix what git says above, then dispatch again.',
-        cause: err,
-      });
+      throw new BatonError(
+        'GIT_FAILED',
+        `git could not create the worktree ${spec.path}: ${firstLine(err)}`,
+        {
+          hint: 'Fix what git says above, then dispatch again.',
+          cause: err,
+        },
+      );
     }
   }
 }

@@ -22,24 +22,40 @@ export interface DispatchOptions {
   inboxOnly?: boolean;
   /** A follow-up may reopen a `done` task; a plain dispatch may not. */
   allowFinished?: boolean;
+  /** The heartbeat's automatic retry. */
+  auto?: boolean;
 }
 
 /** Dispatches a task; throws BUSY (exit 3) when a live worker holds its lock. */
-export async function dispatch(repo: Repo, slug: string, opts: DispatchOptions = {}): Promise<Started & { start: StartKind }> {
+export async function dispatch(
+  repo: Repo,
+  slug: string,
+  opts: DispatchOptions = {},
+): Promise<Started & { start: StartKind }> {
   const task = await loadTask(repo, slug);
   assertDispatchable(task, opts.allowFinished === true);
   const agent = task.agent ?? repo.config.defaultAgent;
   if (!repo.config.agents[agent]) {
-    throw new BatonError('BAD_TASK', `tasks/${slug}.md names agent "${agent}", which baton.yaml does not define.`, {
-      hint: `Use one of: ${Object.keys(repo.config.agents).join(', ')}; or add it under agents: in baton.yaml.`,
-    });
+    throw new BatonError(
+      'BAD_TASK',
+      `tasks/${slug}.md names agent "${agent}", which baton.yaml does not define.`,
+      {
+        hint: `Use one of: ${Object.keys(repo.config.agents).join(', ')}; or add it under agents: in baton.yaml.`,
+      },
+    );
   }
   const { worktree, branch } = taskWorktree(repo.config, slug);
   // Cheap check first, so that a dispatch racing a live worker starts nothing at all.
   if (existsSync(worktree)) await assertFree(slug, path.join(await gitDirOf(worktree), 'baton.lock'));
   await assertHasCommits(repo.info.root);
   await fs.mkdir(repo.paths.logsDir, { recursive: true });
-  const wt = await ensureWorktree({ root: repo.info.root, commonDir: repo.info.commonDir, branch, path: worktree, base: task.base ?? null });
+  const wt = await ensureWorktree({
+    root: repo.info.root,
+    commonDir: repo.info.commonDir,
+    branch,
+    path: worktree,
+    base: task.base ?? null,
+  });
   const lockPath = path.join(await gitDirOf(wt.path), 'baton.lock');
   await assertFree(slug, lockPath);
   const start = await startKind(repo, slug, opts);
@@ -52,6 +68,7 @@ export async function dispatch(repo: Repo, slug: string, opts: DispatchOptions =
     lockPath,
     start,
     timeoutMs: repo.config.dispatchTimeoutSeconds * 1000,
+    auto: opts.auto === true,
   });
   return { ...started, start };
 }
@@ -62,7 +79,11 @@ function assertDispatchable(task: Task, allowFinished: boolean): void {
     task.status === 'draft'
       ? `Set \`status: ready\` in ${task.file} when it is ready to run.`
       : `It is ${task.status}; set \`status: ready\` in ${task.file} to run it again.`;
-  throw new BatonError('TASK_NOT_DISPATCHABLE', `Task ${task.slug} is ${task.status}, so it cannot be dispatched.`, { hint: fix });
+  throw new BatonError(
+    'TASK_NOT_DISPATCHABLE',
+    `Task ${task.slug} is ${task.status}, so it cannot be dispatched.`,
+    { hint: fix },
+  );
 }
 
 async function assertFree(slug: string, lockPath: string): Promise<void> {
@@ -75,6 +96,7 @@ async function startKind(repo: Repo, slug: string, opts: DispatchOptions): Promi
   if (opts.inboxOnly) return { kind: 'inbox' };
   const status = await readStatus(taskPaths(repo.paths, slug).statusFile);
   const ranBefore = (status?.runs ?? 0) > 0 || (status?.sessionId ?? null) !== null;
-  if (opts.continueText !== undefined || ranBefore) return { kind: 'continue', text: opts.continueText ?? null };
+  if (opts.continueText !== undefined || ranBefore)
+    return { kind: 'continue', text: opts.continueText ?? null };
   return { kind: 'new' };
 }

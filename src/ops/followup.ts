@@ -26,15 +26,26 @@ export interface FollowupResult {
 }
 
 /** Accepts a follow-up from the CLI and makes sure a worker runs it. */
-export async function sendFollowup(repo: Repo, slug: string, mode: FollowupMode, text: string): Promise<FollowupResult> {
+export async function sendFollowup(
+  repo: Repo,
+  slug: string,
+  mode: FollowupMode,
+  text: string,
+): Promise<FollowupResult> {
   const task = await loadTask(repo, slug);
   if (task.status === 'draft' || task.status === 'cancelled') {
-    throw new BatonError('TASK_NOT_DISPATCHABLE', `Task ${slug} is ${task.status}, so it takes no follow-ups.`, {
-      hint: `Set \`status: ready\` in tasks/${slug}.md first.`,
-    });
+    throw new BatonError(
+      'TASK_NOT_DISPATCHABLE',
+      `Task ${slug} is ${task.status}, so it takes no follow-ups.`,
+      {
+        hint: `Set \`status: ready\` in tasks/${slug}.md first.`,
+      },
+    );
   }
   if (text.trim() === '') {
-    throw new BatonError('USAGE', 'The follow-up is empty.', { hint: 'Give the instruction as TEXT or with --file F.' });
+    throw new BatonError('USAGE', 'The follow-up is empty.', {
+      hint: 'Give the instruction as TEXT or with --file F.',
+    });
   }
   const name = `${slug}.cli-${Date.now()}-${randomBytes(3).toString('hex')}.followup.md`;
   const file = path.join(repo.paths.tasksDir, name);
@@ -43,7 +54,9 @@ export async function sendFollowup(repo: Repo, slug: string, mode: FollowupMode,
   await fs.rename(`${file}.tmp`, file);
   const result = await ingestDrop(repo, name);
   if (result.kind === 'rejected') {
-    throw new BatonError('BAD_FOLLOWUP', `The follow-up was rejected: ${result.reason}.`, { hint: `It is kept as ${result.file}.` });
+    throw new BatonError('BAD_FOLLOWUP', `The follow-up was rejected: ${result.reason}.`, {
+      hint: `It is kept as ${result.file}.`,
+    });
   }
   if (result.kind === 'skipped') {
     // The watcher ingested it first: it is accepted all the same.

@@ -28,7 +28,8 @@ export type IngestResult =
 /** Ingests `tasks/<name>` if it is a follow-up drop. Never throws for bad input. */
 export async function ingestDrop(repo: Repo, name: string): Promise<IngestResult> {
   const entry = classifyTaskEntry(name);
-  if (entry.kind === 'bad-followup') return reject(repo, name, path.join(repo.paths.tasksDir, name), entry.reason, null);
+  if (entry.kind === 'bad-followup')
+    return reject(repo, name, path.join(repo.paths.tasksDir, name), entry.reason, null);
   if (entry.kind !== 'followup') return { kind: 'skipped' };
   const slug = entry.slug;
   const source = path.join(repo.paths.tasksDir, name);
@@ -43,7 +44,13 @@ export async function ingestDrop(repo: Repo, name: string): Promise<IngestResult
     return reject(repo, name, source, reason, missing ? null : slug);
   }
   if (task.value.status === 'draft' || task.value.status === 'cancelled') {
-    return reject(repo, name, source, `task ${slug} is ${task.value.status}; follow-ups go only to tasks that are not draft or cancelled`, slug);
+    return reject(
+      repo,
+      name,
+      source,
+      `task ${slug} is ${task.value.status}; follow-ups go only to tasks that are not draft or cancelled`,
+      slug,
+    );
   }
 
   const tp = taskPaths(repo.paths, slug);
@@ -62,7 +69,12 @@ export async function ingestDrop(repo: Repo, name: string): Promise<IngestResult
  * Finishes a claimed drop: publish it in the inbox, or put it back as rejected. Also used to
  * recover claims left by a process killed between claiming and publishing.
  */
-export async function settleClaim(repo: Repo, slug: string, name: string, claim: string): Promise<IngestResult> {
+export async function settleClaim(
+  repo: Repo,
+  slug: string,
+  name: string,
+  claim: string,
+): Promise<IngestResult> {
   const tp = taskPaths(repo.paths, slug);
   const read = await readInputFile(claim, `tasks/${printable(name)}`);
   const parsed = read.ok ? parseFollowup(`tasks/${printable(name)}`, read.value) : read;
@@ -85,7 +97,11 @@ export async function settleClaim(repo: Repo, slug: string, name: string, claim:
 const STALE_CLAIM_MS = 10_000;
 
 /** Settles claims in `slug`'s inbox left by a killed ingester, so such a follow-up is not lost. */
-export async function recoverClaims(repo: Repo, slug: string, now: number = Date.now()): Promise<IngestResult[]> {
+export async function recoverClaims(
+  repo: Repo,
+  slug: string,
+  now: number = Date.now(),
+): Promise<IngestResult[]> {
   const dir = taskPaths(repo.paths, slug).inboxDir;
   let names: string[];
   try {
@@ -109,7 +125,13 @@ function labelOf(name: string): string | null {
   return m?.[1] ?? null;
 }
 
-async function reject(repo: Repo, name: string, from: string, reason: string, slug: string | null): Promise<IngestResult> {
+async function reject(
+  repo: Repo,
+  name: string,
+  from: string,
+  reason: string,
+  slug: string | null,
+): Promise<IngestResult> {
   const target = await freeRejectedName(repo.paths.tasksDir, name);
   try {
     await fs.rename(from, target);
@@ -121,7 +143,11 @@ async function reject(repo: Repo, name: string, from: string, reason: string, sl
   const line = { ts: new Date().toISOString(), file: `tasks/${printable(name)}`, renamedTo: file, reason };
   await fs.mkdir(repo.paths.logsDir, { recursive: true });
   await appendLine(repo.paths.rejectedFile, JSON.stringify(line));
-  if (slug !== null) await appendHistory(taskPaths(repo.paths, slug).historyFile, 'rejected', null, { file: line.file, reason });
+  if (slug !== null)
+    await appendHistory(taskPaths(repo.paths, slug).historyFile, 'rejected', null, {
+      file: line.file,
+      reason,
+    });
   return { kind: 'rejected', file: line.file, reason, slug };
 }
 

@@ -28,7 +28,10 @@ export async function openRepo(cwd: string): Promise<Repo> {
 /** Throws a usage error when `slug` is not a valid slug. */
 export function assertSlug(slug: string): void {
   const problem = slugProblem(slug);
-  if (problem) throw new BatonError('BAD_SLUG', `${capitalise(problem)}.`, { hint: 'Name tasks like tasks/fix-login.md.' });
+  if (problem)
+    throw new BatonError('BAD_SLUG', `${capitalise(problem)}.`, {
+      hint: 'Name tasks like tasks/fix-login.md.',
+    });
 }
 
 /** Loads a valid task by slug: unknown task → exit 4, unusable file → the problems. */
@@ -42,9 +45,13 @@ export async function loadTask(repo: Repo, slug: string): Promise<Task> {
   }
   const loaded = await loadTaskFile(repo.info.root, `${slug}.md`);
   if (!loaded.ok) {
-    throw new BatonError('BAD_TASK', `tasks/${slug}.md cannot be used: ${loaded.error.map(formatProblem).join('; ')}.`, {
-      hint: 'Fix the file in place; `baton status` shows it as invalid until then.',
-    });
+    throw new BatonError(
+      'BAD_TASK',
+      `tasks/${slug}.md cannot be used: ${loaded.error.map(formatProblem).join('; ')}.`,
+      {
+        hint: 'Fix the file in place; `baton status` shows it as invalid until then.',
+      },
+    );
   }
   return loaded.value;
 }

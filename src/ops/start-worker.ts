@@ -12,7 +12,7 @@ import { identityOf, killProcessGroup, liveness, waitForExit } from '../proc/ide
 import { appendHistory } from '../store/history.js';
 import { describeHolder, tryAcquireLock, type LockRecord } from '../store/lock.js';
 import { taskPaths, type RepoPaths } from '../store/paths.js';
-import { updateStatus } from '../store/status.js';
+import { readStatus, updateStatus } from '../store/status.js';
 import type { Assignment, StartKind } from '../worker/assignment.js';
 import { newRunId } from './run-id.js';
 
@@ -27,6 +27,8 @@ export interface StartRequest {
   start: StartKind;
   /** How long to wait for the worker to confirm it holds the lock. */
   timeoutMs: number;
+  /** Started by the heartbeat's automatic retry (counted), rather than by a person (resets the count). */
+  auto?: boolean;
 }
 
 /** A started worker. */
@@ -74,7 +76,11 @@ export async function startWorker(req: StartRequest): Promise<Started> {
   const record = acquired.record;
   if (acquired.tookOver) {
     await appendHistory(tp.historyFile, 'lock_taken_over', runId, {
-      from: { runId: acquired.tookOver.runId, pid: acquired.tookOver.holder.pid, epoch: acquired.tookOver.epoch },
+      from: {
+        runId: acquired.tookOver.runId,
+        pid: acquired.tookOver.holder.pid,
+        epoch: acquired.tookOver.epoch,
+      },
       epoch: record.epoch,
     });
     await killOrphanAgent(acquired.tookOver);
@@ -85,7 +91,9 @@ export async function startWorker(req: StartRequest): Promise<Started> {
     agent: req.agent,
     start: req.start.kind,
   });
+  const previous = await readStatus(tp.statusFile);
   await updateStatus(tp.statusFile, req.slug, {
+    autoRetries: req.auto ? (previous?.autoRetries ?? 0) + 1 : 0,
     state: 'starting',
     agent: req.agent,
     branch: req.branch,
@@ -114,9 +122,13 @@ export async function startWorker(req: StartRequest): Promise<Started> {
   const answer = await ack;
   child.unref();
   if (answer !== 'ok') {
-    throw new BatonError('WORKER_FAILED', `The worker for ${req.slug} did not confirm its start (${answer}).`, {
-      hint: `See ${tp.logFile}; the next dispatch or heartbeat retries it.`,
-    });
+    throw new BatonError(
+      'WORKER_FAILED',
+      `The worker for ${req.slug} did not confirm its start (${answer}).`,
+      {
+        hint: `See ${tp.logFile}; the next dispatch or heartbeat retries it.`,
+      },
+    );
   }
   return { runId, epoch: record.epoch, pid };
 }
@@ -128,7 +140,11 @@ export function busyError(slug: string, holder: LockRecord): BatonError {
   });
 }
 
-async function discard(child: ChildProcess, pid: number, holder: { pid: number; startTime: string; bootId: string }) {
+async function discard(
+  child: ChildProcess,
+  pid: number,
+  holder: { pid: number; startTime: string; bootId: string },
+) {
   child.stdin?.destroy();
   const ackStream = child.stdio[3];
   if (ackStream && 'destroy' in ackStream) ackStream.destroy();

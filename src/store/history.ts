@@ -26,7 +26,10 @@ export type HistoryType =
   | 'session_fallback'
   | 'rejected'
   | 'retry_scheduled'
-  | 'removed';
+  | 'removed'
+  | 'stalled'
+  | 'watcher_started'
+  | 'watcher_stopped';
 
 /** One history line. `runId` is null for events outside a run (e.g. a follow-up accepted while idle). */
 export interface HistoryRecord {

@@ -12,8 +12,16 @@ import type { FollowupMode } from '../domain/types.js';
 import { isNotFound } from './history.js';
 import { readInputFile } from './taskfiles.js';
 
-/** Control items are not follow-ups: `stop` asks the worker to interrupt and end its chain. */
-export type InboxKind = FollowupMode | 'stop';
+/**
+ * Control items are not follow-ups: `stop` asks the worker to interrupt and end its chain
+ * (state `interrupted`); `stall` does the same for an agent that made no progress (`stalled`).
+ */
+export type InboxKind = FollowupMode | 'stop' | 'stall';
+
+/** Kinds that are control items rather than instructions. */
+export function isControl(kind: InboxKind): kind is 'stop' | 'stall' {
+  return kind === 'stop' || kind === 'stall';
+}
 
 /** One inbox item. */
 export interface InboxItem {
@@ -44,15 +52,16 @@ export async function listInbox(dir: string): Promise<string[]> {
 
 /** The kind encoded in an item id. */
 export function kindOfId(id: string): InboxKind {
-  const m = /\.(queue|steer|interrupt|stop)\.md$/.exec(id);
+  const m = /\.(queue|steer|interrupt|stop|stall)\.md$/.exec(id);
   return (m?.[1] as InboxKind | undefined) ?? 'queue';
 }
 
 /** Reads one item; null when it is gone (consumed meanwhile) or unreadable. */
 export async function readItem(dir: string, id: string): Promise<InboxItem | null> {
   const kind = kindOfId(id);
-  const label = /^\d+-[0-9a-f]+\.([A-Za-z0-9_-]+)\.(queue|steer|interrupt|stop)\.md$/.exec(id)?.[1] ?? null;
-  if (kind === 'stop') return { id, kind, body: '', label };
+  const label =
+    /^\d+-[0-9a-f]+\.([A-Za-z0-9_-]+)\.(queue|steer|interrupt|stop|stall)\.md$/.exec(id)?.[1] ?? null;
+  if (isControl(kind)) return { id, kind, body: '', label };
   const read = await readInputFile(path.join(dir, id), id, { emptyRetryMs: 0 });
   if (!read.ok) return null;
   const parsed = parseFollowup(id, read.value);
@@ -66,7 +75,7 @@ export async function removeItem(dir: string, id: string): Promise<void> {
 }
 
 /** Writes a control item (e.g. `stop`) atomically. */
-export async function writeControl(dir: string, kind: 'stop', reason: string): Promise<string> {
+export async function writeControl(dir: string, kind: 'stop' | 'stall', reason: string): Promise<string> {
   await fs.mkdir(dir, { recursive: true });
   const id = newItemId(kind, null);
   const tmp = path.join(dir, `.${id}.tmp`);

@@ -29,6 +29,7 @@ export function initialStatus(slug: string, now: Date = new Date()): TaskStatus 
     lastOutputAt: null,
     lastProgressAt: null,
     retryAt: null,
+    autoRetries: 0,
     error: null,
   };
 }

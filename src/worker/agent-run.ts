@@ -57,10 +57,12 @@ export function startAgentRun(spec: AgentRunSpec, listener: AgentRunListener): A
     stdio: [spec.stdin.kind === 'ignore' ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     windowsHide: true,
   });
-  const exited = new Promise<{ code: number | null; signal: string | null } | { spawnError: Error }>((resolve) => {
-    child.once('exit', (code, signal) => resolve({ code, signal }));
-    child.once('error', (err) => resolve({ spawnError: err }));
-  });
+  const exited = new Promise<{ code: number | null; signal: string | null } | { spawnError: Error }>(
+    (resolve) => {
+      child.once('exit', (code, signal) => resolve({ code, signal }));
+      child.once('error', (err) => resolve({ spawnError: err }));
+    },
+  );
   const pid = child.pid ?? null;
   if (pid !== null) listener.onSpawn(pid);
   // Only a `messages` plan keeps stdin open for steer messages; `text` is written and closed.
@@ -108,7 +110,8 @@ export function startAgentRun(spec: AgentRunSpec, listener: AgentRunListener): A
     await closeStream(log);
     if ('spawnError' in exit) {
       const code = (exit.spawnError as NodeJS.ErrnoException).code;
-      const reason = code === 'ENOENT' ? 'was not found' : `could not be started (${code ?? exit.spawnError.message})`;
+      const reason =
+        code === 'ENOENT' ? 'was not found' : `could not be started (${code ?? exit.spawnError.message})`;
       return {
         ok: false,
         error: `the agent command ${JSON.stringify(file)} ${reason}`,

@@ -14,7 +14,8 @@ import { CONTINUE_INSTRUCTION, fallbackPrompt, joinFollowups, type PastPrompt } 
 import type { ProcessIdentity, Task } from '../domain/types.js';
 import { identityOf } from '../proc/identity.js';
 import { readHistory } from '../store/history.js';
-import { listInbox, readItem, removeItem, type InboxItem } from '../store/inbox.js';
+import { isControl, listInbox, readItem, removeItem, type InboxItem } from '../store/inbox.js';
+import { worktreeFingerprint } from './progress.js';
 import { promptFile, taskPaths, type RepoPaths, type TaskPaths } from '../store/paths.js';
 import { readStatus } from '../store/status.js';
 import { startAgentRun, type AgentRun } from './agent-run.js';
@@ -33,6 +34,8 @@ export interface ChainContext {
   agentEnv: Record<string, string>;
   batchFollowups: boolean;
   interruptGraceMs: number;
+  /** No agent event showing work and no worktree change for this long is a stall. */
+  stallMs: number;
   onAgent(agent: ProcessIdentity | null): Promise<void>;
   lost(): boolean;
 }
@@ -53,6 +56,8 @@ export interface ChainEnd {
   last: RunOutcome | null;
   /** A `stop` was asked for: the final state is `interrupted` and the inbox is left waiting. */
   stopped: boolean;
+  /** The agent made no progress for `stallMs` and was interrupted: the final state is `stalled`. */
+  stalled: boolean;
 }
 
 /** Minimum spacing of status writes caused by output alone. */
@@ -68,6 +73,7 @@ export class Chain {
   #current: AgentRun | null = null;
   #interrupting: Promise<void> | null = null;
   #stopped = false;
+  #stalled = false;
   #scanning = false;
   #rescan = false;
 
@@ -90,7 +96,7 @@ export class Chain {
       last = outcome;
       step = this.#stopped ? null : await this.#nextFromInbox();
     }
-    return { last, stopped: this.#stopped };
+    return { last, stopped: this.#stopped && !this.#stalled, stalled: this.#stalled };
   }
 
   /**
@@ -117,11 +123,11 @@ export class Chain {
     for (const id of await listInbox(this.#tp.inboxDir)) {
       const item = await readItem(this.#tp.inboxDir, id);
       if (item === null) continue;
-      if (item.kind === 'stop') {
+      if (item.kind === 'stop' || item.kind === 'stall') {
         this.#stopped = true;
-        await this.#ctx.rec.event('interrupt_sent', { reason: 'stop', item: id });
+        if (item.kind === 'stall') this.#stalled = true;
         await removeItem(this.#tp.inboxDir, id);
-        await this.#interrupt('stop');
+        await this.#interrupt(item.kind);
       } else if (item.kind === 'interrupt') {
         await this.#interrupt(`follow-up ${id}`);
       } else if (item.kind === 'steer') {
@@ -165,6 +171,41 @@ export class Chain {
     return this.#interrupting;
   }
 
+  /**
+   * Looks at the worktree every so often while the agent runs: a change is progress; no
+   * progress of either kind for `stallMs` interrupts the agent and ends the chain as stalled.
+   */
+  #watchForStall(worktree: string, last: () => number, note: (now: number) => void): { stop(): void } {
+    const { stallMs, rec } = this.#ctx;
+    let fingerprint: string | null = null;
+    let busy = false;
+    const check = async (): Promise<void> => {
+      if (busy) return;
+      busy = true;
+      try {
+        const now = Date.now();
+        const next = await worktreeFingerprint(worktree).catch(() => null);
+        if (next !== null && fingerprint !== null && next !== fingerprint) {
+          note(now);
+          void rec.status({ lastProgressAt: new Date(now).toISOString() });
+        }
+        fingerprint = next ?? fingerprint;
+        const idle = Date.now() - last();
+        if (idle > stallMs && !this.#interrupting && this.#current !== null) {
+          this.#stalled = true;
+          this.#stopped = true;
+          await rec.event('stalled', { n: this.#n, idleSeconds: Math.round(idle / 1000) });
+          await this.#interrupt('stall');
+        }
+      } finally {
+        busy = false;
+      }
+    };
+    void check();
+    const timer = setInterval(() => void check(), Math.max(100, Math.min(stallMs / 4, 30_000)));
+    return { stop: () => clearInterval(timer) };
+  }
+
   async #nextFromInbox(): Promise<Step | null> {
     const { batchFollowups } = this.#ctx;
     for (;;) {
@@ -172,7 +213,7 @@ export class Chain {
       const items: InboxItem[] = [];
       for (const id of ids) {
         const item = await readItem(this.#tp.inboxDir, id);
-        if (item === null || item.kind === 'stop') continue;
+        if (item === null || isControl(item.kind)) continue;
         if (await this.#alreadySent(id)) {
           await removeItem(this.#tp.inboxDir, id); // sent before a crash: never twice
           continue;
@@ -184,24 +225,34 @@ export class Chain {
       if (interrupt) return { kind: 'interrupt', prompt: interrupt.body, resume: true, items: [interrupt] };
       const taken = batchFollowups ? items : items.slice(0, 1);
       // A steer that could not go into a live session runs as a queued follow-up; history says so.
-      return { kind: 'followup', prompt: joinFollowups(taken.map((i) => i.body)), resume: true, items: taken };
+      return {
+        kind: 'followup',
+        prompt: joinFollowups(taken.map((i) => i.body)),
+        resume: true,
+        items: taken,
+      };
     }
   }
 
   async #alreadySent(id: string): Promise<boolean> {
     const { records } = await readHistory(this.#tp.historyFile);
     return records.some(
-      (r) => r.type === 'prompt_sent' && Array.isArray(r.followupIds) && (r.followupIds as unknown[]).includes(id),
+      (r) =>
+        r.type === 'prompt_sent' && Array.isArray(r.followupIds) && (r.followupIds as unknown[]).includes(id),
     );
   }
 
   /** Runs one step; 'fallback' when it must be run again as a new session. */
   async #runStep(step: Step): Promise<RunOutcome | 'fallback'> {
     const { driver } = this.#ctx;
-    if (step.resume && this.#sessionId === null) this.#sessionId = await recoverSessionId(this.#tp.logFile, driver);
+    if (step.resume && this.#sessionId === null)
+      this.#sessionId = await recoverSessionId(this.#tp.logFile, driver);
     let run = step;
     if (step.resume && (this.#sessionId === null || !driver.canResume)) {
-      const reason = this.#sessionId === null ? 'no session id was captured' : `the ${driver.name} agent cannot resume a session`;
+      const reason =
+        this.#sessionId === null
+          ? 'no session id was captured'
+          : `the ${driver.name} agent cannot resume a session`;
       run = await this.#fallback(step, reason);
     }
     const outcome = await this.#runOne(run);
@@ -209,7 +260,10 @@ export class Chain {
     if (run.resume && outcome.sessionNotFound) {
       const missing = this.#sessionId;
       this.#sessionId = null;
-      const again = await this.#fallback({ ...step, items: [] }, `the agent found no session ${missing ?? ''}`.trim());
+      const again = await this.#fallback(
+        { ...step, items: [] },
+        `the agent found no session ${missing ?? ''}`.trim(),
+      );
       return this.#runStep({ ...again, resume: false });
     }
     return outcome;
@@ -237,7 +291,14 @@ export class Chain {
     const file = promptFile(this.#ctx.paths, a.slug, a.runId, n);
     await fs.mkdir(this.#ctx.paths.promptsDir, { recursive: true });
     await fs.writeFile(file, step.prompt);
-    const runCtx: RunContext = { prompt: step.prompt, promptFile: file, sessionId, slug: a.slug, worktree: a.worktree, runId: a.runId };
+    const runCtx: RunContext = {
+      prompt: step.prompt,
+      promptFile: file,
+      sessionId,
+      slug: a.slug,
+      worktree: a.worktree,
+      runId: a.runId,
+    };
     const mode = step.resume ? 'resume' : 'new';
     const argv = driver.argv(runCtx, mode);
     const followupIds = step.items.map((i) => i.id);
@@ -247,7 +308,9 @@ export class Chain {
       mode,
       sessionId,
       promptFile: file,
-      ...(followupIds.length ? { followupIds, modes: step.items.map((i) => i.kind), delivery: 'queued' } : {}),
+      ...(followupIds.length
+        ? { followupIds, modes: step.items.map((i) => i.kind), delivery: 'queued' }
+        : {}),
       prompt: step.prompt,
     });
     for (const id of followupIds) await removeItem(this.#tp.inboxDir, id);
@@ -261,11 +324,24 @@ export class Chain {
 
     let currentSession = sessionId;
     let lastFlush = 0;
+    let lastProgress = Date.now();
+    const noteProgress = (now: number): void => {
+      lastProgress = now;
+    };
     const run = startAgentRun(
       { argv, worktree: a.worktree, env, logFile: this.#tp.logFile, stdin, driver },
       {
         onSpawn: (pid) => {
-          void rec.status({ state: 'running', agentPid: pid, runs, lastExitCode: null, error: null, retryAt: null, pendingFollowups: pending });
+          void rec.status({
+            state: 'running',
+            agentPid: pid,
+            runs,
+            lastExitCode: null,
+            error: null,
+            retryAt: null,
+            pendingFollowups: pending,
+            lastProgressAt: new Date().toISOString(),
+          });
           void rec.event('run_started', { n, pid, argv: redactPrompt(argv, step.prompt) });
           void identityOf(pid).then((id) => (id ? this.#ctx.onAgent(id) : undefined));
         },
@@ -277,6 +353,7 @@ export class Chain {
             void rec.status({ sessionId: ev.id });
           } else if (ev.type === 'progress') {
             const now = Date.now();
+            noteProgress(now);
             if (now - lastFlush >= OUTPUT_FLUSH_MS) {
               lastFlush = now;
               const iso = new Date(now).toISOString();
@@ -296,7 +373,9 @@ export class Chain {
     this.#current = run;
     // A steer or interrupt that arrived while the agent was starting is looked at now.
     void this.scanInbox();
+    const stallWatch = this.#watchForStall(a.worktree, () => lastProgress, noteProgress);
     const outcome = await run.done;
+    stallWatch.stop();
     this.#current = null;
     if (this.#interrupting) await this.#interrupting;
     this.#interrupting = null;

@@ -20,6 +20,8 @@ import { listInbox, writeControl } from '../store/inbox.js';
 import { readLock, refreshLock, releaseLock, tryAcquireLock, type LockRecord } from '../store/lock.js';
 import { repoPaths, taskPaths, type TaskPaths } from '../store/paths.js';
 import { loadTaskFile } from '../store/taskfiles.js';
+import { readStatus } from '../store/status.js';
+import { MAX_AUTO_RETRIES } from '../domain/cycle.js';
 import { parseAssignment, type Assignment, type StartKind } from './assignment.js';
 import { Chain, type ChainEnd } from './chain.js';
 import { Recorder } from './recorder.js';
@@ -84,7 +86,7 @@ class Worker {
           exitCode = 1;
           break;
         }
-        if (end.stopped || this.#lost) break;
+        if (end.stopped || end.stalled || this.#lost) break;
         // Released: anything that arrived after our last look must not be stranded.
         if ((await listInbox(this.#tp.inboxDir)).length === 0) break;
         if (!(await this.#reacquire())) break;
@@ -103,7 +105,7 @@ class Worker {
   /** One lock acquisition: run the chain, record the end, release. Null when it failed to start. */
   async #runOnce(start: StartKind): Promise<ChainEnd | null> {
     const a = this.#a;
-    let end: ChainEnd | null = null;
+    let end: ChainEnd | null;
     try {
       await this.#rec.event('worker_started', { pid: process.pid, epoch: a.epoch, start });
       const { task, driver, config } = await this.#prepare();
@@ -116,21 +118,40 @@ class Worker {
         paths: repoPaths(a.root),
         batchFollowups: config.batchFollowups,
         interruptGraceMs: config.interruptGraceSeconds * 1000,
+        stallMs: config.stallSeconds * 1000,
         onAgent: (agent) => this.#setAgent(agent),
         lost: () => this.#lost,
       });
       end = await this.#chain.run(start);
       const ok = end.last?.ok ?? true;
-      await this.#rec.status({
-        state: end.stopped ? 'interrupted' : ok ? 'idle' : 'failed',
-        error: end.stopped || ok ? null : (end.last?.error ?? 'the run failed'),
-        pid: null,
-        agentPid: null,
-        pendingFollowups: (await listInbox(this.#tp.inboxDir)).length,
-      });
+      const pendingFollowups = (await listInbox(this.#tp.inboxDir)).length;
+      if (end.stalled) {
+        // The heartbeat retries it once, retryCooldownSeconds from now (SPEC section 2).
+        const status = await readStatus(this.#tp.statusFile);
+        const canRetry = (status?.autoRetries ?? 0) < MAX_AUTO_RETRIES;
+        await this.#rec.status({
+          state: 'stalled',
+          error: `no progress for ${config.stallSeconds} s: the agent was interrupted`,
+          retryAt: canRetry ? new Date(Date.now() + config.retryCooldownSeconds * 1000).toISOString() : null,
+          pid: null,
+          agentPid: null,
+          pendingFollowups,
+        });
+      } else {
+        await this.#rec.status({
+          state: end.stopped ? 'interrupted' : ok ? 'idle' : 'failed',
+          error: end.stopped || ok ? null : (end.last?.error ?? 'the run failed'),
+          pid: null,
+          agentPid: null,
+          pendingFollowups,
+        });
+      }
     } catch (err) {
-      const message = err instanceof BatonError ? err.message : `worker error: ${String((err as Error)?.message ?? err)}`;
-      await this.#rec.status({ state: 'failed', error: message, pid: null, agentPid: null }).catch(() => undefined);
+      const message =
+        err instanceof BatonError ? err.message : `worker error: ${String((err as Error)?.message ?? err)}`;
+      await this.#rec
+        .status({ state: 'failed', error: message, pid: null, agentPid: null })
+        .catch(() => undefined);
       end = null;
     } finally {
       this.#chain = null;
@@ -177,7 +198,10 @@ class Worker {
     }
     const loaded = await loadTaskFile(a.root, `${a.slug}.md`);
     if (!loaded.ok) {
-      throw new BatonError('BAD_TASK', `The task file became unusable: ${loaded.error.map((p) => p.message).join('; ')}`);
+      throw new BatonError(
+        'BAD_TASK',
+        `The task file became unusable: ${loaded.error.map((p) => p.message).join('; ')}`,
+      );
     }
     return { task: loaded.value, driver: createDriver(agentConfig), config };
   }

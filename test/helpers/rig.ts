@@ -3,7 +3,7 @@
  * agents that speak the real output shapes, and cleanup that ends every process the test
  * started — found by a marker in their environment, ended by pid.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, promises as fs, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import os from 'node:os';
@@ -33,7 +33,10 @@ export interface Rig {
   worktreesDir: string;
   fakeLog: string;
   env: Record<string, string>;
-  baton(args: string[], opts?: { cwd?: string; env?: Record<string, string>; input?: string }): Promise<CliResult>;
+  baton(
+    args: string[],
+    opts?: { cwd?: string; env?: Record<string, string>; input?: string },
+  ): Promise<CliResult>;
   writeTask(slug: string, body: string, front?: Record<string, unknown>): Promise<void>;
   writeConfig(yamlText: string): Promise<void>;
   status(slug: string): Record<string, unknown> | null;
@@ -200,4 +203,56 @@ export async function killMarked(marker: string): Promise<void> {
     }
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** A baton process running in the background (e.g. `baton watch`), with its stderr collected. */
+export interface Background {
+  pid: number;
+  output(): string;
+  /** Resolves when a line matching `re` has been printed. */
+  waitForLine(re: RegExp, timeoutMs?: number): Promise<string>;
+  exited: Promise<number | null>;
+}
+
+/** Starts `baton <args>` in the background under the rig (ended by the rig's cleanup). */
+export function spawnBaton(rig: Rig, args: string[]): Background {
+  const child = spawn(process.execPath, [batonBin, ...args], {
+    cwd: rig.root,
+    env: rig.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const waiters: { re: RegExp; resolve: (l: string) => void }[] = [];
+  const onData = (chunk: Buffer): void => {
+    out += chunk.toString('utf8');
+    for (const w of [...waiters]) {
+      const line = out.split('\n').find((l) => w.re.test(l));
+      if (line !== undefined) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(line);
+      }
+    }
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    pid: child.pid ?? -1,
+    output: () => out,
+    exited,
+    waitForLine(re, timeoutMs = 15_000) {
+      const line = out.split('\n').find((l) => re.test(l));
+      if (line !== undefined) return Promise.resolve(line);
+      return new Promise((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`timed out waiting for ${re} in:\n${out}`)), timeoutMs);
+        waiters.push({
+          re,
+          resolve: (l) => {
+            clearTimeout(t);
+            resolve(l);
+          },
+        });
+      });
+    },
+  };
 }

@@ -49,7 +49,9 @@ describe('init', () => {
       expect(second.code).toBe(0);
       expect(second.stdout).toContain('nothing to do');
       expect(readFileSync(path.join(fresh.root, 'baton.yaml'), 'utf8')).toBe(yaml);
-      expect(readFileSync(path.join(fresh.root, '.gitignore'), 'utf8').match(/tasks\/logs\//g)).toHaveLength(1);
+      expect(readFileSync(path.join(fresh.root, '.gitignore'), 'utf8').match(/tasks\/logs\//g)).toHaveLength(
+        1,
+      );
     } finally {
       await fresh.cleanup();
     }
@@ -70,7 +72,9 @@ describe('dispatch', () => {
     expect(s.branch).toBe('task/alpha');
     const wt = realpathSync(path.join(rig.worktreesDir, 'alpha'));
     expect(s.worktree).toBe(wt);
-    expect(execFileSync('git', ['-C', wt, 'branch', '--show-current'], { encoding: 'utf8' }).trim()).toBe('task/alpha');
+    expect(execFileSync('git', ['-C', wt, 'branch', '--show-current'], { encoding: 'utf8' }).trim()).toBe(
+      'task/alpha',
+    );
     const starts = rig.fakeEvents().filter((e) => e.event === 'start');
     expect(starts).toHaveLength(1);
     const start = starts[0]!;
@@ -84,7 +88,14 @@ describe('dispatch', () => {
     expect(env.BATON_HISTORY_FILE).toBe(path.join(rig.root, 'tasks/logs/dispatch-alpha.history.jsonl'));
     expect(s.sessionId).toBe(start.sessionId);
     const types = rig.history('alpha').map((h) => h.type);
-    for (const t of ['task_dispatched', 'prompt_sent', 'run_started', 'session_captured', 'run_exited', 'lock_released']) {
+    for (const t of [
+      'task_dispatched',
+      'prompt_sent',
+      'run_started',
+      'session_captured',
+      'run_exited',
+      'lock_released',
+    ]) {
       expect(types).toContain(t);
     }
     expect(types.indexOf('prompt_sent')).toBeLessThan(types.indexOf('run_started'));
@@ -104,10 +115,19 @@ describe('dispatch', () => {
       const winners = results.filter((r) => r.code === 0);
       const busy = results.filter((r) => r.code === 3);
       expect(winners, results.map((r) => `${r.code} ${r.stderr}`).join('\n')).toHaveLength(1);
-      expect(busy, results.filter((r) => r.code !== 3).map((r) => `${r.code} ${r.stderr}`).join("\n")).toHaveLength(15);
-      for (const b of busy) expect(b.stderr).toMatch(/already has a live worker: pid \d+ \(run [a-z0-9-]+, since /);
+      expect(
+        busy,
+        results
+          .filter((r) => r.code !== 3)
+          .map((r) => `${r.code} ${r.stderr}`)
+          .join('\n'),
+      ).toHaveLength(15);
+      for (const b of busy)
+        expect(b.stderr).toMatch(/already has a live worker: pid \d+ \(run [a-z0-9-]+, since /);
       await rig.waitFor(`${slug} to finish`, idleOrFailed(slug));
-      const starts = rig.fakeEvents().filter((e) => e.event === 'start' && (e.env as Record<string, string>).BATON_SLUG === slug);
+      const starts = rig
+        .fakeEvents()
+        .filter((e) => e.event === 'start' && (e.env as Record<string, string>).BATON_SLUG === slug);
       expect(starts).toHaveLength(1);
       expect((starts[0]!.env as Record<string, string>).BATON_RUN_ID).toBe(winners[0]!.stdout.trim());
     }
@@ -134,7 +154,9 @@ describe('dispatch', () => {
   });
 
   it('reports an agent that is not installed as failed, and releases the lock', async () => {
-    await rig.writeConfig(fakeAgentsYaml('  ghost: { preset: claude, bin: /nonexistent/claude }').replace('agents:', 'agents:'));
+    await rig.writeConfig(
+      fakeAgentsYaml('  ghost: { preset: claude, bin: /nonexistent/claude }').replace('agents:', 'agents:'),
+    );
     await rig.writeTask('ghost', 'Hi.', { agent: 'ghost' });
     expect((await rig.baton(['dispatch', 'ghost'])).code).toBe(0);
     const s = await rig.waitFor('failure', idleOrFailed('ghost'));
@@ -149,7 +171,8 @@ describe('dispatch', () => {
     await rig.writeTask('killed', '@fake sleep=200\n@fake die=SIGKILL');
     await rig.writeTask('nologin', '@fake not-logged-in');
     await rig.writeTask('codexfail', '@fake fail=model refused', { agent: 'codex' });
-    for (const slug of ['exit3', 'killed', 'nologin', 'codexfail']) expect((await rig.baton(['dispatch', slug])).code).toBe(0);
+    for (const slug of ['exit3', 'killed', 'nologin', 'codexfail'])
+      expect((await rig.baton(['dispatch', slug])).code).toBe(0);
     const exit3 = await rig.waitFor('exit3', idleOrFailed('exit3'));
     expect(exit3.state).toBe('failed');
     expect(exit3.lastExitCode).toBe(3);
@@ -176,11 +199,16 @@ describe('dispatch', () => {
     const workerPid = running.pid as number;
     const agentPid = running.agentPid as number;
     // The lock names the agent once the worker has recorded it.
-    await rig.waitFor('agent in lock', () => JSON.parse(readFileSync(lockFile('gone'), 'utf8')).agent?.pid === agentPid);
+    await rig.waitFor(
+      'agent in lock',
+      () => JSON.parse(readFileSync(lockFile('gone'), 'utf8')).agent?.pid === agentPid,
+    );
     process.kill(workerPid, 'SIGKILL');
     await rig.waitFor('worker dead', () => !alive(workerPid));
     const st = await rig.baton(['status', '--json']);
-    const task = (JSON.parse(st.stdout) as { tasks: { slug: string; state: string; pid: unknown }[] }).tasks.find((t) => t.slug === 'gone');
+    const task = (
+      JSON.parse(st.stdout) as { tasks: { slug: string; state: string; pid: unknown }[] }
+    ).tasks.find((t) => t.slug === 'gone');
     expect(task?.state).toBe('worker_gone');
     expect(task?.pid).toBeNull();
     await rig.writeTask('gone', 'Carry on.');
@@ -193,7 +221,12 @@ describe('dispatch', () => {
     const lock = JSON.parse(readFileSync(lockFile('gone'), 'utf8')) as { epoch: number };
     expect(lock.epoch).toBe(2);
     await rig.waitFor('continued run finished', idleOrFailed('gone')).catch((e: unknown) => {
-      throw new Error(`${String(e)}\n${JSON.stringify(rig.status('gone'))}\n${rig.history('gone').map((h) => JSON.stringify(h)).join('\n')}`);
+      throw new Error(
+        `${String(e)}\n${JSON.stringify(rig.status('gone'))}\n${rig
+          .history('gone')
+          .map((h) => JSON.stringify(h))
+          .join('\n')}`,
+      );
     });
   });
 });
@@ -211,7 +244,9 @@ describe('errors a user meets', () => {
     expect(broken.code).toBe(1);
     expect(broken.stderr).toMatch(/tasks\/broken\.md:\d+: .*priority/);
     expect(broken.stderr).not.toMatch(/\n\s+at /); // no stack trace
-    const st = JSON.parse((await rig.baton(['status', '--json'])).stdout) as { tasks: Record<string, unknown>[] };
+    const st = JSON.parse((await rig.baton(['status', '--json'])).stdout) as {
+      tasks: Record<string, unknown>[];
+    };
     const row = st.tasks.find((t) => t.slug === 'broken');
     expect(row?.state).toBe('invalid');
     expect(String(row?.error)).toContain('priority');

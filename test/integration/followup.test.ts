@@ -114,30 +114,45 @@ describe('interrupt and stop', () => {
   it('interrupts a cooperative agent with SIGINT and continues its session with the follow-up', async () => {
     await rig.writeTask('int', '@fake sleep=20000');
     await rig.baton(['dispatch', 'int']);
-    await rig.waitFor('running with session', () => rig.status('int')?.state === 'running' && rig.status('int')?.sessionId);
+    await rig.waitFor(
+      'running with session',
+      () => rig.status('int')?.state === 'running' && rig.status('int')?.sessionId,
+    );
     const r = await rig.baton(['followup', 'int', '--interrupt', 'Stop that; do this.']);
     expect(r.code, r.stderr).toBe(0);
     await rig.waitFor('resumed run', () => starts('int').length === 2 && settled('int')());
     const [first, second] = starts('int');
-    const signals = events().filter((e) => e.event === 'signal' && e.pid === first!.pid).map((e) => e.signal);
+    const signals = events()
+      .filter((e) => e.event === 'signal' && e.pid === first!.pid)
+      .map((e) => e.signal);
     expect(signals).toEqual(['SIGINT']);
     expect(second!.prompt).toBe('Stop that; do this.');
     expect(second!.resumed).toBe(true);
     expect(second!.sessionId).toBe(first!.sessionId);
     assertNoOverlap('int');
-    expect(rig.history('int').filter((h) => h.type === 'interrupt_sent').map((h) => h.signal)).toEqual(['SIGINT']);
+    expect(
+      rig
+        .history('int')
+        .filter((h) => h.type === 'interrupt_sent')
+        .map((h) => h.signal),
+    ).toEqual(['SIGINT']);
     expect(rig.status('int')!.state).toBe('idle');
   });
 
   it('escalates to SIGTERM when the agent ignores SIGINT, and puts the interrupt ahead of older queued follow-ups', async () => {
     await rig.writeTask('stubborn', '@fake sleep=20000\n@fake ignore-sigint');
     await rig.baton(['dispatch', 'stubborn']);
-    await rig.waitFor('running with session', () => rig.status('stubborn')?.sessionId && rig.status('stubborn')?.state === 'running');
+    await rig.waitFor(
+      'running with session',
+      () => rig.status('stubborn')?.sessionId && rig.status('stubborn')?.state === 'running',
+    );
     await rig.baton(['followup', 'stubborn', 'queued earlier']);
     await rig.baton(['followup', 'stubborn', '--interrupt', 'urgent']);
     await rig.waitFor('three runs', () => starts('stubborn').length === 3 && settled('stubborn')());
     const [first, second, third] = starts('stubborn');
-    const signals = events().filter((e) => e.event === 'signal' && e.pid === first!.pid).map((e) => e.signal);
+    const signals = events()
+      .filter((e) => e.event === 'signal' && e.pid === first!.pid)
+      .map((e) => e.signal);
     expect(signals).toEqual(['SIGINT', 'SIGTERM']);
     expect(second!.prompt).toBe('urgent');
     expect(third!.prompt).toBe('queued earlier');
@@ -147,18 +162,29 @@ describe('interrupt and stop', () => {
   it('stop interrupts without a follow-up: interrupted, worktree kept, queued follow-ups wait for continue', async () => {
     await rig.writeTask('halt', '@fake sleep=20000');
     await rig.baton(['dispatch', 'halt']);
-    await rig.waitFor('running with session', () => rig.status('halt')?.sessionId && rig.status('halt')?.state === 'running');
+    await rig.waitFor(
+      'running with session',
+      () => rig.status('halt')?.sessionId && rig.status('halt')?.state === 'running',
+    );
     await rig.baton(['followup', 'halt', 'later']);
     const r = await rig.baton(['stop', 'halt']);
     expect(r.code, r.stderr).toBe(0);
-    const s = await rig.waitFor('interrupted', () => (rig.status('halt')?.state === 'interrupted' && rig.status('halt')?.pid === null ? rig.status('halt') : null));
+    const s = await rig.waitFor('interrupted', () =>
+      rig.status('halt')?.state === 'interrupted' && rig.status('halt')?.pid === null
+        ? rig.status('halt')
+        : null,
+    );
     expect(s.pendingFollowups).toBe(1);
     expect(existsSync(path.join(rig.worktreesDir, 'halt'))).toBe(true);
     expect(starts('halt')).toHaveLength(1);
     const c = await rig.baton(['continue', 'halt', 'go on']);
     expect(c.code, c.stderr).toBe(0);
     await rig.waitFor('continued and drained', () => starts('halt').length === 3 && settled('halt')());
-    expect(starts('halt').slice(1).map((e) => e.prompt)).toEqual(['go on', 'later']);
+    expect(
+      starts('halt')
+        .slice(1)
+        .map((e) => e.prompt),
+    ).toEqual(['go on', 'later']);
     expect(starts('halt')[1]!.sessionId).toBe(starts('halt')[0]!.sessionId);
   });
 });
@@ -259,7 +285,9 @@ describe('durability', () => {
     process.kill(s.pid as number, 'SIGKILL');
     process.kill(-(s.agentPid as number), 'SIGKILL');
     const st = await rig.waitFor('worker_gone', async () => {
-      const j = JSON.parse((await rig.baton(['status', '--json'])).stdout) as { tasks: { slug: string; state: string; pendingFollowups: number }[] };
+      const j = JSON.parse((await rig.baton(['status', '--json'])).stdout) as {
+        tasks: { slug: string; state: string; pendingFollowups: number }[];
+      };
       const t = j.tasks.find((x) => x.slug === 'crash');
       return t?.state === 'worker_gone' ? t : null;
     });

@@ -1,0 +1,73 @@
+/** `baton watch [--once]`: the watcher, in the foreground; one per repository. */
+import path from 'node:path';
+import type { Command } from 'commander';
+import { BatonError } from '../domain/errors.js';
+import { openRepo } from '../ops/repo.js';
+import { newRunId } from '../ops/run-id.js';
+import { selfIdentity } from '../proc/identity.js';
+import { describeHolder, refreshLock, releaseLock, tryAcquireLock, type LockRecord } from '../store/lock.js';
+import { runCycle } from '../watch/cycle.js';
+import { Watcher } from '../watch/watcher.js';
+
+/** Registers `watch`. */
+export function registerWatch(program: Command): void {
+  program
+    .command('watch')
+    .description(
+      'Run the watcher in the foreground: react to tasks/ at once, heartbeat every heartbeatSeconds; workers outlive it.',
+    )
+    .option('--once', 'run exactly one heartbeat cycle and exit')
+    .action(async (opts: { once?: boolean }) => {
+      const repo = await openRepo(process.cwd());
+      const lockPath = path.join(repo.info.commonDir, 'baton-watch.lock');
+      const got = await tryAcquireLock(lockPath, {
+        holder: await selfIdentity(),
+        runId: newRunId(),
+        slug: null,
+      });
+      if (!got.ok) {
+        throw new BatonError(
+          'BUSY',
+          `A watcher already runs for this repository: ${describeHolder(got.holder)}.`,
+          {
+            hint: 'Stop it first (or let it work: it already does what `watch --once` would).',
+          },
+        );
+      }
+      let lock: LockRecord = got.record;
+      const say = (line: string): void => void process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+      try {
+        if (opts.once) {
+          const report = await runCycle(repo);
+          process.stdout.write(
+            `${JSON.stringify({ running: report.running, decisions: report.decisions, ingested: report.ingested, durationMs: report.durationMs })}\n`,
+          );
+          return;
+        }
+        const watcher = new Watcher(repo, say);
+        const stopped = new Promise<void>((resolve) => {
+          const stop = (sig: string): void => {
+            say(`${sig}: stopping the watcher; workers keep running`);
+            resolve();
+          };
+          process.once('SIGINT', () => stop('SIGINT'));
+          process.once('SIGTERM', () => stop('SIGTERM'));
+        });
+        say(
+          `watching ${repo.paths.tasksDir} (pid ${process.pid}; heartbeat every ${repo.config.heartbeatSeconds} s)`,
+        );
+        await watcher.start();
+        const keepLock = setInterval(() => {
+          void refreshLock(lockPath, lock).then(
+            (r) => (lock = r),
+            () => undefined,
+          );
+        }, 5000);
+        await stopped;
+        clearInterval(keepLock);
+        await watcher.stop();
+      } finally {
+        await releaseLock(lockPath, lock).catch(() => false);
+      }
+    });
+}

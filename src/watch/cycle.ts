@@ -1,0 +1,194 @@
+/**
+ * One heartbeat cycle: re-read everything from disk, decide (domain/cycle.ts), act, and write
+ * `tasks/logs/heartbeat.json`. Events can be missed or doubled; this is what makes that safe.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import { planCycle, type CycleTask, type Decision } from '../domain/cycle.js';
+import { BatonError } from '../domain/errors.js';
+import { classifyTaskEntry } from '../domain/files.js';
+import { readBoard, readTaskLock, type Board } from '../ops/board.js';
+import { dispatch } from '../ops/dispatch.js';
+import { liveHolder, wake } from '../ops/followup.js';
+import { ingestDrop, recoverClaims } from '../ops/ingest.js';
+import type { Repo } from '../ops/repo.js';
+import { appendHistory } from '../store/history.js';
+import { writeControl } from '../store/inbox.js';
+import { taskPaths } from '../store/paths.js';
+import { updateStatus } from '../store/status.js';
+
+/** What one cycle did, as written to heartbeat.json. */
+export interface CycleReport {
+  ts: string;
+  durationMs: number;
+  running: number;
+  tasks: {
+    slug: string | null;
+    file: string;
+    state: string;
+    pid: number | null;
+    pendingFollowups: number;
+    retryAt: string | null;
+  }[];
+  decisions: (Decision & { result: string })[];
+  ingested: { file: string; result: string }[];
+  problems: string[];
+}
+
+/** Ingests every follow-up drop lying in tasks/ (a missed event, or dropped while nothing watched). */
+export async function ingestStrayDrops(
+  repo: Repo,
+): Promise<{ file: string; result: string; slug: string | null }[]> {
+  const out: { file: string; result: string; slug: string | null }[] = [];
+  let names: string[];
+  try {
+    names = await fs.readdir(repo.paths.tasksDir);
+  } catch {
+    return out;
+  }
+  for (const name of names.sort()) {
+    const kind = classifyTaskEntry(name).kind;
+    if (kind !== 'followup' && kind !== 'bad-followup') continue;
+    const r = await ingestDrop(repo, name);
+    if (r.kind === 'accepted')
+      out.push({ file: `tasks/${name}`, result: `accepted as ${r.id}`, slug: r.slug });
+    else if (r.kind === 'rejected') out.push({ file: r.file, result: `rejected: ${r.reason}`, slug: r.slug });
+  }
+  return out;
+}
+
+/** Runs one cycle and writes heartbeat.json. */
+export async function runCycle(repo: Repo, now: () => Date = () => new Date()): Promise<CycleReport> {
+  const started = now();
+  const ingested = await ingestStrayDrops(repo);
+  await recoverAllClaims(repo);
+  const board = await readBoard(repo);
+  const tasks = await cycleTasks(repo, board);
+  const decisions = planCycle(tasks, repo.config, now());
+  const done: CycleReport['decisions'] = [];
+  for (const d of decisions) done.push({ ...d, result: await carryOut(repo, d) });
+  const after = decisions.length > 0 ? await readBoard(repo) : board;
+  const report: CycleReport = {
+    ts: started.toISOString(),
+    durationMs: now().getTime() - started.getTime(),
+    running: after.tasks.filter((t) => t.lock?.live).length,
+    tasks: after.tasks.map((t) => ({
+      slug: t.slug,
+      file: t.file,
+      state: t.state,
+      pid: t.lock?.live ? t.lock.pid : null,
+      pendingFollowups: t.pendingFollowups,
+      retryAt: t.status?.retryAt ?? null,
+    })),
+    decisions: done,
+    ingested: ingested.map(({ file, result }) => ({ file, result })),
+    problems: [],
+  };
+  await fs.mkdir(path.dirname(repo.paths.heartbeatFile), { recursive: true });
+  await writeFileAtomic(repo.paths.heartbeatFile, `${JSON.stringify(report, null, 2)}\n`);
+  return report;
+}
+
+/** The cycle's view of each valid task. */
+export async function cycleTasks(repo: Repo, board: Board): Promise<CycleTask[]> {
+  const out: CycleTask[] = [];
+  for (const t of board.tasks) {
+    if (t.slug === null || t.task === null) continue;
+    const st = await fs.stat(path.join(repo.info.root, t.file)).catch(() => null);
+    out.push({
+      slug: t.slug,
+      state: t.state,
+      recordedState: t.status?.state ?? null,
+      fileStatus: t.task.status,
+      priority: t.task.priority,
+      fileMtimeMs: st?.mtimeMs ?? 0,
+      ranBefore: (t.status?.runId ?? null) !== null,
+      live: t.lock?.live === true,
+      pendingFollowups: t.pendingFollowups,
+      retryAt: t.status?.retryAt ?? null,
+      autoRetries: t.status?.autoRetries ?? 0,
+      lastProgressAt: t.status?.lastProgressAt ?? t.status?.startedAt ?? null,
+    });
+  }
+  return out;
+}
+
+/** Carries out one decision; returns what happened, in words. Never throws. */
+export async function carryOut(repo: Repo, d: Decision): Promise<string> {
+  try {
+    switch (d.kind) {
+      case 'mark': {
+        const lock = await readTaskLock(repo, d.slug);
+        if (lock?.live) return 'skipped: a live worker holds the lock now';
+        const tp = taskPaths(repo.paths, d.slug);
+        await appendHistory(tp.historyFile, 'state_changed', lock?.runId ?? null, {
+          to: d.state,
+          by: 'heartbeat',
+          ...(d.retryAt ? { retryAt: d.retryAt } : {}),
+        });
+        await updateStatus(tp.statusFile, d.slug, {
+          state: d.state,
+          pid: null,
+          agentPid: null,
+          retryAt: d.retryAt,
+          ...(d.state === 'worker_gone'
+            ? { error: `the worker${lock ? ` (pid ${lock.pid})` : ''} is gone` }
+            : {}),
+        });
+        return d.retryAt
+          ? `marked ${d.state}; retry at ${d.retryAt}`
+          : `marked ${d.state}; no automatic retry left`;
+      }
+      case 'interrupt_stalled': {
+        const holder = await liveHolder(repo, d.slug);
+        if (!holder) return 'skipped: no live worker';
+        await writeControl(taskPaths(repo.paths, d.slug).inboxDir, 'stall', 'heartbeat: no progress');
+        wake(holder.pid);
+        return `asked worker pid ${holder.pid} to interrupt its stalled agent`;
+      }
+      case 'retry':
+      case 'dispatch':
+      case 'start_inbox': {
+        const started = await withTimeout(
+          dispatch(repo, d.slug, {
+            auto: d.kind === 'retry',
+            allowFinished: d.kind !== 'dispatch',
+          }),
+          repo.config.dispatchTimeoutSeconds * 1000,
+          `the dispatch of ${d.slug} took longer than dispatchTimeoutSeconds (${repo.config.dispatchTimeoutSeconds} s)`,
+        );
+        return `started run ${started.runId} (worker pid ${started.pid}, ${started.start.kind})`;
+      }
+    }
+  } catch (err) {
+    if (err instanceof BatonError && err.code === 'BUSY') return `skipped: ${err.message}`;
+    return `failed: ${err instanceof Error ? err.message : String(err)}`;
+  }
+}
+
+async function recoverAllClaims(repo: Repo): Promise<void> {
+  let slugs: string[];
+  try {
+    slugs = await fs.readdir(repo.paths.inboxRoot);
+  } catch {
+    return;
+  }
+  for (const slug of slugs) await recoverClaims(repo, slug);
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(message)), ms);
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(t);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+}

@@ -1,0 +1,186 @@
+/**
+ * `baton watch`: the one manager loop. It reacts to file events in `tasks/` within
+ * milliseconds (a dropped follow-up is ingested and its worker woken or started; a dropped task
+ * that is ready is dispatched), and runs a heartbeat cycle every `heartbeatSeconds` that
+ * re-reads everything (domain/cycle.ts). Events are hints: every reaction re-reads the disk and
+ * is idempotent. All reactions run one at a time, so caps are never raced.
+ *
+ *   starting ──lock taken──▶ running ──SIGINT/SIGTERM──▶ stopping ──▶ stopped
+ */
+import path from 'node:path';
+import { watch, type FSWatcher } from 'chokidar';
+import { loadConfig } from '../config/load.js';
+import { classifyTaskEntry } from '../domain/files.js';
+import { readTask } from '../ops/board.js';
+import { liveHolder, wake } from '../ops/followup.js';
+import { ingestDrop } from '../ops/ingest.js';
+import type { Repo } from '../ops/repo.js';
+import { carryOut, runCycle, type CycleReport } from './cycle.js';
+
+/** What the watcher tells its caller (the CLI prints it). */
+export interface WatchLog {
+  (line: string): void;
+}
+
+/** A running watcher. */
+export class Watcher {
+  #repo: Repo;
+  readonly #log: WatchLog;
+  #queue: Promise<unknown> = Promise.resolve();
+  #fs: FSWatcher | null = null;
+  #timer: NodeJS.Timeout | null = null;
+  #stopped = false;
+  /** Live workers as of the last look; kept current by our own dispatches and by status events. */
+  #running = new Set<string>();
+  #cycleScheduled = false;
+
+  constructor(repo: Repo, log: WatchLog) {
+    this.#repo = repo;
+    this.#log = log;
+  }
+
+  /** Starts watching; resolves once the file watcher is ready and the first cycle has run. */
+  async start(): Promise<void> {
+    const { tasksDir, logsDir } = this.#repo.paths;
+    this.#fs = watch([tasksDir, logsDir], {
+      ignoreInitial: true,
+      depth: 0,
+      // Only the two folders themselves: inboxes, prompts and worktrees are not events.
+      ignored: (p: string) => {
+        const dir = path.dirname(p);
+        if (p === tasksDir || p === logsDir) return false;
+        if (dir === tasksDir) return p === logsDir ? false : !p.endsWith('.md');
+        if (dir === logsDir) return !p.endsWith('.status.json');
+        return true;
+      },
+    });
+    this.#fs.on('add', (p: string) => this.#onFile(p));
+    this.#fs.on('change', (p: string) => this.#onFile(p));
+    this.#fs.on('error', (err: unknown) =>
+      this.#log(`watch error (the heartbeat covers it): ${String(err)}`),
+    );
+    await new Promise<void>((resolve) => this.#fs?.once('ready', () => resolve()));
+    await this.#enqueue(() => this.#cycle());
+    this.#arm();
+  }
+
+  /** Stops watching; workers keep running. Resolves when the reaction in progress has finished. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    await this.#fs?.close();
+    await this.#queue.catch(() => undefined);
+  }
+
+  #arm(): void {
+    if (this.#stopped) return;
+    this.#timer = setTimeout(() => {
+      void this.#enqueue(() => this.#cycle()).finally(() => this.#arm());
+    }, this.#repo.config.heartbeatSeconds * 1000);
+  }
+
+  #onFile(p: string): void {
+    if (this.#stopped) return;
+    const dir = path.dirname(p);
+    const name = path.basename(p);
+    if (dir === this.#repo.paths.logsDir) {
+      // A worker wrote its status: a finished one frees a slot for the next ready task.
+      const slug = /^dispatch-(.+)\.status\.json$/.exec(name)?.[1];
+      if (slug) void this.#enqueue(() => this.#onStatus(slug));
+      return;
+    }
+    const entry = classifyTaskEntry(name);
+    if (entry.kind === 'followup' || entry.kind === 'bad-followup')
+      void this.#enqueue(() => this.#onDrop(name));
+    else if (entry.kind === 'task') void this.#enqueue(() => this.#onTask(name, entry.slug));
+    else if (entry.kind === 'bad-task') this.#log(`tasks/${name}: ${entry.reason}`);
+  }
+
+  async #onDrop(name: string): Promise<void> {
+    const r = await ingestDrop(this.#repo, name);
+    if (r.kind === 'rejected') {
+      this.#log(`rejected ${r.file}: ${r.reason}`);
+      return;
+    }
+    if (r.kind !== 'accepted') return;
+    this.#log(`follow-up for ${r.slug} accepted (${r.mode})`);
+    const holder = await liveHolder(this.#repo, r.slug);
+    if (holder) {
+      wake(holder.pid);
+      return;
+    }
+    if (this.#running.size >= this.#repo.config.maxConcurrent) {
+      this.#log(`${r.slug}: waiting for a free slot (maxConcurrent ${this.#repo.config.maxConcurrent})`);
+      return;
+    }
+    await this.#start(r.slug, 'start_inbox');
+  }
+
+  async #onTask(name: string, slug: string): Promise<void> {
+    const t = await readTask(this.#repo, name, slug);
+    if (t.state === 'invalid') {
+      this.#log(`${t.file} is invalid: ${t.error ?? ''}`);
+      return;
+    }
+    const neverRan = (t.status?.runId ?? null) === null;
+    if (t.state !== 'ready' || !neverRan || t.lock?.live) return;
+    // A reaction to one dropped file is a cycle of its own that dispatches at most that task:
+    // maxDispatchesPerCycle caps a heartbeat's batch; maxConcurrent caps everything.
+    if (this.#running.size >= this.#repo.config.maxConcurrent) {
+      this.#log(
+        `${slug} is ready; it waits for a free slot (maxConcurrent ${this.#repo.config.maxConcurrent})`,
+      );
+      return;
+    }
+    await this.#start(slug, 'dispatch');
+  }
+
+  async #onStatus(slug: string): Promise<void> {
+    if (!this.#running.has(slug)) return;
+    const holder = await liveHolder(this.#repo, slug);
+    if (holder) return;
+    this.#running.delete(slug);
+    this.#scheduleCycle(); // a slot is free: let the next task in now, not at the next heartbeat
+  }
+
+  async #start(slug: string, kind: 'dispatch' | 'start_inbox'): Promise<void> {
+    const result = await carryOut(this.#repo, { kind, slug });
+    this.#log(`${slug}: ${result}`);
+    if (result.startsWith('started')) this.#running.add(slug);
+  }
+
+  #scheduleCycle(): void {
+    if (this.#cycleScheduled) return;
+    this.#cycleScheduled = true;
+    void this.#enqueue(async () => {
+      this.#cycleScheduled = false;
+      await this.#cycle();
+    });
+  }
+
+  async #cycle(): Promise<CycleReport | null> {
+    try {
+      this.#repo = { ...this.#repo, config: await loadConfig(this.#repo.info.root) };
+    } catch (err) {
+      this.#log(
+        `baton.yaml is invalid; keeping the last good config: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+    const report = await runCycle(this.#repo, () => new Date());
+    this.#running = new Set(
+      report.tasks.filter((t) => t.pid !== null && t.slug !== null).map((t) => t.slug as string),
+    );
+    for (const d of report.decisions) this.#log(`${d.slug}: ${d.kind}: ${d.result}`);
+    for (const i of report.ingested) this.#log(`${i.file}: ${i.result}`);
+    return report;
+  }
+
+  #enqueue<T>(op: () => Promise<T>): Promise<T | undefined> {
+    const next = this.#queue.then(op, op).catch((err: unknown) => {
+      this.#log(`error (the next heartbeat retries): ${err instanceof Error ? err.message : String(err)}`);
+      return undefined;
+    });
+    this.#queue = next;
+    return next;
+  }
+}
