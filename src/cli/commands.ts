@@ -8,6 +8,7 @@ import { registerHistory } from './history.js';
 import { registerInit } from './init.js';
 import { registerLogs } from './logs.js';
 import { registerStatus } from './status.js';
+import { registerWatch } from './watch.js';
 import { registerWorker } from './worker.js';
 
 /** Adds every baton command to `program`. */
@@ -20,5 +21,6 @@ export function registerCommands(program: Command): void {
   registerStatus(program);
   registerLogs(program);
   registerHistory(program);
+  registerWatch(program);
   registerWorker(program);
 }
