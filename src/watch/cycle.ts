@@ -14,6 +14,7 @@ import { liveHolder, wake } from '../ops/followup.js';
 import { ingestDrop, recoverClaims } from '../ops/ingest.js';
 import type { Repo } from '../ops/repo.js';
 import { appendHistory } from '../store/history.js';
+import { crashPoint } from '../proc/crash.js';
 import { writeControl } from '../store/inbox.js';
 import { taskPaths } from '../store/paths.js';
 import { updateStatus } from '../store/status.js';
@@ -62,10 +63,16 @@ export async function ingestStrayDrops(
 export async function runCycle(repo: Repo, now: () => Date = () => new Date()): Promise<CycleReport> {
   const started = now();
   const ingested = await ingestStrayDrops(repo);
+  // A live worker looks at its inbox now (steer and interrupt act at once); others are started below.
+  for (const slug of new Set(ingested.flatMap((i) => (i.result.startsWith('accepted') && i.slug ? [i.slug] : [])))) {
+    const holder = await liveHolder(repo, slug);
+    if (holder) wake(holder.pid);
+  }
   await recoverAllClaims(repo);
   const board = await readBoard(repo);
   const tasks = await cycleTasks(repo, board);
   const decisions = planCycle(tasks, repo.config, now());
+  crashPoint('cycle.after-plan');
   const done: CycleReport['decisions'] = [];
   for (const d of decisions) done.push({ ...d, result: await carryOut(repo, d) });
   const after = decisions.length > 0 ? await readBoard(repo) : board;

@@ -141,7 +141,7 @@ export async function makeRig(opts: { init?: boolean; config?: string } = {}): P
         .filter((l) => l.trim() !== '')
         .map((l) => JSON.parse(l) as Record<string, unknown>);
     },
-    async waitFor(what, fn, timeoutMs = 15_000) {
+    async waitFor(what, fn, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const v = await fn();
@@ -240,7 +240,7 @@ export function spawnBaton(rig: Rig, args: string[]): Background {
     pid: child.pid ?? -1,
     output: () => out,
     exited,
-    waitForLine(re, timeoutMs = 15_000) {
+    waitForLine(re, timeoutMs = 30_000) {
       const line = out.split('\n').find((l) => re.test(l));
       if (line !== undefined) return Promise.resolve(line);
       return new Promise((resolve, reject) => {

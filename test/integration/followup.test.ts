@@ -50,7 +50,7 @@ function assertNoOverlap(slug: string): void {
 
 describe('queue', () => {
   it('runs follow-ups sent during a run after it, in order, one run each, resuming the same session in the same cwd', async () => {
-    await rig.writeTask('alpha', '@fake sleep=1500');
+    await rig.writeTask('alpha', '@fake sleep=5000');
     expect((await rig.baton(['dispatch', 'alpha'])).code).toBe(0);
     await rig.waitFor('running', () => rig.status('alpha')?.state === 'running');
     for (const text of ['second', 'third', 'fourth']) {
@@ -60,7 +60,7 @@ describe('queue', () => {
     }
     await rig.waitFor('all four runs', () => starts('alpha').length === 4 && settled('alpha')());
     const s = starts('alpha');
-    expect(s.map((e) => e.prompt)).toEqual(['@fake sleep=1500', 'second', 'third', 'fourth']);
+    expect(s.map((e) => e.prompt)).toEqual(['@fake sleep=5000', 'second', 'third', 'fourth']);
     const session = s[0]!.sessionId;
     for (const e of s.slice(1)) {
       expect(e.resumed).toBe(true);
@@ -98,7 +98,7 @@ describe('queue', () => {
 
   it('joins waiting follow-ups into one prompt with batchFollowups', async () => {
     await rig.writeConfig(fakeAgentsYaml('batchFollowups: true'));
-    await rig.writeTask('batch', '@fake sleep=1200');
+    await rig.writeTask('batch', '@fake sleep=5000');
     await rig.baton(['dispatch', 'batch']);
     await rig.waitFor('running', () => rig.status('batch')?.state === 'running');
     await rig.baton(['followup', 'batch', 'one']);
@@ -298,7 +298,7 @@ describe('durability', () => {
   });
 
   it('never strands a follow-up that lands while the worker is finishing (many trials)', async () => {
-    const trials = Number(process.env.BATON_HEAVY ? 40 : 8);
+    const trials = Number(process.env.BATON_HEAVY ? 40 : 6);
     for (let i = 0; i < trials; i++) {
       const slug = `race-${i}`;
       await rig.writeTask(slug, '@fake sleep=0');
@@ -310,7 +310,7 @@ describe('durability', () => {
     }
     for (let i = 0; i < trials; i++) {
       const slug = `race-${i}`;
-      await rig.waitFor(`${slug} drained`, () => starts(slug).length >= 2 && settled(slug)(), 30_000);
+      await rig.waitFor(`${slug} drained`, () => starts(slug).length >= 2 && settled(slug)(), 60_000);
       expect(starts(slug).map((e) => e.prompt)).toEqual(['@fake sleep=0', `follow ${i}`]);
       assertNoOverlap(slug);
     }

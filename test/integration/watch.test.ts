@@ -50,7 +50,7 @@ describe('reacting to files', () => {
     await w.waitForLine(/heartbeat|watching/);
     const t0 = Date.now();
     await rig.writeTask('alpha', '@fake sleep=1500');
-    await rig.waitFor('agent started', () => starts('alpha').length === 1, 10_000);
+    await rig.waitFor('agent started', () => starts('alpha').length === 1, 30_000);
     const latency = Date.now() - t0;
     expect(latency).toBeLessThan(10_000); // heartbeat is an hour: only the event can have done it
     await fs.writeFile(path.join(rig.root, 'tasks/alpha.more.followup.md.tmp'), 'Dropped instruction.\n');
@@ -58,7 +58,7 @@ describe('reacting to files', () => {
       path.join(rig.root, 'tasks/alpha.more.followup.md.tmp'),
       path.join(rig.root, 'tasks/alpha.more.followup.md'),
     );
-    await rig.waitFor('follow-up run', () => starts('alpha').length === 2, 15_000);
+    await rig.waitFor('follow-up run', () => starts('alpha').length === 2, 30_000);
     const second = starts('alpha')[1]!;
     expect(second.prompt).toBe('Dropped instruction.');
     expect(second.sessionId).toBe(starts('alpha')[0]!.sessionId);
@@ -85,7 +85,7 @@ describe('reacting to files', () => {
     await rig.writeTask('tgt', 'A ready task.');
     symlinkSync(path.join(rig.base, 'secret.txt'), path.join(tasks, 'tgt.s.followup.md'));
     await rig.writeTask('good', 'Good task.');
-    await rig.waitFor('good task ran', () => starts('good').length === 1, 15_000);
+    await rig.waitFor('good task ran', () => starts('good').length === 1, 30_000);
     await rig.waitFor(
       'rejections',
       () => readdirSync(tasks).filter((n) => n.endsWith('.rejected')).length === 3,
@@ -129,7 +129,7 @@ describe('reacting to files', () => {
     expect(alive(w.pid)).toBe(true);
     // Fixing a task file in place clears it.
     await fs.writeFile(path.join(tasks, 'nobody.md'), '---\ntitle: t\n---\nNow with a body.\n');
-    await rig.waitFor('fixed task runs', () => starts('nobody').length === 1, 15_000);
+    await rig.waitFor('fixed task runs', () => starts('nobody').length === 1, 30_000);
   });
 });
 
@@ -171,11 +171,16 @@ describe('heartbeat cycles', () => {
     expect(state('dies')).toBe('worker_gone');
     const retryAt = Date.parse(String(rig.status('dies')!.retryAt));
     expect(retryAt).toBeGreaterThan(Date.now() - 1000);
+    const beforeC2 = Date.now();
     const c2 = await once();
-    if (Date.now() < retryAt) expect(c2.decisions.filter((d) => d.slug === 'dies')).toEqual([]);
-    await rig.waitFor('cooldown over', () => Date.now() > retryAt + 50);
-    const c3 = await once();
-    expect(c3.decisions.find((d) => d.slug === 'dies' && d.kind === 'retry')?.result).toMatch(/^started/);
+    let retry = c2.decisions.find((d) => d.slug === 'dies' && d.kind === 'retry');
+    // On a slow machine the cooldown may be over by the time the second cycle reads the clock.
+    if (beforeC2 < retryAt - 200) expect(retry).toBeUndefined();
+    if (!retry) {
+      await rig.waitFor('cooldown over', () => Date.now() > retryAt + 50);
+      retry = (await once()).decisions.find((d) => d.slug === 'dies' && d.kind === 'retry');
+    }
+    expect(retry?.result).toMatch(/^started/);
     await rig.waitFor('retried run started', () => starts('dies').length === 2);
     const retried = starts('dies')[1]!;
     expect(retried.resumed).toBe(true);
@@ -201,13 +206,13 @@ describe('heartbeat cycles', () => {
   it('interrupts a silent agent and one that only prints retry errors after stallSeconds, retries each once, and leaves a slow steady one alone', async () => {
     await rig.writeConfig(
       fakeAgentsYaml(
-        'stallSeconds: 1.5\nretryCooldownSeconds: 0.2\nheartbeatSeconds: 3600\ninterruptGraceSeconds: 1',
+        'stallSeconds: 3\nretryCooldownSeconds: 0.2\nheartbeatSeconds: 3600\ninterruptGraceSeconds: 1',
       ),
     );
     await rig.writeTask('silent', '@fake sleep=30000\n@fake silent');
     await rig.writeTask('spammy', '@fake spam-errors', { agent: 'codex' });
-    await rig.writeTask('steady', '@fake sleep=4000\n@fake tick=400');
-    await rig.writeTask('toucher', '@fake sleep=4000\n@fake silent\n@fake tick=400\n@fake touch=work.txt');
+    await rig.writeTask('steady', '@fake sleep=6000\n@fake tick=400');
+    await rig.writeTask('toucher', '@fake sleep=6000\n@fake silent\n@fake tick=400\n@fake touch=work.txt');
     for (const slug of ['silent', 'spammy', 'steady', 'toucher'])
       expect((await rig.baton(['dispatch', slug])).code).toBe(0);
     for (const slug of ['silent', 'spammy']) {
@@ -219,8 +224,8 @@ describe('heartbeat cycles', () => {
       expect(rig.status(slug)!.retryAt).not.toBeNull();
       expect(rig.history(slug).some((h) => h.type === 'stalled')).toBe(true);
     }
-    await rig.waitFor('steady done', () => state('steady') === 'idle', 20_000);
-    await rig.waitFor('toucher done', () => state('toucher') === 'idle', 20_000);
+    await rig.waitFor('steady done', () => state('steady') === 'idle', 30_000);
+    await rig.waitFor('toucher done', () => state('toucher') === 'idle', 30_000);
     expect(rig.history('steady').some((h) => h.type === 'stalled' || h.type === 'interrupt_sent')).toBe(
       false,
     );
@@ -256,8 +261,8 @@ describe('one watcher, and restarts', () => {
   it('after kill -9 of the watcher, a new one adopts the live worker and runs a follow-up dropped while none watched, once', async () => {
     const w1 = spawnBaton(rig, ['watch']);
     await w1.waitForLine(/watching/);
-    await rig.writeTask('adopt', '@fake sleep=3000');
-    await rig.waitFor('agent started', () => starts('adopt').length === 1, 10_000);
+    await rig.writeTask('adopt', '@fake sleep=6000');
+    await rig.waitFor('agent started', () => starts('adopt').length === 1, 30_000);
     process.kill(w1.pid, 'SIGKILL');
     await w1.exited;
     await fs.writeFile(path.join(rig.root, 'tasks/adopt.followup.md'), 'While nobody watched.\n');
@@ -268,7 +273,7 @@ describe('one watcher, and restarts', () => {
       () => starts('adopt').length === 2 && state('adopt') === 'idle',
       20_000,
     );
-    expect(starts('adopt').map((e) => e.prompt)).toEqual(['@fake sleep=3000', 'While nobody watched.']);
+    expect(starts('adopt').map((e) => e.prompt)).toEqual(['@fake sleep=6000', 'While nobody watched.']);
     const runIds = new Set(starts('adopt').map((e) => (e.env as Record<string, string>).BATON_RUN_ID));
     expect(runIds.size).toBe(1); // the first worker was adopted and ran it, no second worker
     // SIGTERM stops the watcher cleanly.
@@ -288,6 +293,6 @@ describe('one watcher, and restarts', () => {
     process.kill(w.pid, 'SIGTERM');
     await w.exited;
     expect(alive(st.pid as number)).toBe(true);
-    await rig.waitFor('finished anyway', () => state('keep') === 'idle', 10_000);
+    await rig.waitFor('finished anyway', () => state('keep') === 'idle', 30_000);
   });
 });
