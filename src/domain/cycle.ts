@@ -71,7 +71,9 @@ export function planCycle(tasks: readonly CycleTask[], limits: CycleLimits, now:
   for (const t of tasks) {
     let retryAt = t.retryAt;
     const canRetry = t.autoRetries < MAX_AUTO_RETRIES;
-    if (t.state === 'worker_gone' && t.recordedState !== 'worker_gone') {
+    // Newly found dead, or recorded dead by someone else (doctor --fix) without a retry scheduled.
+    const unscheduled = t.recordedState === 'worker_gone' && retryAt === null && canRetry;
+    if (t.state === 'worker_gone' && (t.recordedState !== 'worker_gone' || unscheduled)) {
       retryAt = canRetry ? new Date(nowMs + limits.retryCooldownSeconds * 1000).toISOString() : null;
       decisions.push({ kind: 'mark', slug: t.slug, state: 'worker_gone', retryAt });
     } else if (t.state === 'stalled' && !t.live && retryAt === null && canRetry) {
