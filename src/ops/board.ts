@@ -12,7 +12,7 @@ import type { TaskState } from '../domain/states.js';
 import type { Task, TaskStatus } from '../domain/types.js';
 import { gitDirOf } from '../git/repo.js';
 import { isNotFound, readJsonl } from '../store/history.js';
-import { listInbox } from '../store/inbox.js';
+import { listFollowups } from '../store/inbox.js';
 import { inspectLock } from '../store/lock.js';
 import { taskPaths } from '../store/paths.js';
 import { readStatus } from '../store/status.js';
@@ -90,7 +90,7 @@ export async function readTask(repo: Repo, name: string, slug: string): Promise<
     lock: lock ? { runId: lock.runId, live: lock.live } : null,
   });
   const error = loaded.ok ? (status?.error ?? null) : loaded.error.map(formatProblem).join('; ');
-  const pendingFollowups = (await listInbox(taskPaths(repo.paths, slug).inboxDir)).length;
+  const pendingFollowups = (await listFollowups(taskPaths(repo.paths, slug).inboxDir)).length;
   return { slug, file: `tasks/${name}`, state, task, status, error, lock, pendingFollowups };
 }
 

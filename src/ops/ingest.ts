@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { formatProblem } from '../domain/errors.js';
+import { crashPoint } from '../proc/crash.js';
 import { classifyTaskEntry, printable } from '../domain/files.js';
 import { parseFollowup } from '../domain/followup.js';
 import type { FollowupMode } from '../domain/types.js';
@@ -62,6 +63,7 @@ export async function ingestDrop(repo: Repo, name: string): Promise<IngestResult
     if (isNotFound(err)) return { kind: 'skipped' }; // someone else claimed it
     throw err;
   }
+  crashPoint('ingest.after-claim');
   return settleClaim(repo, slug, name, claim);
 }
 
@@ -84,6 +86,7 @@ export async function settleClaim(
   const label = classifyTaskEntry(name).kind === 'followup' ? labelOf(name) : null;
   const id = newItemId(parsed.value.mode, label);
   await fs.rename(claim, path.join(tp.inboxDir, id));
+  crashPoint('ingest.after-publish');
   await appendHistory(tp.historyFile, 'followup_received', null, {
     id,
     mode: parsed.value.mode,

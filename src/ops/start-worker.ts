@@ -9,6 +9,7 @@ import { closeSync, openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { BatonError } from '../domain/errors.js';
 import { identityOf, killProcessGroup, liveness, waitForExit } from '../proc/identity.js';
+import { crashPoint } from '../proc/crash.js';
 import { appendHistory } from '../store/history.js';
 import { describeHolder, tryAcquireLock, type LockRecord } from '../store/lock.js';
 import { taskPaths, type RepoPaths } from '../store/paths.js';
@@ -74,6 +75,7 @@ export async function startWorker(req: StartRequest): Promise<Started> {
     throw busyError(req.slug, acquired.holder);
   }
   const record = acquired.record;
+  crashPoint('dispatch.after-lock');
   if (acquired.tookOver) {
     await appendHistory(tp.historyFile, 'lock_taken_over', runId, {
       from: {
@@ -106,6 +108,7 @@ export async function startWorker(req: StartRequest): Promise<Started> {
     error: null,
     retryAt: null,
   });
+  crashPoint('dispatch.after-status');
   const assignment: Assignment = {
     root: req.paths.root,
     slug: req.slug,

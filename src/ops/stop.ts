@@ -12,7 +12,7 @@ export async function stopTask(repo: Repo, slug: string): Promise<StopResult> {
   await loadTask(repo, slug);
   const holder = await liveHolder(repo, slug);
   if (!holder) return { stopped: false };
-  await writeControl(taskPaths(repo.paths, slug).inboxDir, 'stop', 'baton stop');
+  await writeControl(taskPaths(repo.paths, slug).inboxDir, 'stop', 'baton stop', holder.runId);
   wake(holder.pid);
   return { stopped: true, pid: holder.pid, runId: holder.runId };
 }

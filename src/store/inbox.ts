@@ -28,9 +28,11 @@ export interface InboxItem {
   /** The file name, which sorts in arrival order. */
   id: string;
   kind: InboxKind;
-  /** The instruction (empty for `stop`). */
+  /** The instruction (the reason, for a control item). */
   body: string;
   label: string | null;
+  /** Control items only: the run they are for. A control item for another run is stale. */
+  runId: string | null;
 }
 
 /** A new item id: arrival time first so names sort in arrival order; random to be unique across processes. */
@@ -50,6 +52,11 @@ export async function listInbox(dir: string): Promise<string[]> {
   }
 }
 
+/** The follow-ups waiting in `dir` (control items excluded), in arrival order. */
+export async function listFollowups(dir: string): Promise<string[]> {
+  return (await listInbox(dir)).filter((id) => !isControl(kindOfId(id)));
+}
+
 /** The kind encoded in an item id. */
 export function kindOfId(id: string): InboxKind {
   const m = /\.(queue|steer|interrupt|stop|stall)\.md$/.exec(id);
@@ -61,12 +68,21 @@ export async function readItem(dir: string, id: string): Promise<InboxItem | nul
   const kind = kindOfId(id);
   const label =
     /^\d+-[0-9a-f]+\.([A-Za-z0-9_-]+)\.(queue|steer|interrupt|stop|stall)\.md$/.exec(id)?.[1] ?? null;
-  if (isControl(kind)) return { id, kind, body: '', label };
+  if (isControl(kind)) {
+    const text = await fs.readFile(path.join(dir, id), 'utf8').catch(() => null);
+    if (text === null) return null;
+    try {
+      const c = JSON.parse(text) as { reason?: unknown; runId?: unknown };
+      return { id, kind, body: String(c.reason ?? ''), label, runId: typeof c.runId === 'string' ? c.runId : null };
+    } catch {
+      return { id, kind, body: text.trim(), label, runId: null };
+    }
+  }
   const read = await readInputFile(path.join(dir, id), id, { emptyRetryMs: 0 });
   if (!read.ok) return null;
   const parsed = parseFollowup(id, read.value);
   if (!parsed.ok) return null;
-  return { id, kind, body: parsed.value.body, label };
+  return { id, kind, body: parsed.value.body, label, runId: null };
 }
 
 /** Removes a consumed item (its full text is in history already). */
@@ -74,12 +90,15 @@ export async function removeItem(dir: string, id: string): Promise<void> {
   await fs.rm(path.join(dir, id), { force: true });
 }
 
-/** Writes a control item (e.g. `stop`) atomically. */
-export async function writeControl(dir: string, kind: 'stop' | 'stall', reason: string): Promise<string> {
+/**
+ * Writes a control item for run `runId` atomically. Naming the run keeps a stop that arrives
+ * as its worker ends from stopping the next worker: a control item for another run is dropped.
+ */
+export async function writeControl(dir: string, kind: 'stop' | 'stall', reason: string, runId: string): Promise<string> {
   await fs.mkdir(dir, { recursive: true });
   const id = newItemId(kind, null);
   const tmp = path.join(dir, `.${id}.tmp`);
-  await fs.writeFile(tmp, `${reason}\n`);
+  await fs.writeFile(tmp, `${JSON.stringify({ reason, runId })}\n`);
   await fs.rename(tmp, path.join(dir, id));
   return id;
 }

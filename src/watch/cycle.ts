@@ -7,6 +7,7 @@ import path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { planCycle, type CycleTask, type Decision } from '../domain/cycle.js';
 import { BatonError } from '../domain/errors.js';
+import { ACTIVE_STATES } from '../domain/states.js';
 import { classifyTaskEntry } from '../domain/files.js';
 import { readBoard, readTaskLock, type Board } from '../ops/board.js';
 import { dispatch } from '../ops/dispatch.js';
@@ -17,7 +18,7 @@ import { appendHistory } from '../store/history.js';
 import { crashPoint } from '../proc/crash.js';
 import { writeControl } from '../store/inbox.js';
 import { taskPaths } from '../store/paths.js';
-import { updateStatus } from '../store/status.js';
+import { readStatus, updateStatus } from '../store/status.js';
 
 /** What one cycle did, as written to heartbeat.json. */
 export interface CycleReport {
@@ -129,6 +130,11 @@ export async function carryOut(repo: Repo, d: Decision): Promise<string> {
         const lock = await readTaskLock(repo, d.slug);
         if (lock?.live) return 'skipped: a live worker holds the lock now';
         const tp = taskPaths(repo.paths, d.slug);
+        // The board read the status before the lock: a worker may have written its last status
+        // and released the lock in between. Only a status still saying what was judged is marked.
+        const now = (await readStatus(tp.statusFile))?.state;
+        if (now !== d.state && !(d.state === 'worker_gone' && now && ACTIVE_STATES.has(now)))
+          return `skipped: the task is ${now ?? 'without status'} now`;
         await appendHistory(tp.historyFile, 'state_changed', lock?.runId ?? null, {
           to: d.state,
           by: 'heartbeat',
@@ -150,7 +156,7 @@ export async function carryOut(repo: Repo, d: Decision): Promise<string> {
       case 'interrupt_stalled': {
         const holder = await liveHolder(repo, d.slug);
         if (!holder) return 'skipped: no live worker';
-        await writeControl(taskPaths(repo.paths, d.slug).inboxDir, 'stall', 'heartbeat: no progress');
+        await writeControl(taskPaths(repo.paths, d.slug).inboxDir, 'stall', 'heartbeat: no progress', holder.runId);
         wake(holder.pid);
         return `asked worker pid ${holder.pid} to interrupt its stalled agent`;
       }

@@ -13,8 +13,9 @@ import type { AgentDriver, RunContext, RunOutcome } from '../agents/types.js';
 import { CONTINUE_INSTRUCTION, fallbackPrompt, joinFollowups, type PastPrompt } from '../domain/prompts.js';
 import type { ProcessIdentity, Task } from '../domain/types.js';
 import { identityOf } from '../proc/identity.js';
+import { crashPoint } from '../proc/crash.js';
 import { readHistory } from '../store/history.js';
-import { isControl, listInbox, readItem, removeItem, type InboxItem } from '../store/inbox.js';
+import { isControl, listFollowups, listInbox, readItem, removeItem, type InboxItem } from '../store/inbox.js';
 import { worktreeFingerprint } from './progress.js';
 import { promptFile, taskPaths, type RepoPaths, type TaskPaths } from '../store/paths.js';
 import { readStatus } from '../store/status.js';
@@ -124,6 +125,10 @@ export class Chain {
       const item = await readItem(this.#tp.inboxDir, id);
       if (item === null) continue;
       if (item.kind === 'stop' || item.kind === 'stall') {
+        if (item.runId !== null && item.runId !== this.#ctx.assignment.runId) {
+          await removeItem(this.#tp.inboxDir, id); // meant for a run that has ended
+          continue;
+        }
         this.#stopped = true;
         if (item.kind === 'stall') this.#stalled = true;
         await removeItem(this.#tp.inboxDir, id);
@@ -208,12 +213,22 @@ export class Chain {
 
   async #nextFromInbox(): Promise<Step | null> {
     const { batchFollowups } = this.#ctx;
-    for (;;) {
+    {
       const ids = await listInbox(this.#tp.inboxDir);
       const items: InboxItem[] = [];
       for (const id of ids) {
         const item = await readItem(this.#tp.inboxDir, id);
-        if (item === null || isControl(item.kind)) continue;
+        if (item === null) continue;
+        if (isControl(item.kind)) {
+          // Between runs, a stop for this run ends the chain; one for another run is stale.
+          if (item.runId === null || item.runId === this.#ctx.assignment.runId) {
+            this.#stopped = true;
+            if (item.kind === 'stall') this.#stalled = true;
+          }
+          await removeItem(this.#tp.inboxDir, id);
+          if (this.#stopped) return null;
+          continue;
+        }
         if (await this.#alreadySent(id)) {
           await removeItem(this.#tp.inboxDir, id); // sent before a crash: never twice
           continue;
@@ -313,6 +328,7 @@ export class Chain {
         : {}),
       prompt: step.prompt,
     });
+    crashPoint('worker.after-prompt-sent');
     for (const id of followupIds) await removeItem(this.#tp.inboxDir, id);
     await fs.appendFile(
       this.#tp.logFile,
@@ -320,7 +336,7 @@ export class Chain {
     );
     const env = agentEnv(a, file, this.#tp.historyFile, sessionId, this.#ctx.agentEnv);
     const stdin = driver.stdin(runCtx, mode);
-    const pending = (await listInbox(this.#tp.inboxDir)).length;
+    const pending = (await listFollowups(this.#tp.inboxDir)).length;
 
     let currentSession = sessionId;
     let lastFlush = 0;
@@ -371,10 +387,12 @@ export class Chain {
       },
     );
     this.#current = run;
+    crashPoint('worker.after-spawn');
     // A steer or interrupt that arrived while the agent was starting is looked at now.
     void this.scanInbox();
     const stallWatch = this.#watchForStall(a.worktree, () => lastProgress, noteProgress);
     const outcome = await run.done;
+    crashPoint('worker.after-exit');
     stallWatch.stop();
     this.#current = null;
     if (this.#interrupting) await this.#interrupting;
@@ -394,7 +412,7 @@ export class Chain {
       lastExitCode: outcome.exitCode,
       sessionId: finalSession,
       error: outcome.ok ? null : outcome.error,
-      pendingFollowups: (await listInbox(this.#tp.inboxDir)).length,
+      pendingFollowups: (await listFollowups(this.#tp.inboxDir)).length,
     });
     return { ...outcome, sessionId: finalSession };
   }

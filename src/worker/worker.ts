@@ -15,8 +15,9 @@ import { BatonError } from '../domain/errors.js';
 import type { ProcessIdentity, Task } from '../domain/types.js';
 import { newRunId } from '../ops/run-id.js';
 import { selfIdentity } from '../proc/identity.js';
+import { crashPoint } from '../proc/crash.js';
 import { appendHistory } from '../store/history.js';
-import { listInbox, writeControl } from '../store/inbox.js';
+import { listFollowups, writeControl } from '../store/inbox.js';
 import { readLock, refreshLock, releaseLock, tryAcquireLock, type LockRecord } from '../store/lock.js';
 import { repoPaths, taskPaths, type TaskPaths } from '../store/paths.js';
 import { loadTaskFile } from '../store/taskfiles.js';
@@ -59,6 +60,8 @@ class Worker {
   #rec: Recorder;
   #lost = false;
   #chain: Chain | null = null;
+  /** A termination signal arrived: finish in order and do not take the lock again. */
+  #terminating = false;
 
   constructor(a: Assignment, lock: LockRecord, self: ProcessIdentity) {
     this.#a = a;
@@ -86,9 +89,9 @@ class Worker {
           exitCode = 1;
           break;
         }
-        if (end.stopped || end.stalled || this.#lost) break;
+        if (end.stopped || end.stalled || this.#lost || this.#terminating) break;
         // Released: anything that arrived after our last look must not be stranded.
-        if ((await listInbox(this.#tp.inboxDir)).length === 0) break;
+        if ((await listFollowups(this.#tp.inboxDir)).length === 0) break;
         if (!(await this.#reacquire())) break;
         start = { kind: 'inbox' };
       }
@@ -124,7 +127,7 @@ class Worker {
       });
       end = await this.#chain.run(start);
       const ok = end.last?.ok ?? true;
-      const pendingFollowups = (await listInbox(this.#tp.inboxDir)).length;
+      const pendingFollowups = (await listFollowups(this.#tp.inboxDir)).length;
       if (end.stalled) {
         // The heartbeat retries it once, retryCooldownSeconds from now (SPEC section 2).
         const status = await readStatus(this.#tp.statusFile);
@@ -157,6 +160,7 @@ class Worker {
       this.#chain = null;
       await this.#rec.flush().catch(() => undefined);
       if (!this.#lost) {
+        crashPoint('worker.before-release');
         await releaseLock(a.lockPath, this.#lock).catch(() => false);
         await this.#rec.event('lock_released', { epoch: this.#lock.epoch }).catch(() => undefined);
       }
@@ -209,7 +213,8 @@ class Worker {
   async #stopSelf(): Promise<void> {
     // A signal to the worker itself (a person, or a service manager) is a stop: interrupt the
     // agent, record it, and release the lock in order rather than die holding it.
-    await writeControl(this.#tp.inboxDir, 'stop', 'the worker received a termination signal');
+    this.#terminating = true;
+    await writeControl(this.#tp.inboxDir, 'stop', 'the worker received a termination signal', this.#a.runId);
     await this.#chain?.scanInbox();
   }
 

@@ -189,6 +189,45 @@ describe('interrupt and stop', () => {
   });
 });
 
+describe('control items', () => {
+  it('a stop meant for a run that has ended does not stop the next run, and is dropped', async () => {
+    await rig.writeTask('stale', 'Run me.');
+    const inbox = path.join(rig.root, 'tasks/logs/inbox/stale');
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    mkdirSync(inbox, { recursive: true });
+    writeFileSync(
+      path.join(inbox, '0000000000001-deadbeef.stop.md'),
+      JSON.stringify({ reason: 'old', runId: 'gone-run' }),
+    );
+    expect((await rig.baton(['dispatch', 'stale'])).code).toBe(0);
+    const s = await rig.waitFor('settled', settled('stale'));
+    expect(s.state).toBe('idle');
+    expect(starts('stale')).toHaveLength(1);
+    expect(readdirSync(inbox)).toEqual([]);
+  });
+
+  it('SIGTERM to a worker interrupts its agent and ends in order: interrupted, lock released', async () => {
+    await rig.writeTask('term', '@fake sleep=20000');
+    await rig.baton(['dispatch', 'term']);
+    const st = await rig.waitFor('running', () =>
+      rig.status('term')?.state === 'running' ? rig.status('term') : null,
+    );
+    process.kill(st.pid as number, 'SIGTERM');
+    const end = await rig.waitFor('interrupted', () =>
+      rig.status('term')?.state === 'interrupted' && rig.status('term')?.pid === null
+        ? rig.status('term')
+        : null,
+    );
+    expect(end.agentPid).toBeNull();
+    await rig.waitFor('lock released', () => rig.history('term').some((h) => h.type === 'lock_released'));
+    expect(
+      events()
+        .filter((e) => e.event === 'signal' && e.pid === starts('term')[0]!.pid)
+        .map((e) => e.signal)[0],
+    ).toBe('SIGINT');
+  });
+});
+
 describe('steer', () => {
   it('writes a steer message into a live-input agent while it runs', async () => {
     await rig.writeTask('steer', '@fake sleep=2500', { agent: 'live' });
