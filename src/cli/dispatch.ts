@@ -1,7 +1,8 @@
 /** `baton dispatch <slug> [--fresh]`. */
 import type { Command } from 'commander';
 import { dispatch } from '../ops/dispatch.js';
-import { openRepo } from '../ops/repo.js';
+import { dirtyBaseWarning } from '../ops/preflight.js';
+import { loadTask, openRepo, taskWorktree } from '../ops/repo.js';
 
 /** Registers `dispatch`. */
 export function registerDispatch(program: Command): void {
@@ -14,7 +15,14 @@ export function registerDispatch(program: Command): void {
     .option('--fresh', 'start a new agent session with the task prompt, whatever ran before')
     .action(async (slug: string, opts: { fresh?: boolean }) => {
       const repo = await openRepo(process.cwd());
+      const task = await loadTask(repo, slug);
+      const warning = await dirtyBaseWarning(
+        repo.info.root,
+        taskWorktree(repo.config, slug).branch,
+        task.base ?? null,
+      );
       const started = await dispatch(repo, slug, { fresh: opts.fresh === true });
+      if (warning !== null) process.stderr.write(`baton: warning: ${warning}\n`);
       process.stdout.write(`${started.runId}\n`);
       process.stderr.write(
         `baton: ${slug} dispatched: run ${started.runId}, worker pid ${started.pid}, epoch ${started.epoch} (${started.start.kind}).\n`,

@@ -50,7 +50,10 @@ export function registerHook(program: Command): void {
   program
     .command('hook', { hidden: true })
     .description('internal: the check a git hook shim runs (exit 10 refuses, 0 lets git go on)')
-    .argument('<name>', 'the hook: pre-commit, pre-merge-commit, pre-rebase, post-checkout, reference-transaction')
+    .argument(
+      '<name>',
+      'the hook: pre-commit, pre-merge-commit, pre-rebase, post-checkout, reference-transaction',
+    )
     .argument('[args...]', "git's arguments to the hook")
     .allowUnknownOption()
     .helpOption(false)

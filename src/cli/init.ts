@@ -1,6 +1,7 @@
 /** `baton init`: prepare a repository for baton. Idempotent. */
 import type { Command } from 'commander';
 import { initRepo } from '../ops/init.js';
+import { installSkills } from '../ops/skills.js';
 
 /** Registers `init`. */
 export function registerInit(program: Command): void {
@@ -9,8 +10,10 @@ export function registerInit(program: Command): void {
     .description(
       'Create tasks/ and tasks/logs/ (ignored by git) and a commented baton.yaml if absent. Safe to run again.',
     )
-    .action(async () => {
+    .option('--skills', 'also install AGENTS.md and the task-manager Codex skill (never over existing files)')
+    .action(async (opts: { skills?: boolean }) => {
       const done = await initRepo(process.cwd());
+      if (opts.skills) done.push(...(await installSkills(process.cwd())));
       for (const line of done) process.stdout.write(`${line}\n`);
     });
 }

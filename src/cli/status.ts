@@ -1,7 +1,8 @@
-/** `baton status [--json]`: the board, as a table or as stable json. */
+/** `baton status [--json] [--watch]`: the board, as a table or as stable json; `--watch` redraws it live. */
 import type { Command } from 'commander';
 import { readBoard, type Board, type BoardTask } from '../ops/board.js';
 import { openRepo } from '../ops/repo.js';
+import { runStatusWatch } from './status-watch.js';
 
 /** Registers `status`. */
 export function registerStatus(program: Command): void {
@@ -9,15 +10,25 @@ export function registerStatus(program: Command): void {
     .command('status')
     .description('Show every task: state, worker, session, pending follow-ups; and rejected drops.')
     .option('--json', 'print {"tasks": [...], "rejected": [...]} (stable; see README)')
-    .action(async (opts: { json?: boolean }) => {
+    .option(
+      '--watch',
+      'redraw every second and on every change until Ctrl-C (with --json: one json line per frame)',
+    )
+    .action(async (opts: { json?: boolean; watch?: boolean }) => {
       const repo = await openRepo(process.cwd());
+      if (opts.watch) return runStatusWatch(repo, opts);
       const board = await readBoard(repo);
-      process.stdout.write(opts.json ? `${JSON.stringify(boardJson(board), null, 2)}\n` : renderBoard(board, new Date()));
+      process.stdout.write(
+        opts.json ? `${JSON.stringify(boardJson(board), null, 2)}\n` : renderBoard(board, new Date()),
+      );
     });
 }
 
 /** The stable json shape of `status --json`. */
-export function boardJson(board: Board): { tasks: Record<string, unknown>[]; rejected: Record<string, unknown>[] } {
+export function boardJson(board: Board): {
+  tasks: Record<string, unknown>[];
+  rejected: Record<string, unknown>[];
+} {
   return {
     tasks: board.tasks.map(taskJson),
     rejected: board.rejected.map((r) => ({ ...r })),
@@ -67,14 +78,29 @@ export function renderBoard(board: Board, now: Date): string {
       String(j.runs),
       String(j.pendingFollowups),
       age(j.updatedAt as string | null, now),
+      age(j.lastOutputAt as string | null, now),
       short(j.sessionId as string | null),
       t.error ? oneLine(t.error) : t.state === 'invalid' ? '' : ((t.task?.title ?? '') as string),
     ];
   });
-  const head = ['TASK', 'STATE', 'AGENT', 'PID', 'RUNS', 'QUEUED', 'UPDATED', 'SESSION', 'NOTE'];
+  const head = [
+    'TASK',
+    'STATE',
+    'AGENT',
+    'PID',
+    'RUNS',
+    'QUEUED',
+    'UPDATED',
+    'LAST OUTPUT',
+    'SESSION',
+    'NOTE',
+  ];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const fmt = (r: string[]): string =>
-    r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
+    r
+      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
   const lines = [fmt(head), ...rows.map(fmt)];
   if (board.rejected.length > 0) {
     lines.push('', `Rejected drops (${board.rejected.length}):`);

@@ -1,17 +1,20 @@
 /**
- * The facts a hook decides on, read straight from the files git and baton keep: a hook must be
- * fast, so nothing here spawns git (and nothing imports simple-git, which git/repo.ts does).
+ * The facts a hook decides on, read straight from the files git and baton keep. A hook is paid
+ * for by every commit, so nothing here spawns git on the usual path, and modules are loaded only
+ * when needed (no simple-git, which git/repo.ts loads; the lock code only when there is a lock).
  */
-import { execFile } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 
-import { describeHolder, inspectLock } from '../store/lock.js';
 import { repoPaths, taskPaths } from '../store/paths.js';
 import type { LockView } from './rules.js';
 
-const execFileAsync = promisify(execFile);
+async function run(cmd: string, args: string[]): Promise<string> {
+  const { execFile } = await import('node:child_process');
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { encoding: 'utf8' }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
+  });
+}
 
 /** The branch HEAD names in a git dir (short name), or null when detached or unreadable. */
 export async function headBranch(gitDir: string): Promise<string | null> {
@@ -40,10 +43,24 @@ export async function worktreeGitDir(worktree: string): Promise<string | null> {
   }
 }
 
-/** The baton lock in a worktree's git dir, as the rules see it; null when there is none. */
+/**
+ * The baton lock in a worktree's git dir, as the rules see it; null when there is none. What
+ * store/lock.ts `inspectLock` reads, without loading the lock's writers when there is no lock.
+ */
 export async function lockIn(gitDir: string): Promise<LockView | null> {
-  const { record, live } = await inspectLock(path.join(gitDir, 'baton.lock'));
+  let text: string;
+  try {
+    text = await fs.readFile(path.join(gitDir, 'baton.lock'), 'utf8');
+  } catch {
+    return null;
+  }
+  const [{ describeHolder, parseLockRecord }, { liveness }] = await Promise.all([
+    import('../store/lock-record.js'),
+    import('../proc/identity.js'),
+  ]);
+  const record = parseLockRecord(text);
   if (record === null) return null;
+  const live = !record.released && (await liveness(record.holder)) === 'alive';
   return { live, runId: record.runId, slug: record.slug, holder: describeHolder(record) };
 }
 
@@ -68,8 +85,7 @@ export async function commandLineOf(pid: number): Promise<string[]> {
       if (args.at(-1) === '') args.pop();
       return args;
     }
-    const { stdout } = await execFileAsync('ps', ['-o', 'command=', '-p', String(pid)]);
-    return stdout.trim().split(/\s+/);
+    return (await run('ps', ['-o', 'command=', '-p', String(pid)])).trim().split(/\s+/);
   } catch {
     return [];
   }
@@ -96,14 +112,14 @@ export async function locateHook(env: Record<string, string | undefined>): Promi
   let common = env['BATON_HOOK_COMMON_DIR'];
   if (!top || !gitDir || !common) {
     try {
-      const { stdout } = await execFileAsync('git', [
+      const out = await run('git', [
         'rev-parse',
         '--path-format=absolute',
         '--show-toplevel',
         '--absolute-git-dir',
         '--git-common-dir',
       ]);
-      [top, gitDir, common] = stdout.split('\n');
+      [top, gitDir, common] = out.split('\n');
     } catch {
       return null;
     }

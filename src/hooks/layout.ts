@@ -57,6 +57,23 @@ function plainValue(raw: string): string | null | undefined {
 }
 
 /**
+ * The layout baton.yaml's `text` gives the repository at `root`, as `loadConfig` would resolve
+ * it, or 'unsure' when only the YAML parser can tell. Pure.
+ */
+export function layoutFromText(
+  text: string | null,
+  root: string,
+  env: Record<string, string | undefined>,
+): TaskLayout | 'unsure' {
+  const quick = quickLayout(text);
+  if (quick === 'unsure') return quick;
+  return {
+    branchPrefix: quick.branchPrefix ?? DEFAULTS.branchPrefix,
+    worktreesDir: resolveWorktreesDir(quick.worktreesDir ?? DEFAULT_WORKTREES_DIR, root, env),
+  };
+}
+
+/**
  * The task layout of the repository at `root` (real path), with worktreesDir resolved like
  * `loadConfig` does and then through realpath, so that it compares with git's real paths.
  */
@@ -67,17 +84,11 @@ export async function readLayout(root: string, env: Record<string, string | unde
   } catch {
     text = null;
   }
-  const quick = quickLayout(text);
-  let layout: TaskLayout;
-  if (quick === 'unsure') {
+  let layout = layoutFromText(text, root, env);
+  if (layout === 'unsure') {
     const { parseConfig } = await import('../config/parse.js');
     const { config } = parseConfig(text, 'baton.yaml', env, root);
     layout = { branchPrefix: config.branchPrefix, worktreesDir: config.worktreesDir };
-  } else {
-    layout = {
-      branchPrefix: quick.branchPrefix ?? DEFAULTS.branchPrefix,
-      worktreesDir: resolveWorktreesDir(quick.worktreesDir ?? DEFAULT_WORKTREES_DIR, root, env),
-    };
   }
   return { ...layout, worktreesDir: realOrResolved(layout.worktreesDir) };
 }

@@ -17,6 +17,7 @@ export const HOOK_NAMES = [
   'post-checkout',
   'reference-transaction',
 ] as const;
+/** One of HOOK_NAMES. */
 export type HookName = (typeof HOOK_NAMES)[number];
 
 /** True when `s` names a hook baton installs. */
@@ -123,7 +124,10 @@ export function parseRefUpdates(text: string): RefUpdate[] {
 }
 
 /** The task branches an update really moves (creations and deletions included; no-op rewrites not). */
-export function movedTaskBranches(updates: RefUpdate[], layout: TaskLayout): { branch: string; slug: string }[] {
+export function movedTaskBranches(
+  updates: RefUpdate[],
+  layout: TaskLayout,
+): { branch: string; slug: string }[] {
   const out: { branch: string; slug: string }[] = [];
   for (const u of updates) {
     if (u.old === u.new || !u.ref.startsWith('refs/heads/')) continue;
@@ -156,7 +160,14 @@ export function judgeRefUpdate(
 /** A task worktree on the wrong branch, or a task branch checked out somewhere else. */
 export type Misplaced =
   | { kind: 'wrong-branch'; slug: string; path: string; branch: string; expectedBranch: string }
-  | { kind: 'branch-elsewhere'; slug: string; path: string; branch: string; expectedPath: string; main: boolean };
+  | {
+      kind: 'branch-elsewhere';
+      slug: string;
+      path: string;
+      branch: string;
+      expectedPath: string;
+      main: boolean;
+    };
 
 /** Options of `findMisplacedBranches`. */
 export interface MisplacedOptions {
@@ -246,30 +257,4 @@ export function judgeCheckout(
     message,
     hint: `${hint} git has made the checkout already and cannot undo it; to silence this: \`BATON_ALLOW=1\`.`,
   };
-}
-
-/**
- * Whether a git command line (`/proc/<pid>/cmdline` of the git that runs the hook) carries
- * `--no-verify`, the override git's own commit, merge and rebase hooks honour (`-n` for commit).
- */
-export function gitArgvHasNoVerify(argv: readonly string[]): boolean {
-  let i = 1;
-  // Global options before the subcommand; these take a separate value.
-  const withValue = new Set(['-C', '-c', '--git-dir', '--work-tree', '--namespace', '--config-env', '--super-prefix']);
-  while (i < argv.length && (argv[i] ?? '').startsWith('-')) {
-    i += withValue.has(argv[i] ?? '') ? 2 : 1;
-  }
-  const sub = argv[i];
-  for (const arg of argv.slice(i + 1)) {
-    if (arg === '--') break;
-    if (arg === '--no-verify') return true;
-    if (sub === 'commit' && /^-[a-zA-Z]+$/.test(arg)) {
-      // A cluster like -anm: letters after one that takes a value are that value.
-      for (const ch of arg.slice(1)) {
-        if (ch === 'n') return true;
-        if ('mFcCtSu'.includes(ch)) break;
-      }
-    }
-  }
-  return false;
 }

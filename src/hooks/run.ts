@@ -6,10 +6,19 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 
-import { commandLineOf, headBranch, lockIn, locateHook, taskExists, worktreeGitDir, type HookWhere } from './facts.js';
-import { readLayout } from './layout.js';
 import {
-  gitArgvHasNoVerify,
+  commandLineOf,
+  headBranch,
+  lockIn,
+  locateHook,
+  taskExists,
+  worktreeGitDir,
+  type HookWhere,
+} from './facts.js';
+import { readLayout } from './layout.js';
+import { refreshLayoutCache } from './layout-cache.js';
+import { gitArgvHasNoVerify } from './git-argv.js';
+import {
   isHookName,
   judgeCheckout,
   judgeCommit,
@@ -59,6 +68,7 @@ async function decide(req: HookRequest): Promise<Verdict> {
   const where = await locateHook(req.env);
   if (where === null || where.root === null || !isManaged(where.root)) return OK;
   const layout = await readLayout(where.root, req.env);
+  await refreshLayoutCache(where.commonDir, where.root, req.env);
   const runId = req.env['BATON_RUN_ID'] || null;
   const isTask = taskExists(where.root);
   switch (req.name) {

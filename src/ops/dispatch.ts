@@ -9,6 +9,7 @@ import { inspectLock } from '../store/lock.js';
 import { taskPaths } from '../store/paths.js';
 import { readStatus } from '../store/status.js';
 import type { StartKind } from '../worker/assignment.js';
+import { assertAgentRunnable } from './preflight.js';
 import { loadTask, taskWorktree, type Repo } from './repo.js';
 import { busyError, startWorker, type Started } from './start-worker.js';
 
@@ -35,7 +36,8 @@ export async function dispatch(
   const task = await loadTask(repo, slug);
   assertDispatchable(task, opts.allowFinished === true);
   const agent = task.agent ?? repo.config.defaultAgent;
-  if (!repo.config.agents[agent]) {
+  const agentConfig = repo.config.agents[agent];
+  if (!agentConfig) {
     throw new BatonError(
       'BAD_TASK',
       `tasks/${slug}.md names agent "${agent}", which baton.yaml does not define.`,
@@ -48,6 +50,7 @@ export async function dispatch(
   // Cheap check first, so that a dispatch racing a live worker starts nothing at all.
   if (existsSync(worktree)) await assertFree(slug, path.join(await gitDirOf(worktree), 'baton.lock'));
   await assertHasCommits(repo.info.root);
+  assertAgentRunnable(agentConfig, process.env, { cwd: existsSync(worktree) ? worktree : repo.info.root });
   await fs.mkdir(repo.paths.logsDir, { recursive: true });
   const wt = await ensureWorktree({
     root: repo.info.root,

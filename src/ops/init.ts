@@ -3,6 +3,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_CONFIG_YAML } from '../config/defaults.js';
 import { findRepo } from '../git/repo.js';
+import { installHooks } from '../hooks/install.js';
 import { repoPaths } from '../store/paths.js';
 
 /** Initialises the repository around `cwd`; returns what it did, one line each. */
@@ -21,6 +22,7 @@ export async function initRepo(cwd: string): Promise<string[]> {
     await fs.writeFile(paths.configFile, DEFAULT_CONFIG_YAML, { flag: 'wx' }).catch(() => undefined);
     done.push('wrote baton.yaml (every key commented, with its default)');
   }
+  done.push(...(await installHooks(root)));
   if (done.length === 0) done.push('already initialised: nothing to do');
   return done;
 }

@@ -154,18 +154,15 @@ describe('dispatch', () => {
     expect(s.sessionId).not.toBe(first.sessionId);
   });
 
-  it('reports an agent that is not installed as failed, and releases the lock', async () => {
-    await rig.writeConfig(
-      fakeAgentsYaml('  ghost: { preset: claude, bin: /nonexistent/claude }').replace('agents:', 'agents:'),
-    );
+  it('refuses at once to dispatch an agent that is not installed, starting nothing', async () => {
+    await rig.writeConfig(fakeAgentsYaml('  ghost: { preset: claude, bin: /nonexistent/claude }'));
     await rig.writeTask('ghost', 'Hi.', { agent: 'ghost' });
-    expect((await rig.baton(['dispatch', 'ghost'])).code).toBe(0);
-    const s = await rig.waitFor('failure', idleOrFailed('ghost'));
-    expect(s.state).toBe('failed');
-    expect(String(s.error)).toContain('/nonexistent/claude');
-    expect(String(s.error)).toContain('not found');
-    // The worker writes its final status, then releases the lock last.
-    await rig.waitFor('lock released', () => JSON.parse(readFileSync(lockFile('ghost'), 'utf8')).released === true);
+    const r = await rig.baton(['dispatch', 'ghost']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`The ghost agent's command "/nonexistent/claude" does not exist.`);
+    expect(r.stderr).toContain('agents.ghost.bin');
+    expect(rig.status('ghost')).toBeNull();
+    expect(existsSync(path.join(rig.worktreesDir, 'ghost'))).toBe(false);
   });
 
   it("reads the outcome from the agent's events: a non-zero exit, a signal, and Claude's is_error with subtype success", async () => {

@@ -1,0 +1,98 @@
+/**
+ * `baton status --watch`: the board, redrawn every second and whenever something changes in
+ * tasks/ or tasks/logs/, until SIGINT or SIGTERM. On a terminal each frame replaces the last;
+ * otherwise (a pipe, a file, a test) each frame follows a separator line, so output stays
+ * readable and nothing depends on ANSI codes. With `--json` each frame is one line of json.
+ */
+import { watch, type FSWatcher } from 'node:fs';
+import { readBoard } from '../ops/board.js';
+import type { Repo } from '../ops/repo.js';
+import { boardJson, renderBoard } from './status.js';
+
+/** Options of `watchBoard`. */
+export interface WatchBoardOptions {
+  repo: Repo;
+  write: (text: string) => void;
+  /** Clear the screen between frames (only on a terminal). */
+  tty: boolean;
+  json?: boolean;
+  /** Redraw at least this often (default 1 s): ages move even when no file does. */
+  intervalMs?: number;
+  /** File events closer together than this are drawn as one frame (default 150 ms). */
+  settleMs?: number;
+  signal: AbortSignal;
+  now?: () => Date;
+}
+
+/** ESC[H ESC[2J: cursor home, clear screen. */
+const CLEAR = '\u001b[H\u001b[2J';
+
+/** Draws frames until `signal` aborts. */
+export async function watchBoard(opts: WatchBoardOptions): Promise<void> {
+  const now = opts.now ?? (() => new Date());
+  const intervalMs = opts.intervalMs ?? 1000;
+  const settleMs = opts.settleMs ?? 150;
+  let poke: (() => void) | null = null;
+  const watchers: FSWatcher[] = [];
+  for (const dir of [opts.repo.paths.tasksDir, opts.repo.paths.logsDir]) {
+    try {
+      const w = watch(dir, () => poke?.());
+      // A watched folder removed under us: keep redrawing on the timer.
+      w.on('error', () => w.close());
+      watchers.push(w);
+    } catch {
+      // The folder does not exist (yet): the timer still redraws.
+    }
+  }
+  try {
+    while (!opts.signal.aborted) {
+      const at = now();
+      const board = await readBoard(opts.repo);
+      if (opts.signal.aborted) break;
+      if (opts.json) opts.write(`${JSON.stringify({ at: at.toISOString(), ...boardJson(board) })}\n`);
+      else {
+        const head = `baton status — ${opts.repo.info.root} — ${at.toLocaleTimeString()} (Ctrl-C to stop)`;
+        opts.write(
+          `${opts.tty ? CLEAR : `--- ${at.toISOString()} ---\n`}${opts.tty ? `${head}\n\n` : ''}${renderBoard(board, at)}`,
+        );
+      }
+      await new Promise<void>((resolve) => {
+        let settle: NodeJS.Timeout | undefined;
+        const done = (): void => {
+          clearTimeout(timer);
+          clearTimeout(settle);
+          opts.signal.removeEventListener('abort', done);
+          poke = null;
+          resolve();
+        };
+        const timer = setTimeout(done, intervalMs);
+        poke = () => {
+          settle ??= setTimeout(done, settleMs);
+        };
+        opts.signal.addEventListener('abort', done, { once: true });
+      });
+    }
+  } finally {
+    for (const w of watchers) w.close();
+  }
+}
+
+/** Runs `watchBoard` on stdout until SIGINT or SIGTERM; then returns normally (exit 0). */
+export async function runStatusWatch(repo: Repo, opts: { json?: boolean } = {}): Promise<void> {
+  const stop = new AbortController();
+  const onSignal = (): void => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    await watchBoard({
+      repo,
+      write: (t) => process.stdout.write(t),
+      tty: process.stdout.isTTY === true,
+      json: opts.json === true,
+      signal: stop.signal,
+    });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * Checks made before a dispatch starts anything, so a newcomer hears what is wrong at once and
+ * in one sentence, rather than from a failed run in `baton status`:
+ *
+ * - `assertAgentRunnable`: the agent's executable can be found and run, resolved the way the
+ *   worker's spawn will resolve it (absolute path; relative to the agent's cwd when it has a
+ *   slash; otherwise on the PATH the agent will get). No shell is involved anywhere.
+ * - `dirtyBaseWarning`: a new task branch starts from the base branch's last commit, so what is
+ *   uncommitted in the main worktree is not in it. Worth a warning, not a failure.
+ */
+import { accessSync, constants, statSync } from 'node:fs';
+import path from 'node:path';
+import type { AgentConfig } from '../config/types.js';
+import { BatonError } from '../domain/errors.js';
+import { branchExists, currentBranch, git } from '../git/repo.js';
+
+/** Options of `assertAgentRunnable`. */
+export interface AgentRunnableOptions {
+  /**
+   * The directory the agent will run in, against which a relative command with a slash
+   * (`./scripts/agent.sh`) is resolved: the task's worktree, or the repository root before the
+   * worktree exists (it holds the same committed files). Without it such a command is not checked.
+   */
+  cwd?: string;
+}
+
+/** How an executable was looked for and what was found. */
+export type ExecutableLookup =
+  | { ok: true; path: string }
+  | { ok: false; reason: 'not-on-path' | 'missing' | 'not-executable' | 'directory'; path: string | null };
+
+/** The executable an agent config runs (argv[0] of every run). */
+export function agentExecutable(config: AgentConfig): string {
+  return config.preset === 'command' ? (config.command[0] ?? '') : config.bin;
+}
+
+/**
+ * Throws BAD_CONFIG (exit 1) when the agent's executable cannot be run: not on PATH, missing,
+ * a directory, or not executable. `env` is the environment the worker will be started with;
+ * the agent's own `env` from baton.yaml is laid over it, as the worker does.
+ */
+export function assertAgentRunnable(
+  config: AgentConfig,
+  env: NodeJS.ProcessEnv,
+  opts: AgentRunnableOptions = {},
+): void {
+  const command = agentExecutable(config);
+  const key = config.preset === 'command' ? `agents.${config.name}.command` : `agents.${config.name}.bin`;
+  const pathVar = config.env.PATH ?? env.PATH ?? '';
+  const found = findExecutable(command, pathVar, opts.cwd);
+  if (found.ok) return;
+  const what = `The ${config.name} agent's command "${command}"`;
+  const at = found.path !== null && found.path !== command ? ` (${found.path})` : '';
+  switch (found.reason) {
+    case 'not-on-path':
+      throw new BatonError('BAD_CONFIG', `${what} is not on PATH.`, { hint: installHint(config, key) });
+    case 'missing':
+      throw new BatonError('BAD_CONFIG', `${what} does not exist${at}.`, {
+        hint: `Fix ${key} in baton.yaml: an absolute path, a path relative to the task's worktree, or a name on PATH.`,
+      });
+    case 'directory':
+      throw new BatonError('BAD_CONFIG', `${what} is a directory, not a program${at}.`, {
+        hint: `Point ${key} in baton.yaml at the program itself.`,
+      });
+    case 'not-executable':
+      throw new BatonError('BAD_CONFIG', `${what} is not executable${at}.`, {
+        hint: `Make it executable (\`chmod +x ${found.path ?? command}\`), or fix ${key} in baton.yaml.`,
+      });
+  }
+}
+
+/**
+ * Finds `command` the way `spawn` (execvp) does: a name with a slash is a path (relative to
+ * `cwd`); a bare name is looked for in each PATH entry, an empty entry meaning `cwd`. Pure but
+ * for stat and access calls.
+ */
+export function findExecutable(command: string, pathVar: string, cwd?: string): ExecutableLookup {
+  if (command === '') return { ok: false, reason: 'missing', path: null };
+  if (command.includes('/')) {
+    if (!path.isAbsolute(command) && cwd === undefined) return { ok: true, path: command };
+    return judge(path.resolve(cwd ?? '/', command));
+  }
+  let sawNonExecutable: string | null = null;
+  for (const dir of pathVar.split(path.delimiter)) {
+    if (dir === '' && cwd === undefined) continue;
+    const candidate = path.resolve(dir === '' ? (cwd ?? '.') : dir, command);
+    const verdict = judge(candidate);
+    if (verdict.ok) return verdict;
+    if (verdict.reason === 'not-executable') sawNonExecutable ??= candidate;
+  }
+  // execvp skips a file it cannot execute and goes on; if nothing else is found it says EACCES.
+  return sawNonExecutable === null
+    ? { ok: false, reason: 'not-on-path', path: null }
+    : { ok: false, reason: 'not-executable', path: sawNonExecutable };
+}
+
+function judge(file: string): ExecutableLookup {
+  let isDir: boolean;
+  try {
+    isDir = statSync(file).isDirectory();
+  } catch {
+    return { ok: false, reason: 'missing', path: file };
+  }
+  if (isDir) return { ok: false, reason: 'directory', path: file };
+  try {
+    accessSync(file, constants.X_OK);
+    return { ok: true, path: file };
+  } catch {
+    return { ok: false, reason: 'not-executable', path: file };
+  }
+}
+
+function installHint(config: AgentConfig, key: string): string {
+  if (config.preset === 'claude')
+    return `Install Claude Code (npm install -g @anthropic-ai/claude-code) or set ${key} in baton.yaml.`;
+  if (config.preset === 'codex')
+    return `Install Codex (npm install -g @openai/codex) or set ${key} in baton.yaml.`;
+  return `Install it, or set ${key} in baton.yaml to its absolute path.`;
+}
+
+/**
+ * What `baton init` writes or edits in the main worktree: uncommitted changes there are baton's
+ * own (or the operator's tasks), which no agent needs in its branch.
+ */
+const BATON_OWN = ['tasks', 'baton.yaml', '.gitignore'];
+
+/** How many uncommitted paths a warning names before it says "and N more". */
+const NAMED_PATHS = 3;
+
+/**
+ * A one-sentence warning when a new task branch will start from the branch checked out in the
+ * main worktree while that worktree has uncommitted changes (baton's own `tasks/`, `baton.yaml`
+ * and `.gitignore` aside); null otherwise, and always null when the task branch already exists (it
+ * does not start from the base again).
+ */
+export async function dirtyBaseWarning(
+  root: string,
+  taskBranch: string,
+  base: string | null,
+): Promise<string | null> {
+  if (await branchExists(root, taskBranch)) return null;
+  const checkedOut = await currentBranch(root);
+  if (checkedOut === null || (base !== null && base !== checkedOut)) return null;
+  const out = await git(root)
+    .raw(['status', '--porcelain', '--', '.', ...BATON_OWN.map((p) => `:(top,exclude)${p}`)])
+    .catch(() => '');
+  const files = out
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => l.slice(3));
+  if (files.length === 0) return null;
+  const named = files.slice(0, NAMED_PATHS).join(', ');
+  const more = files.length > NAMED_PATHS ? ` and ${files.length - NAMED_PATHS} more` : '';
+  return `the main worktree has uncommitted changes (${named}${more}), and ${taskBranch} starts from ${checkedOut}'s last commit without them: commit them first if the task needs them.`;
+}
