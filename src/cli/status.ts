@@ -28,10 +28,12 @@ export function registerStatus(program: Command): void {
 export function boardJson(board: Board): {
   tasks: Record<string, unknown>[];
   rejected: Record<string, unknown>[];
+  problems: string[];
 } {
   return {
     tasks: board.tasks.map(taskJson),
     rejected: board.rejected.map((r) => ({ ...r })),
+    problems: board.problems,
   };
 }
 
@@ -59,6 +61,7 @@ function taskJson(t: BoardTask): Record<string, unknown> {
     lastOutputAt: s?.lastOutputAt ?? null,
     lastProgressAt: s?.lastProgressAt ?? null,
     retryAt: s?.retryAt ?? null,
+    autoRetries: s?.autoRetries ?? 0,
     error: t.error,
   };
 }
@@ -102,6 +105,10 @@ export function renderBoard(board: Board, now: Date): string {
       .join('  ')
       .trimEnd();
   const lines = [fmt(head), ...rows.map(fmt)];
+  if (board.problems.length > 0) {
+    lines.push('', `Out of place (${board.problems.length}):`);
+    for (const p of board.problems) lines.push(`  ${p}`);
+  }
   if (board.rejected.length > 0) {
     lines.push('', `Rejected drops (${board.rejected.length}):`);
     for (const r of board.rejected.slice(-20)) lines.push(`  ${r.file}: ${oneLine(r.reason)}`);

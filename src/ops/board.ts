@@ -17,6 +17,7 @@ import { inspectLock } from '../store/lock.js';
 import { taskPaths } from '../store/paths.js';
 import { readStatus } from '../store/status.js';
 import { loadTaskFile } from '../store/taskfiles.js';
+import { misplacedProblems } from './misplaced.js';
 import type { Repo } from './repo.js';
 
 /** One task as shown on the board. */
@@ -46,6 +47,8 @@ export interface RejectedEntry {
 export interface Board {
   tasks: BoardTask[];
   rejected: RejectedEntry[];
+  /** Task branches or worktrees out of place (what hooks can be made to miss), one sentence each. */
+  problems: string[];
 }
 
 /** Reads the board from disk. */
@@ -75,7 +78,9 @@ export async function readBoard(repo: Repo): Promise<Board> {
     }
   }
   const rejected = (await readJsonl<RejectedEntry>(repo.paths.rejectedFile)).records;
-  return { tasks, rejected };
+  const slugs = new Set(tasks.flatMap((t) => (t.slug === null ? [] : [t.slug])));
+  const problems = slugs.size === 0 ? [] : await misplacedProblems(repo, slugs);
+  return { tasks, rejected, problems };
 }
 
 /** Reads one task's file, status and lock. */

@@ -91,7 +91,7 @@ export async function runCycle(repo: Repo, now: () => Date = () => new Date()): 
     })),
     decisions: done,
     ingested: ingested.map(({ file, result }) => ({ file, result })),
-    problems: [],
+    problems: after.problems,
   };
   await fs.mkdir(path.dirname(repo.paths.heartbeatFile), { recursive: true });
   await writeFileAtomic(repo.paths.heartbeatFile, `${JSON.stringify(report, null, 2)}\n`);

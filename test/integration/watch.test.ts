@@ -247,6 +247,33 @@ describe('heartbeat cycles', () => {
   });
 });
 
+describe('reconcile', () => {
+  it('flags a task branch checked out at the wrong path even with hooks bypassed, in status and heartbeat.json', async () => {
+    await rig.writeTask('placed', 'Hi.');
+    expect((await rig.baton(['dispatch', 'placed'])).code).toBe(0);
+    await rig.waitFor('idle', () => state('placed') === 'idle' && rig.status('placed')?.pid === null);
+    const { execFileSync } = await import('node:child_process');
+    const wt = path.join(rig.worktreesDir, 'placed');
+    execFileSync('git', ['-c', 'core.hooksPath=/dev/null', 'worktree', 'remove', '--force', wt], {
+      cwd: rig.root,
+    });
+    const elsewhere = path.join(rig.base, 'elsewhere');
+    execFileSync('git', ['-c', 'core.hooksPath=/dev/null', 'worktree', 'add', elsewhere, 'task/placed'], {
+      cwd: rig.root,
+      stdio: 'ignore',
+    });
+    const st = JSON.parse((await rig.baton(['status', '--json'])).stdout) as { problems: string[] };
+    expect(st.problems).toHaveLength(1);
+    expect(st.problems[0]).toContain('task/placed');
+    expect(st.problems[0]).toContain(elsewhere);
+    await once();
+    const hb = JSON.parse(readFileSync(path.join(rig.root, 'tasks/logs/heartbeat.json'), 'utf8')) as {
+      problems: string[];
+    };
+    expect(hb.problems[0]).toContain('task/placed');
+  });
+});
+
 describe('one watcher, and restarts', () => {
   it('a second watcher and watch --once exit 3 naming the first', async () => {
     const w = spawnBaton(rig, ['watch']);

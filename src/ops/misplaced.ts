@@ -1,0 +1,22 @@
+/**
+ * The reconcile's check of "one branch, one worktree" (SPEC section 5): hooks can be bypassed
+ * (`--no-verify`, `core.hooksPath=/dev/null`), so status and the heartbeat look for themselves.
+ */
+import { listWorktrees } from '../git/repo.js';
+import { realOrResolved } from '../hooks/layout.js';
+import { describeMisplaced, findMisplacedBranches } from '../hooks/rules.js';
+import type { Repo } from './repo.js';
+
+/** One sentence plus the fix for every task branch or worktree that is out of place. */
+export async function misplacedProblems(repo: Repo, slugs: ReadonlySet<string>): Promise<string[]> {
+  const entries = await listWorktrees(repo.info.root).catch(() => []);
+  const found = findMisplacedBranches(
+    entries,
+    { branchPrefix: repo.config.branchPrefix, worktreesDir: repo.config.worktreesDir },
+    { isTask: (slug) => slugs.has(slug), realpath: realOrResolved },
+  );
+  return found.map((m) => {
+    const d = describeMisplaced(m);
+    return `${d.message} ${d.hint}`;
+  });
+}
