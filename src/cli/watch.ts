@@ -50,8 +50,10 @@ export function registerWatch(program: Command): void {
             say(`${sig}: stopping the watcher; workers keep running`);
             resolve();
           };
-          process.once('SIGINT', () => stop('SIGINT'));
-          process.once('SIGTERM', () => stop('SIGTERM'));
+          // `on`, not `once`: signal-exit (in write-file-atomic) re-raises a signal no other
+          // listener handles, so with `once` a status write in flight turned a stop into a kill.
+          process.on('SIGINT', () => stop('SIGINT'));
+          process.on('SIGTERM', () => stop('SIGTERM'));
         });
         say(
           `watching ${repo.paths.tasksDir} (pid ${process.pid}; heartbeat every ${repo.config.heartbeatSeconds} s)`,

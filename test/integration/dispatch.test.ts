@@ -111,7 +111,7 @@ describe('dispatch', () => {
   it('lets exactly one of 16 concurrent dispatches win, the rest exit 3 naming the holder', async () => {
     const rounds = process.env.BATON_HEAVY ? ['race-a', 'race-b', 'race-c', 'race-d', 'race-e'] : ['race-a', 'race-b'];
     for (const slug of rounds) {
-      await rig.writeTask(slug, '@fake sleep=1500');
+      await rig.writeTask(slug, '@fake sleep=8000'); // outlives the whole race, even on a loaded machine
       const results = await Promise.all(Array.from({ length: 16 }, () => rig.baton(['dispatch', slug])));
       const winners = results.filter((r) => r.code === 0);
       const busy = results.filter((r) => r.code === 3);
