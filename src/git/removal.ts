@@ -76,8 +76,8 @@ async function count(root: string, args: string[]): Promise<number> {
 }
 
 async function isAncestor(root: string, ref: string, base: string): Promise<boolean> {
-  // simple-git rejects only when git writes to stderr, and `merge-base --is-ancestor` says "no"
-  // with exit 1 and no output: compare the merge base instead.
+  // `merge-base --is-ancestor` answers by exit code alone; comparing the merge base says the same
+  // and tells a failed git apart from a "no".
   const [mb, tip] = await Promise.all([
     git(root)
       .raw(['merge-base', ref, base])

@@ -1,19 +1,50 @@
 /**
- * The few facts baton asks git about a repository. simple-git has no worktree API, so worktree
- * commands go through `raw()`. Every function takes the directory to run in; none caches.
+ * The few facts baton asks git about a repository, through one small interface (`git(dir).raw`).
+ * Every function takes the directory to run in; none caches.
  */
 import { promises as fs, realpathSync } from 'node:fs';
 import path from 'node:path';
-import { simpleGit, type SimpleGit } from 'simple-git';
+import { execFile } from 'node:child_process';
 import { BatonError } from '../domain/errors.js';
 
+/** The one interface baton has in front of git: run it in a directory, get its output. */
+export interface Git {
+  /** Runs `git <args>`; resolves to stdout, rejects with git's stderr on a non-zero exit. */
+  raw(args: string[]): Promise<string>;
+  /** The given paths that git ignores (`git check-ignore`); none when it ignores none. */
+  checkIgnore(paths: string[]): Promise<string[]>;
+}
+
+/** git's variables that point it at a repository: a hook runs with them set for its own. */
+const REPO_VARS = /^GIT_(DIR|WORK_TREE|INDEX_FILE|COMMON_DIR|PREFIX|OBJECT_DIRECTORY|ALTERNATE_OBJECT_DIRECTORIES|NAMESPACE)$/;
+
 /**
- * A simple-git instance rooted at `dir`. simple-git drops ambient `GIT_*` variables from the
- * environment it gives git, which is what a hook needs (git sets GIT_DIR for pre-commit in a
- * linked worktree) and what every other caller wants.
+ * git, run in `dir` with git's repository variables removed from the environment (git sets
+ * GIT_DIR for pre-commit in a linked worktree). A plain execFile rather than simple-git: baton
+ * only ever needs raw commands, simple-git reports a non-zero exit only when git wrote to
+ * stderr, and loading it cost 100–300 ms on every CLI call and worker start.
  */
-export function git(dir: string): SimpleGit {
-  return simpleGit({ baseDir: dir });
+export function git(dir: string): Git {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !REPO_VARS.test(k)) env[k] = v;
+  const raw = (args: string[]): Promise<string> =>
+    new Promise((resolve, reject) => {
+      execFile('git', args, { cwd: dir, env, maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
+        if (err) {
+          const detail = String(stderr).trim() || err.message;
+          reject(new Error(`git ${args[0] ?? ''} failed: ${detail}`, { cause: err }));
+        } else {
+          resolve(String(stdout));
+        }
+      });
+    });
+  return {
+    raw,
+    async checkIgnore(paths) {
+      const out = await raw(['check-ignore', '--', ...paths]).catch(() => '');
+      return out.split('\n').filter((l) => l !== '');
+    },
+  };
 }
 
 /** Where a managed repository lives: its main worktree and git's common directory. */
@@ -47,7 +78,6 @@ export async function findRepo(cwd: string): Promise<RepoInfo> {
 
 /** Throws a clear error when the repository has no commit yet (a worktree needs one). */
 export async function assertHasCommits(root: string): Promise<void> {
-  // simple-git reports a non-zero exit only when git wrote to stderr: read the output instead.
   const out = await git(root)
     .raw(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'])
     .catch(() => '');

@@ -1,7 +1,7 @@
 /**
  * The facts a hook decides on, read straight from the files git and baton keep. A hook is paid
  * for by every commit, so nothing here spawns git on the usual path, and modules are loaded only
- * when needed (no simple-git, which git/repo.ts loads; the lock code only when there is a lock).
+ * when needed (not even git/repo.ts; the lock code only when there is a lock).
  */
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -29,7 +29,7 @@ export async function headBranch(gitDir: string): Promise<string | null> {
 
 /**
  * A worktree's own git dir, from its `.git` file (as git/repo.ts `gitDirOf`, without loading
- * simple-git). Null when there is no worktree there.
+ * the rest of git/repo.ts). Null when there is no worktree there.
  */
 export async function worktreeGitDir(worktree: string): Promise<string | null> {
   const dotGit = path.join(worktree, '.git');

@@ -19,7 +19,7 @@ export interface HooksDir {
 
 /** The hooks folder of the repository. */
 export async function resolveHooksDir(info: RepoInfo): Promise<HooksDir> {
-  // git config exits 1 with no output when the key is unset; simple-git then returns ''.
+  // git config exits 1 with no output when the key is unset: that is ''.
   const out = await git(info.root)
     .raw(['config', '--show-scope', '--type=path', '--get', 'core.hooksPath'])
     .catch(() => '');
