@@ -3,11 +3,16 @@
  * The `baton` command. The one place that prints errors and sets the exit code: every command
  * throws BatonError for expected failures, and this turns it into one sentence, a hint and a code.
  */
-import { Command, CommanderError } from 'commander';
 import { BatonError, ExitCode } from '../domain/errors.js';
-import { registerCommands } from './commands.js';
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[2] === 'worker' && argv.length === 3) {
+    // The worker's start is on every dispatch's critical path: skip loading the other commands.
+    const { workerMain } = await import('./worker.js');
+    return workerMain();
+  }
+  const { Command } = await import('commander');
+  const { registerCommands } = await import('./commands.js');
   const program = new Command('baton')
     .description(
       'Supervise AI coding-agent workers on a git repository: one task = one worktree = one branch = one worker.',
@@ -27,14 +32,11 @@ async function main(argv: string[]): Promise<number> {
 
 /** Prints an error the way every baton error is printed; returns the exit code. */
 function report(err: unknown): number {
-  if (err instanceof CommanderError) {
-    if (
-      err.code === 'commander.helpDisplayed' ||
-      err.code === 'commander.version' ||
-      err.code === 'commander.help'
-    )
-      return 0;
-    return ExitCode.usage; // commander already printed what was wrong
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && code.startsWith('commander.')) {
+    // Commander has already printed what was wrong (or the help, or the version).
+    const shown = code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help';
+    return shown ? ExitCode.ok : ExitCode.usage;
   }
   if (err instanceof BatonError) {
     process.stderr.write(`baton: ${err.message}\n`);

@@ -9,20 +9,28 @@ export function registerWorker(program: Command): void {
     .command('worker', { hidden: true })
     .description('internal: the supervisor that holds a task lock and runs its agent')
     .action(async () => {
-      // fd 3 is the acknowledgement pipe to the dispatcher; it is closed after one line.
-      let ack: NodeJS.WritableStream | null = null;
-      try {
-        ack = createWriteStream('', { fd: 3 });
-        ack.on('error', () => undefined);
-      } catch {
-        ack = null;
-      }
-      process.exitCode = await runWorker({
-        input: process.stdin,
-        ack: (message) => {
-          ack?.end(`${message}\n`);
-          ack = null;
-        },
-      });
+      process.exitCode = await workerMain();
     });
+}
+
+/**
+ * Runs the worker on this process's stdin (the assignment) and fd 3 (the acknowledgement pipe
+ * to the dispatcher, closed after one line). main.ts calls this directly, before loading
+ * commander and every other command: a worker's start is on the dispatch's critical path.
+ */
+export async function workerMain(): Promise<number> {
+  let ack: NodeJS.WritableStream | null = null;
+  try {
+    ack = createWriteStream('', { fd: 3 });
+    ack.on('error', () => undefined);
+  } catch {
+    ack = null;
+  }
+  return runWorker({
+    input: process.stdin,
+    ack: (message) => {
+      ack?.end(`${message}\n`);
+      ack = null;
+    },
+  });
 }

@@ -262,6 +262,16 @@ describe('errors a user meets', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('usage errors exit 2: an unknown command, a missing argument, conflicting options', async () => {
+    expect((await rig.baton(['bogus'])).code).toBe(2);
+    expect((await rig.baton(['dispatch'])).code).toBe(2);
+    await rig.writeTask('u', 'x');
+    expect((await rig.baton(['followup', 'u', '--steer', '--interrupt', 'x'])).code).toBe(2);
+    const help = await rig.baton(['dispatch', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('--fresh');
+  });
+
   it('a draft task is not dispatched, and says how to make it ready', async () => {
     await rig.writeTask('later', 'Not yet.', { status: 'draft' });
     const r = await rig.baton(['dispatch', 'later']);
