@@ -50,7 +50,7 @@ function assertNoOverlap(slug: string): void {
 
 describe('queue', () => {
   it('runs follow-ups sent during a run after it, in order, one run each, resuming the same session in the same cwd', async () => {
-    await rig.writeTask('alpha', '@fake sleep=5000');
+    await rig.writeTask('alpha', '@fake sleep=12000');
     expect((await rig.baton(['dispatch', 'alpha'])).code).toBe(0);
     await rig.waitFor('running', () => rig.status('alpha')?.state === 'running');
     for (const text of ['second', 'third', 'fourth']) {
@@ -60,7 +60,7 @@ describe('queue', () => {
     }
     await rig.waitFor('all four runs', () => starts('alpha').length === 4 && settled('alpha')());
     const s = starts('alpha');
-    expect(s.map((e) => e.prompt)).toEqual(['@fake sleep=5000', 'second', 'third', 'fourth']);
+    expect(s.map((e) => e.prompt)).toEqual(['@fake sleep=12000', 'second', 'third', 'fourth']);
     const session = s[0]!.sessionId;
     for (const e of s.slice(1)) {
       expect(e.resumed).toBe(true);
@@ -98,7 +98,7 @@ describe('queue', () => {
 
   it('joins waiting follow-ups into one prompt with batchFollowups', async () => {
     await rig.writeConfig(fakeAgentsYaml('batchFollowups: true'));
-    await rig.writeTask('batch', '@fake sleep=5000');
+    await rig.writeTask('batch', '@fake sleep=12000');
     await rig.baton(['dispatch', 'batch']);
     await rig.waitFor('running', () => rig.status('batch')?.state === 'running');
     await rig.baton(['followup', 'batch', 'one']);
