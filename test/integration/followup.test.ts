@@ -212,6 +212,8 @@ describe('control items', () => {
     const st = await rig.waitFor('running', () =>
       rig.status('term')?.state === 'running' ? rig.status('term') : null,
     );
+    // Once the agent is up (its own signal handlers installed), not merely spawned.
+    await rig.waitFor('agent started', () => starts('term').length === 1);
     process.kill(st.pid as number, 'SIGTERM');
     const end = await rig.waitFor('interrupted', () =>
       rig.status('term')?.state === 'interrupted' && rig.status('term')?.pid === null

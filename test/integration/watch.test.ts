@@ -154,6 +154,8 @@ describe('heartbeat cycles', () => {
   });
 
   it('finds a kill -9ed worker within one cycle, retries it once after the cooldown by continuing its session, and never a failed task', async () => {
+    // A cooldown longer than a CLI start on a loaded machine, so the second cycle is surely early.
+    await rig.writeConfig(fakeAgentsYaml('heartbeatSeconds: 3600\nretryCooldownSeconds: 4'));
     await rig.writeTask('dies', '@fake sleep=30000\n@fake silent');
     await rig.writeTask('fails', '@fake fail=nope');
     expect((await rig.baton(['dispatch', 'dies'])).code).toBe(0);
@@ -196,7 +198,7 @@ describe('heartbeat cycles', () => {
     await once();
     expect(state('dies')).toBe('worker_gone');
     expect(rig.status('dies')!.retryAt).toBeNull();
-    await new Promise((r) => setTimeout(r, 1100));
+    await new Promise((r) => setTimeout(r, 4100));
     const c5 = await once();
     expect(c5.decisions.filter((d) => d.kind === 'retry')).toEqual([]);
     expect(starts('dies')).toHaveLength(2);
