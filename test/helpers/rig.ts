@@ -256,3 +256,22 @@ export function spawnBaton(rig: Rig, args: string[]): Background {
     },
   };
 }
+
+/** True while `pid` runs and is not a zombie (by /proc: tests end processes by pid). */
+export function processAlive(pid: number): boolean {
+  try {
+    return !isZombie(pid) && readFileSync(`/proc/${pid}/stat`, 'latin1').length > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** One line of the fake agents' log (test/fixtures/agents/README.md). */
+export type FakeEvent = Record<string, unknown> & { event: string; pid: number; t: number };
+
+/** The fake agents' `start` events of task `slug`, in order. */
+export function agentStarts(rig: Rig, slug: string): FakeEvent[] {
+  return (rig.fakeEvents() as FakeEvent[]).filter(
+    (e) => e.event === 'start' && (e.env as Record<string, string>).BATON_SLUG === slug,
+  );
+}

@@ -6,7 +6,7 @@ import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fakeAgentsYaml, makeRig, type Rig } from '../helpers/rig.js';
+import { fakeAgentsYaml, makeRig, type Rig, processAlive } from '../helpers/rig.js';
 
 let rig: Rig;
 beforeEach(async () => {
@@ -26,14 +26,7 @@ function lockFile(slug: string): string {
   return path.join(gitFile.replace(/^gitdir: /, '').trim(), 'baton.lock');
 }
 
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
+const alive = processAlive;
 
 describe('init', () => {
   it('creates tasks/, ignores tasks/logs/, writes baton.yaml once, and is idempotent', async () => {
@@ -109,7 +102,9 @@ describe('dispatch', () => {
   });
 
   it('lets exactly one of 16 concurrent dispatches win, the rest exit 3 naming the holder', async () => {
-    const rounds = process.env.BATON_HEAVY ? ['race-a', 'race-b', 'race-c', 'race-d', 'race-e'] : ['race-a', 'race-b'];
+    const rounds = process.env.BATON_HEAVY
+      ? ['race-a', 'race-b', 'race-c', 'race-d', 'race-e']
+      : ['race-a', 'race-b'];
     for (const slug of rounds) {
       await rig.writeTask(slug, '@fake sleep=8000'); // outlives the whole race, even on a loaded machine
       const results = await Promise.all(Array.from({ length: 16 }, () => rig.baton(['dispatch', slug])));

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeRig, type Rig } from '../helpers/rig.js';
+import { makeRig, type Rig, processAlive } from '../helpers/rig.js';
 
 interface Json {
   problems: { kind: string; message: string; fix: string; fixable: boolean; fixed: boolean }[];
@@ -38,14 +38,7 @@ function git(cwd: string, ...args: string[]): string {
   });
 }
 
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
+const alive = processAlive;
 
 function makeOld(file: string, content = 'partial'): void {
   mkdirSync(path.dirname(file), { recursive: true });

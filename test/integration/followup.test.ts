@@ -5,7 +5,7 @@
 import { readdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fakeAgentsYaml, makeRig, type Rig } from '../helpers/rig.js';
+import { fakeAgentsYaml, makeRig, type Rig, agentStarts, type FakeEvent } from '../helpers/rig.js';
 
 let rig: Rig;
 beforeEach(async () => {
@@ -22,10 +22,9 @@ afterEach(async () => {
   await rig.cleanup();
 });
 
-type Ev = Record<string, unknown> & { event: string; pid: number; t: number };
+type Ev = FakeEvent;
 const events = (): Ev[] => rig.fakeEvents() as Ev[];
-const starts = (slug: string): Ev[] =>
-  events().filter((e) => e.event === 'start' && (e.env as Record<string, string>).BATON_SLUG === slug);
+const starts = (slug: string): Ev[] => agentStarts(rig, slug);
 const settled = (slug: string) => () => {
   const s = rig.status(slug);
   if (!s || s.pid !== null || !['idle', 'failed', 'interrupted'].includes(String(s.state))) return null;

@@ -6,7 +6,15 @@
 import { existsSync, promises as fs, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fakeAgentsYaml, makeRig, spawnBaton, type Rig } from '../helpers/rig.js';
+import {
+  fakeAgentsYaml,
+  makeRig,
+  spawnBaton,
+  type Rig,
+  processAlive,
+  agentStarts,
+  type FakeEvent,
+} from '../helpers/rig.js';
 
 let rig: Rig;
 beforeEach(async () => {
@@ -16,10 +24,8 @@ afterEach(async () => {
   await rig.cleanup();
 });
 
-type Ev = Record<string, unknown> & { event: string; pid: number; t: number };
-const events = (): Ev[] => rig.fakeEvents() as Ev[];
-const starts = (slug: string): Ev[] =>
-  events().filter((e) => e.event === 'start' && (e.env as Record<string, string>).BATON_SLUG === slug);
+type Ev = FakeEvent;
+const starts = (slug: string): Ev[] => agentStarts(rig, slug);
 const state = (slug: string): unknown => rig.status(slug)?.state;
 const once = async (): Promise<{ decisions: { kind: string; slug: string; result: string }[] }> => {
   const r = await rig.baton(['watch', '--once']);
@@ -34,14 +40,7 @@ const killGroup = (pid: number, group = true): void => {
     // already gone
   }
 };
-const alive = (pid: number): boolean => {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-};
+const alive = processAlive;
 
 describe('reacting to files', () => {
   it('starts a dropped task and delivers a dropped follow-up without waiting for a heartbeat', async () => {

@@ -3,30 +3,13 @@
  * `claude` CLI, offline and logged out. The real session id must be captured, the run reported
  * failed with Claude's own message, and the follow-up must resume that same session.
  */
-import { accessSync, constants, mkdirSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { locate } from './locate.js';
 import { makeRig, type Rig } from '../helpers/rig.js';
 
 const enabled = process.env.BATON_REAL_AGENTS === '1';
-
-function locate(name: string): string | null {
-  const dirs = [
-    ...(process.env.BATON_REAL_AGENTS_DIR
-      ? [join(process.env.BATON_REAL_AGENTS_DIR, 'node_modules', '.bin')]
-      : []),
-    ...(process.env.PATH ?? '').split(delimiter).filter((d) => d !== ''),
-  ];
-  for (const dir of dirs) {
-    try {
-      accessSync(join(dir, name), constants.X_OK);
-      return join(dir, name);
-    } catch {
-      // not here
-    }
-  }
-  return null;
-}
 
 let rig: Rig;
 const claude = enabled ? locate('claude') : null;

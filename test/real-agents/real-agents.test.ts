@@ -7,33 +7,15 @@
  * Each CLI runs with HOME set to a fresh temp dir (so no login is found) in a temp git repo.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { locate } from './locate.js';
 import { MAX_ARGV_PROMPT_BYTES, createDriver } from '../../src/agents/index.js';
 import type { AgentDriver, AgentEvent, RunContext, RunOutcome } from '../../src/agents/index.js';
 
 const enabled = process.env.BATON_REAL_AGENTS === '1';
-
-/** The executable `name` on PATH or in $BATON_REAL_AGENTS_DIR/node_modules/.bin, or null. */
-function locate(name: string): string | null {
-  const dirs = [
-    ...(process.env.BATON_REAL_AGENTS_DIR
-      ? [join(process.env.BATON_REAL_AGENTS_DIR, 'node_modules', '.bin')]
-      : []),
-    ...(process.env.PATH ?? '').split(delimiter).filter((d) => d !== ''),
-  ];
-  for (const dir of dirs) {
-    try {
-      accessSync(join(dir, name), constants.X_OK);
-      return join(dir, name);
-    } catch {
-      // not here
-    }
-  }
-  return null;
-}
 
 let root: string;
 let home: string;
