@@ -6,7 +6,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { classify } from '../domain/classify.js';
-import { formatProblem } from '../domain/errors.js';
+import { formatProblem, type Problem, type Result } from '../domain/errors.js';
 import { classifyTaskEntry } from '../domain/files.js';
 import type { TaskState } from '../domain/states.js';
 import type { Task, TaskStatus } from '../domain/types.js';
@@ -51,8 +51,15 @@ export interface Board {
   problems: string[];
 }
 
+/**
+ * Parsed task files by name, each with the file's identity when parsed (inode, size, mtime,
+ * ctime). A long-lived reader (the watcher) passes one in, so a heartbeat re-parses only files
+ * that changed: parsing is most of a cycle's time at thousands of tasks.
+ */
+export type TaskFileCache = Map<string, { key: string; result: Result<Task, Problem[]> }>;
+
 /** Reads the board from disk. */
-export async function readBoard(repo: Repo): Promise<Board> {
+export async function readBoard(repo: Repo, cache?: TaskFileCache): Promise<Board> {
   let names: string[];
   try {
     names = (await fs.readdir(repo.paths.tasksDir)).sort();
@@ -63,7 +70,7 @@ export async function readBoard(repo: Repo): Promise<Board> {
   const tasks: BoardTask[] = [];
   for (const name of names) {
     const entry = classifyTaskEntry(name);
-    if (entry.kind === 'task') tasks.push(await readTask(repo, name, entry.slug));
+    if (entry.kind === 'task') tasks.push(await readTask(repo, name, entry.slug, cache));
     else if (entry.kind === 'bad-task') {
       tasks.push({
         slug: null,
@@ -77,6 +84,7 @@ export async function readBoard(repo: Repo): Promise<Board> {
       });
     }
   }
+  if (cache) for (const name of cache.keys()) if (!names.includes(name)) cache.delete(name);
   const rejected = (await readJsonl<RejectedEntry>(repo.paths.rejectedFile)).records;
   const slugs = new Set(tasks.flatMap((t) => (t.slug === null ? [] : [t.slug])));
   const problems = slugs.size === 0 ? [] : await misplacedProblems(repo, slugs);
@@ -84,8 +92,13 @@ export async function readBoard(repo: Repo): Promise<Board> {
 }
 
 /** Reads one task's file, status and lock. */
-export async function readTask(repo: Repo, name: string, slug: string): Promise<BoardTask> {
-  const loaded = await loadTaskFile(repo.info.root, name);
+export async function readTask(
+  repo: Repo,
+  name: string,
+  slug: string,
+  cache?: TaskFileCache,
+): Promise<BoardTask> {
+  const loaded = await loadCached(repo, name, cache);
   const status = await readStatus(taskPaths(repo.paths, slug).statusFile);
   const lock = await readTaskLock(repo, slug);
   const task = loaded.ok ? loaded.value : null;
@@ -97,6 +110,19 @@ export async function readTask(repo: Repo, name: string, slug: string): Promise<
   const error = loaded.ok ? (status?.error ?? null) : loaded.error.map(formatProblem).join('; ');
   const pendingFollowups = (await listFollowups(taskPaths(repo.paths, slug).inboxDir)).length;
   return { slug, file: `tasks/${name}`, state, task, status, error, lock, pendingFollowups };
+}
+
+async function loadCached(repo: Repo, name: string, cache?: TaskFileCache): Promise<Result<Task, Problem[]>> {
+  if (!cache) return loadTaskFile(repo.info.root, name);
+  const st = await fs.lstat(path.join(repo.paths.tasksDir, name)).catch(() => null);
+  const key = st ? `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}` : null;
+  const hit = cache.get(name);
+  if (key !== null && hit?.key === key) return hit.result;
+  const result = await loadTaskFile(repo.info.root, name);
+  // An empty file may still be being written: judge it again next time rather than remember it.
+  if (key !== null && st !== null && st.size > 0) cache.set(name, { key, result });
+  else cache.delete(name);
+  return result;
 }
 
 /** The task's lock as inspected now, or null when it has no worktree or lock yet. */

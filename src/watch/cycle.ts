@@ -9,7 +9,7 @@ import { planCycle, type CycleTask, type Decision } from '../domain/cycle.js';
 import { BatonError } from '../domain/errors.js';
 import { ACTIVE_STATES } from '../domain/states.js';
 import { classifyTaskEntry } from '../domain/files.js';
-import { readBoard, readTaskLock, type Board } from '../ops/board.js';
+import { readBoard, readTaskLock, type Board, type TaskFileCache } from '../ops/board.js';
 import { dispatch } from '../ops/dispatch.js';
 import { liveHolder, wake } from '../ops/followup.js';
 import { ingestDrop, recoverClaims } from '../ops/ingest.js';
@@ -61,22 +61,28 @@ export async function ingestStrayDrops(
 }
 
 /** Runs one cycle and writes heartbeat.json. */
-export async function runCycle(repo: Repo, now: () => Date = () => new Date()): Promise<CycleReport> {
+export async function runCycle(
+  repo: Repo,
+  now: () => Date = () => new Date(),
+  cache?: TaskFileCache,
+): Promise<CycleReport> {
   const started = now();
   const ingested = await ingestStrayDrops(repo);
   // A live worker looks at its inbox now (steer and interrupt act at once); others are started below.
-  for (const slug of new Set(ingested.flatMap((i) => (i.result.startsWith('accepted') && i.slug ? [i.slug] : [])))) {
+  for (const slug of new Set(
+    ingested.flatMap((i) => (i.result.startsWith('accepted') && i.slug ? [i.slug] : [])),
+  )) {
     const holder = await liveHolder(repo, slug);
     if (holder) wake(holder.pid);
   }
   await recoverAllClaims(repo);
-  const board = await readBoard(repo);
+  const board = await readBoard(repo, cache);
   const tasks = await cycleTasks(repo, board);
   const decisions = planCycle(tasks, repo.config, now());
   crashPoint('cycle.after-plan');
   const done: CycleReport['decisions'] = [];
   for (const d of decisions) done.push({ ...d, result: await carryOut(repo, d) });
-  const after = decisions.length > 0 ? await readBoard(repo) : board;
+  const after = decisions.length > 0 ? await readBoard(repo, cache) : board;
   const report: CycleReport = {
     ts: started.toISOString(),
     durationMs: now().getTime() - started.getTime(),
@@ -156,17 +162,26 @@ export async function carryOut(repo: Repo, d: Decision): Promise<string> {
       case 'interrupt_stalled': {
         const holder = await liveHolder(repo, d.slug);
         if (!holder) return 'skipped: no live worker';
-        await writeControl(taskPaths(repo.paths, d.slug).inboxDir, 'stall', 'heartbeat: no progress', holder.runId);
+        await writeControl(
+          taskPaths(repo.paths, d.slug).inboxDir,
+          'stall',
+          'heartbeat: no progress',
+          holder.runId,
+        );
         wake(holder.pid);
         return `asked worker pid ${holder.pid} to interrupt its stalled agent`;
       }
       case 'retry':
       case 'dispatch':
       case 'start_inbox': {
+        // Waiting follow-ups of a task that ran run as they are (as `baton followup` starts
+        // them), not after an unasked-for "continue" prompt; a task that never ran gets its prompt first.
+        const ran = ((await readStatus(taskPaths(repo.paths, d.slug).statusFile))?.runs ?? 0) > 0;
         const started = await withTimeout(
           dispatch(repo, d.slug, {
             auto: d.kind === 'retry',
             allowFinished: d.kind !== 'dispatch',
+            inboxOnly: d.kind === 'start_inbox' && ran,
           }),
           repo.config.dispatchTimeoutSeconds * 1000,
           `the dispatch of ${d.slug} took longer than dispatchTimeoutSeconds (${repo.config.dispatchTimeoutSeconds} s)`,

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { loadConfig } from '../config/load.js';
 import { classifyTaskEntry } from '../domain/files.js';
-import { readTask } from '../ops/board.js';
+import { readTask, type TaskFileCache } from '../ops/board.js';
 import { liveHolder, wake } from '../ops/followup.js';
 import { ingestDrop } from '../ops/ingest.js';
 import type { Repo } from '../ops/repo.js';
@@ -33,6 +33,8 @@ export class Watcher {
   /** Live workers as of the last look; kept current by our own dispatches and by status events. */
   #running = new Set<string>();
   #cycleScheduled = false;
+  /** Parsed task files, re-parsed only when they change. */
+  readonly #taskCache: TaskFileCache = new Map();
 
   constructor(repo: Repo, log: WatchLog) {
     this.#repo = repo;
@@ -117,7 +119,7 @@ export class Watcher {
   }
 
   async #onTask(name: string, slug: string): Promise<void> {
-    const t = await readTask(this.#repo, name, slug);
+    const t = await readTask(this.#repo, name, slug, this.#taskCache);
     if (t.state === 'invalid') {
       this.#log(`${t.file} is invalid: ${t.error ?? ''}`);
       return;
@@ -166,7 +168,7 @@ export class Watcher {
         `baton.yaml is invalid; keeping the last good config: ${err instanceof Error ? err.message : String(err)}`,
       );
     }
-    const report = await runCycle(this.#repo, () => new Date());
+    const report = await runCycle(this.#repo, () => new Date(), this.#taskCache);
     this.#running = new Set(
       report.tasks.filter((t) => t.pid !== null && t.slug !== null).map((t) => t.slug as string),
     );

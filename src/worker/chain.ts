@@ -145,7 +145,7 @@ export class Chain {
     const run = this.#current;
     const { driver, rec } = this.#ctx;
     if (run === null || !driver.liveInput || !driver.inputLine || this.#interrupting) return; // runs as queued
-    if (await this.#alreadySent(item.id)) return;
+    if ((await this.#sentIds()).has(item.id)) return;
     if (!run.write(driver.inputLine(item.body))) return;
     await rec.event('prompt_sent', {
       n: this.#n,
@@ -216,6 +216,7 @@ export class Chain {
     {
       const ids = await listInbox(this.#tp.inboxDir);
       const items: InboxItem[] = [];
+      let sent: ReadonlySet<string> | null = null; // read once, and only when the inbox has items
       for (const id of ids) {
         const item = await readItem(this.#tp.inboxDir, id);
         if (item === null) continue;
@@ -229,7 +230,8 @@ export class Chain {
           if (this.#stopped) return null;
           continue;
         }
-        if (await this.#alreadySent(id)) {
+        sent ??= await this.#sentIds();
+        if (sent.has(id)) {
           await removeItem(this.#tp.inboxDir, id); // sent before a crash: never twice
           continue;
         }
@@ -249,12 +251,14 @@ export class Chain {
     }
   }
 
-  async #alreadySent(id: string): Promise<boolean> {
+  /** Every inbox item id that a recorded prompt_sent delivered. */
+  async #sentIds(): Promise<ReadonlySet<string>> {
     const { records } = await readHistory(this.#tp.historyFile);
-    return records.some(
-      (r) =>
-        r.type === 'prompt_sent' && Array.isArray(r.followupIds) && (r.followupIds as unknown[]).includes(id),
-    );
+    const ids = new Set<string>();
+    for (const r of records) {
+      if (r.type === 'prompt_sent' && Array.isArray(r.followupIds)) for (const id of r.followupIds) ids.add(String(id));
+    }
+    return ids;
   }
 
   /** Runs one step; 'fallback' when it must be run again as a new session. */
