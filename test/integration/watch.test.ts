@@ -106,7 +106,10 @@ describe('reacting to files', () => {
       .map((l) => JSON.parse(l) as { file: string; reason: string });
     expect(rejected.find((r) => r.file === 'tasks/ghost.followup.md')?.reason).toContain('no task ghost');
     expect(rejected.find((r) => r.file === 'tasks/ok-target.followup.md')?.reason).toContain('draft');
-    expect(rejected.find((r) => r.file === 'tasks/tgt.s.followup.md')?.reason).toMatch(/symlink/i);
+    expect(
+      rejected.find((r) => r.file === 'tasks/tgt.s.followup.md')?.reason,
+      JSON.stringify(rejected),
+    ).toMatch(/symlink/i);
     const st = JSON.parse((await rig.baton(['status', '--json'])).stdout) as {
       tasks: { slug: string | null; file: string; state: string; error: string }[];
       rejected: unknown[];
