@@ -86,9 +86,12 @@ describe('reacting to files', () => {
     await rig.writeTask('good', 'Good task.');
     await rig.waitFor('good task ran', () => starts('good').length === 1, 30_000);
     await rig.waitFor(
-      'rejections',
-      () => readdirSync(tasks).filter((n) => n.endsWith('.rejected')).length === 3,
-      10_000,
+      'rejections, each renamed and explained',
+      () =>
+        readdirSync(tasks).filter((n) => n.endsWith('.rejected')).length === 3 &&
+        existsSync(path.join(tasks, 'logs/rejected.jsonl')) &&
+        readFileSync(path.join(tasks, 'logs/rejected.jsonl'), 'utf8').trim().split('\n').length === 3,
+      30_000,
     );
     const left = readdirSync(tasks).sort();
     for (const n of ['Bad.Name.md', 'badyaml.md', 'nobody.md', 'latin.md', 'huge.md', 'link.md'])
