@@ -36,10 +36,17 @@ export interface InboxItem {
 }
 
 /** A new item id: arrival time first so names sort in arrival order; random to be unique across processes. */
-export function newItemId(kind: InboxKind, label: string | null, now: Date = new Date()): string {
-  const stamp = now.getTime().toString().padStart(13, '0');
+export function newItemId(kind: InboxKind, label: string | null, nowMicros: number = epochMicros()): string {
+  // Microseconds, not milliseconds: a burst of drops ingested within one millisecond must still
+  // sort in the order they were accepted, and the random part alone would shuffle them.
+  const stamp = Math.floor(nowMicros).toString().padStart(16, '0');
   const safeLabel = label ? `.${label}` : '';
   return `${stamp}-${randomBytes(4).toString('hex')}${safeLabel}.${kind}.md`;
+}
+
+/** Microseconds since the epoch, from the high-resolution clock (comparable across processes). */
+function epochMicros(): number {
+  return (performance.timeOrigin + performance.now()) * 1000;
 }
 
 /** The item ids waiting in `dir`, in arrival order (claims in progress excluded). */

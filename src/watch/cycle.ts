@@ -38,7 +38,11 @@ export interface CycleReport {
   problems: string[];
 }
 
-/** Ingests every follow-up drop lying in tasks/ (a missed event, or dropped while nothing watched). */
+/**
+ * Ingests every follow-up drop lying in tasks/, in arrival order: on a file event (so a burst is
+ * accepted in the order it arrived, not the order its events did), and each heartbeat (a missed
+ * event, or drops made while nothing watched).
+ */
 export async function ingestStrayDrops(
   repo: Repo,
 ): Promise<{ file: string; result: string; slug: string | null }[]> {
@@ -49,9 +53,17 @@ export async function ingestStrayDrops(
   } catch {
     return out;
   }
-  for (const name of names.sort()) {
+  // Arrival order is the order drops appeared under their final name: their ctime (a rename sets
+  // it), then their name. File events can come out of order in a burst; this cannot.
+  const drops: { name: string; ctimeMs: number }[] = [];
+  for (const name of names) {
     const kind = classifyTaskEntry(name).kind;
     if (kind !== 'followup' && kind !== 'bad-followup') continue;
+    const st = await fs.lstat(path.join(repo.paths.tasksDir, name)).catch(() => null);
+    if (st) drops.push({ name, ctimeMs: st.ctimeMs });
+  }
+  drops.sort((a, b) => a.ctimeMs - b.ctimeMs || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const { name } of drops) {
     const r = await ingestDrop(repo, name);
     if (r.kind === 'accepted')
       out.push({ file: `tasks/${name}`, result: `accepted as ${r.id}`, slug: r.slug });

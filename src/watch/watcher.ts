@@ -13,9 +13,8 @@ import { loadConfig } from '../config/load.js';
 import { classifyTaskEntry } from '../domain/files.js';
 import { readTask, type TaskFileCache } from '../ops/board.js';
 import { liveHolder, wake } from '../ops/followup.js';
-import { ingestDrop } from '../ops/ingest.js';
 import type { Repo } from '../ops/repo.js';
-import { carryOut, runCycle, type CycleReport } from './cycle.js';
+import { carryOut, ingestStrayDrops, runCycle, type CycleReport } from './cycle.js';
 
 /** What the watcher tells its caller (the CLI prints it). */
 export interface WatchLog {
@@ -93,29 +92,31 @@ export class Watcher {
     }
     const entry = classifyTaskEntry(name);
     if (entry.kind === 'followup' || entry.kind === 'bad-followup')
-      void this.#enqueue(() => this.#onDrop(name));
+      void this.#enqueue(() => this.#onDrop());
     else if (entry.kind === 'task') void this.#enqueue(() => this.#onTask(name, entry.slug));
     else if (entry.kind === 'bad-task') this.#log(`tasks/${name}: ${entry.reason}`);
   }
 
-  async #onDrop(name: string): Promise<void> {
-    const r = await ingestDrop(this.#repo, name);
-    if (r.kind === 'rejected') {
-      this.#log(`rejected ${r.file}: ${r.reason}`);
-      return;
+  async #onDrop(): Promise<void> {
+    // Every drop waiting now, in arrival order; the later events of a burst then find nothing.
+    const results = await ingestStrayDrops(this.#repo);
+    const slugs = new Set<string>();
+    for (const r of results) {
+      this.#log(`${r.file}: ${r.result}`);
+      if (r.result.startsWith('accepted') && r.slug !== null) slugs.add(r.slug);
     }
-    if (r.kind !== 'accepted') return;
-    this.#log(`follow-up for ${r.slug} accepted (${r.mode})`);
-    const holder = await liveHolder(this.#repo, r.slug);
-    if (holder) {
-      wake(holder.pid);
-      return;
+    for (const slug of slugs) {
+      const holder = await liveHolder(this.#repo, slug);
+      if (holder) {
+        wake(holder.pid);
+        continue;
+      }
+      if (this.#running.size >= this.#repo.config.maxConcurrent) {
+        this.#log(`${slug}: waiting for a free slot (maxConcurrent ${this.#repo.config.maxConcurrent})`);
+        continue;
+      }
+      await this.#start(slug, 'start_inbox');
     }
-    if (this.#running.size >= this.#repo.config.maxConcurrent) {
-      this.#log(`${r.slug}: waiting for a free slot (maxConcurrent ${this.#repo.config.maxConcurrent})`);
-      return;
-    }
-    await this.#start(r.slug, 'start_inbox');
   }
 
   async #onTask(name: string, slug: string): Promise<void> {

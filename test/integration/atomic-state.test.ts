@@ -32,14 +32,16 @@ it('survives kill -9 at random moments: the status file parses, every history li
     // A torn fragment may stand on a line of its own (readers skip it), but no record is ever
     // glued onto one: every line holds at most one record.
     for (const line of lines) expect(line.includes('}{"ts"')).toBe(false);
-    const parsed = lines.filter((l) => l !== '').filter((l) => {
-      try {
-        JSON.parse(l);
-        return true;
-      } catch {
-        return false;
-      }
-    });
+    const parsed = lines
+      .filter((l) => l !== '')
+      .filter((l) => {
+        try {
+          JSON.parse(l);
+          return true;
+        } catch {
+          return false;
+        }
+      });
     expect(parsed.length).toBeGreaterThan(0);
     // Whatever the kill left as the last line is either complete or an unterminated fragment.
     if (last !== '' && last !== undefined) expect(last.startsWith('{')).toBe(true);
