@@ -144,7 +144,7 @@ describe(`load: ${FILES} task files, ${READY} ready; ${DROPS} drops over ${DROP_
         const history = rig.history(t);
         expect(deliveryProblems(history), t).toEqual([]);
         // Arrival order is the order of acceptance; here that is the order they were dropped in.
-        expect(sentLabels(t).join(" "), `${t}: run order`).toBe(dropped.get(t)!.join(" "));
+        expect(sentLabels(t).join(' '), `${t}: run order`).toBe(dropped.get(t)!.join(' '));
         const received = history.filter((h) => h.type === 'followup_received').map((h) => String(h.id));
         expect(history.flatMap(sentIds), `${t}: sent in the order received`).toEqual(received);
         // One agent run per follow-up (plus the task's own first run).
