@@ -35,7 +35,8 @@ function report(err: unknown): number {
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && code.startsWith('commander.')) {
     // Commander has already printed what was wrong (or the help, or the version).
-    const shown = code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help';
+    const shown =
+      code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help';
     return shown ? ExitCode.ok : ExitCode.usage;
   }
   if (err instanceof BatonError) {

@@ -16,7 +16,8 @@ export interface Git {
 }
 
 /** git's variables that point it at a repository: a hook runs with them set for its own. */
-const REPO_VARS = /^GIT_(DIR|WORK_TREE|INDEX_FILE|COMMON_DIR|PREFIX|OBJECT_DIRECTORY|ALTERNATE_OBJECT_DIRECTORIES|NAMESPACE)$/;
+const REPO_VARS =
+  /^GIT_(DIR|WORK_TREE|INDEX_FILE|COMMON_DIR|PREFIX|OBJECT_DIRECTORY|ALTERNATE_OBJECT_DIRECTORIES|NAMESPACE)$/;
 
 /**
  * git, run in `dir` with git's repository variables removed from the environment (git sets

@@ -31,7 +31,8 @@ async function ensureIgnored(root: string, pattern: string): Promise<boolean> {
   const file = path.join(root, '.gitignore');
   const text = existsSync(file) ? await fs.readFile(file, 'utf8') : '';
   const lines = text.split(/\r?\n/).map((l) => l.trim());
-  if (lines.includes(pattern) || lines.includes(pattern.replace(/\/$/, '')) || lines.includes(`/${pattern}`)) return false;
+  if (lines.includes(pattern) || lines.includes(pattern.replace(/\/$/, '')) || lines.includes(`/${pattern}`))
+    return false;
   const sep = text === '' || text.endsWith('\n') ? '' : '\n';
   await fs.appendFile(file, `${sep}# baton's state, logs and inbox (see baton status)\n${pattern}\n`);
   return true;

@@ -80,7 +80,13 @@ export async function readItem(dir: string, id: string): Promise<InboxItem | nul
     if (text === null) return null;
     try {
       const c = JSON.parse(text) as { reason?: unknown; runId?: unknown };
-      return { id, kind, body: String(c.reason ?? ''), label, runId: typeof c.runId === 'string' ? c.runId : null };
+      return {
+        id,
+        kind,
+        body: String(c.reason ?? ''),
+        label,
+        runId: typeof c.runId === 'string' ? c.runId : null,
+      };
     } catch {
       return { id, kind, body: text.trim(), label, runId: null };
     }
@@ -101,7 +107,12 @@ export async function removeItem(dir: string, id: string): Promise<void> {
  * Writes a control item for run `runId` atomically. Naming the run keeps a stop that arrives
  * as its worker ends from stopping the next worker: a control item for another run is dropped.
  */
-export async function writeControl(dir: string, kind: 'stop' | 'stall', reason: string, runId: string): Promise<string> {
+export async function writeControl(
+  dir: string,
+  kind: 'stop' | 'stall',
+  reason: string,
+  runId: string,
+): Promise<string> {
   await fs.mkdir(dir, { recursive: true });
   const id = newItemId(kind, null);
   const tmp = path.join(dir, `.${id}.tmp`);

@@ -91,8 +91,7 @@ export class Watcher {
       return;
     }
     const entry = classifyTaskEntry(name);
-    if (entry.kind === 'followup' || entry.kind === 'bad-followup')
-      void this.#enqueue(() => this.#onDrop());
+    if (entry.kind === 'followup' || entry.kind === 'bad-followup') void this.#enqueue(() => this.#onDrop());
     else if (entry.kind === 'task') void this.#enqueue(() => this.#onTask(name, entry.slug));
     else if (entry.kind === 'bad-task') this.#log(`tasks/${name}: ${entry.reason}`);
   }

@@ -256,7 +256,8 @@ export class Chain {
     const { records } = await readHistory(this.#tp.historyFile);
     const ids = new Set<string>();
     for (const r of records) {
-      if (r.type === 'prompt_sent' && Array.isArray(r.followupIds)) for (const id of r.followupIds) ids.add(String(id));
+      if (r.type === 'prompt_sent' && Array.isArray(r.followupIds))
+        for (const id of r.followupIds) ids.add(String(id));
     }
     return ids;
   }

@@ -25,7 +25,9 @@ describe('history', () => {
   it('skips a torn last line on read and terminates it before the next append, so nothing is glued', async () => {
     const f = path.join(dir, 'h.jsonl');
     await appendHistory(f, 'task_dispatched', 'r1');
-    writeFileSync(f, readFileSync(f, 'utf8') + '{"ts":"2026-11-27T00:00:00Z","type":"prompt_se', { flag: 'w' });
+    writeFileSync(f, readFileSync(f, 'utf8') + '{"ts":"2026-11-27T00:00:00Z","type":"prompt_se', {
+      flag: 'w',
+    });
     const torn = await readHistory(f);
     expect(torn.records).toHaveLength(1);
     expect(torn.skipped).toBe(1);
