@@ -84,7 +84,10 @@ export async function readBoard(repo: Repo, cache?: TaskFileCache): Promise<Boar
       });
     }
   }
-  if (cache) for (const name of cache.keys()) if (!names.includes(name)) cache.delete(name);
+  if (cache) {
+    const present = new Set(names);
+    for (const name of cache.keys()) if (!present.has(name)) cache.delete(name);
+  }
   const rejected = (await readJsonl<RejectedEntry>(repo.paths.rejectedFile)).records;
   const slugs = new Set(tasks.flatMap((t) => (t.slug === null ? [] : [t.slug])));
   const problems = slugs.size === 0 ? [] : await misplacedProblems(repo, slugs);

@@ -85,10 +85,13 @@ async function readOnce(absPath: string, file: string): Promise<Result<Buffer, I
     if (!fst.isFile()) return fail('not-regular', file, `is ${kindOf(fst)}, not a regular file`);
     if (fst.size > MAX_INPUT_BYTES) return tooLarge(file, fst.size);
     // Read until end of file or one byte past the cap, so a file that grew since fstat is caught.
+    // The first buffer fits the size fstat saw (plus one byte to notice growth): task files are
+    // small, and zero-filling 64 KiB per file was most of a heartbeat's allocation.
     const chunks: Buffer[] = [];
     let total = 0;
     while (total <= MAX_INPUT_BYTES) {
-      const chunk = Buffer.alloc(Math.min(64 * 1024, MAX_INPUT_BYTES + 1 - total));
+      const want = total === 0 ? fst.size + 1 : 64 * 1024;
+      const chunk = Buffer.allocUnsafe(Math.min(want, MAX_INPUT_BYTES + 1 - total));
       const { bytesRead } = await handle.read(chunk, 0, chunk.length, total);
       if (bytesRead === 0) break;
       chunks.push(chunk.subarray(0, bytesRead));

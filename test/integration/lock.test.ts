@@ -27,6 +27,7 @@ import {
   tryAcquireLock,
   withRepoLock,
 } from '../../src/store/lock.js';
+import { endChild } from '../helpers/children.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const contender = join(root, 'test/fixtures/lock-contender.mjs');
@@ -61,17 +62,6 @@ function start(cmd: string, args: string[]): ChildProcess & { pid: number } {
   started.add(child);
   child.once('exit', () => started.delete(child));
   return child as ChildProcess & { pid: number };
-}
-
-async function endChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  try {
-    process.kill(child.pid, 'SIGKILL');
-  } catch {
-    // Already gone.
-  }
-  await exited;
 }
 
 /** A process that has exited (and been reaped): its identity names nobody alive. */

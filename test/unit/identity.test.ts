@@ -19,6 +19,7 @@ import {
   selfIdentity,
   waitForExit,
 } from '../../src/proc/identity.js';
+import { endChild } from '../helpers/children.js';
 
 const linux = process.platform === 'linux';
 const started: ChildProcess[] = [];
@@ -36,17 +37,6 @@ function start(
   started.push(child);
   if (child.pid === undefined) throw new Error(`could not start ${cmd}`);
   return child as ChildProcess & { pid: number };
-}
-
-async function endChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  try {
-    process.kill(child.pid, 'SIGKILL');
-  } catch {
-    // Already gone.
-  }
-  await exited;
 }
 
 async function until<T>(what: string, fn: () => Promise<T | null | undefined>, timeoutMs = 5000): Promise<T> {
