@@ -8,11 +8,12 @@
  * - `dirtyBaseWarning`: a new task branch starts from the base branch's last commit, so what is
  *   uncommitted in the main worktree is not in it. Worth a warning, not a failure.
  */
-import { accessSync, constants, statSync } from 'node:fs';
-import path from 'node:path';
 import type { AgentConfig } from '../config/types.js';
 import { BatonError } from '../domain/errors.js';
 import { branchExists, currentBranch, git } from '../git/repo.js';
+import { findExecutable } from '../proc/executable.js';
+
+export { findExecutable, type ExecutableLookup } from '../proc/executable.js';
 
 /** Options of `assertAgentRunnable`. */
 export interface AgentRunnableOptions {
@@ -23,11 +24,6 @@ export interface AgentRunnableOptions {
    */
   cwd?: string;
 }
-
-/** How an executable was looked for and what was found. */
-export type ExecutableLookup =
-  | { ok: true; path: string }
-  | { ok: false; reason: 'not-on-path' | 'missing' | 'not-executable' | 'directory'; path: string | null };
 
 /** The executable an agent config runs (argv[0] of every run). */
 export function agentExecutable(config: AgentConfig): string {
@@ -66,47 +62,6 @@ export function assertAgentRunnable(
       throw new BatonError('BAD_CONFIG', `${what} is not executable${at}.`, {
         hint: `Make it executable (\`chmod +x ${found.path ?? command}\`), or fix ${key} in baton.yaml.`,
       });
-  }
-}
-
-/**
- * Finds `command` the way `spawn` (execvp) does: a name with a slash is a path (relative to
- * `cwd`); a bare name is looked for in each PATH entry, an empty entry meaning `cwd`. Pure but
- * for stat and access calls.
- */
-export function findExecutable(command: string, pathVar: string, cwd?: string): ExecutableLookup {
-  if (command === '') return { ok: false, reason: 'missing', path: null };
-  if (command.includes('/')) {
-    if (!path.isAbsolute(command) && cwd === undefined) return { ok: true, path: command };
-    return judge(path.resolve(cwd ?? '/', command));
-  }
-  let sawNonExecutable: string | null = null;
-  for (const dir of pathVar.split(path.delimiter)) {
-    if (dir === '' && cwd === undefined) continue;
-    const candidate = path.resolve(dir === '' ? (cwd ?? '.') : dir, command);
-    const verdict = judge(candidate);
-    if (verdict.ok) return verdict;
-    if (verdict.reason === 'not-executable') sawNonExecutable ??= candidate;
-  }
-  // execvp skips a file it cannot execute and goes on; if nothing else is found it says EACCES.
-  return sawNonExecutable === null
-    ? { ok: false, reason: 'not-on-path', path: null }
-    : { ok: false, reason: 'not-executable', path: sawNonExecutable };
-}
-
-function judge(file: string): ExecutableLookup {
-  let isDir: boolean;
-  try {
-    isDir = statSync(file).isDirectory();
-  } catch {
-    return { ok: false, reason: 'missing', path: file };
-  }
-  if (isDir) return { ok: false, reason: 'directory', path: file };
-  try {
-    accessSync(file, constants.X_OK);
-    return { ok: true, path: file };
-  } catch {
-    return { ok: false, reason: 'not-executable', path: file };
   }
 }
 

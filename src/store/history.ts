@@ -14,6 +14,8 @@ export type HistoryType =
   | 'prompt_sent'
   | 'followup_received'
   | 'run_started'
+  /** Written by the agent's own process just before it becomes the agent (agent-run.ts). */
+  | 'agent_started'
   | 'session_captured'
   | 'run_exited'
   | 'interrupt_sent'

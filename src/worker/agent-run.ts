@@ -1,10 +1,17 @@
 /**
  * One agent run: spawn the agent in its own process group with cwd = realpath(worktree), stream
- * its output to the log and through the driver's parser, and report the outcome. Knows nothing
- * of status or history: it reports events to its caller, which records them.
+ * its output to the log and through the driver's parser, and report the outcome.
+ *
+ * The agent is started through a two-line `sh` trampoline that appends an `agent_started` line
+ * (with the agent's own pid) to history and then `exec`s the agent in the same process. That
+ * line is written by the agent's process itself before the agent runs, so it is the ground
+ * truth a recovering worker needs after a kill -9: a prompt with no `agent_started` never
+ * reached an agent (send it again); one with it did (never send it again), and its pid names
+ * the process to end if it outlived its worker.
  */
 import { createWriteStream, realpathSync, type WriteStream } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { findExecutable } from '../proc/executable.js';
 import type { AgentDriver, AgentEvent, OutputStream, RunOutcome, StdinPlan } from '../agents/types.js';
 
 /** What the caller hears while the agent runs. */
@@ -35,6 +42,21 @@ export interface AgentRunSpec {
   /** What to do with stdin (the driver's plan for this run). */
   stdin: StdinPlan;
   driver: AgentDriver;
+  /** Where the agent's process records its own start, and as what run. */
+  started: { historyFile: string; runId: string; n: number };
+}
+
+/**
+ * Appends the record to the history file as one O_APPEND write (dash and bash printf flush a
+ * short line in one write), then becomes the agent. `$$` is the shell's pid, which `exec`
+ * keeps: it is the agent's pid. A failed append starts nothing (exit 125).
+ */
+const TRAMPOLINE = 'printf \'%s%s}\\n\' "$1" "$$" >>"$2" || exit 125; shift 2; exec "$@"';
+
+/** The `agent_started` history line up to its pid, which the trampoline appends. */
+export function agentStartedPrefix(runId: string, n: number, now: Date = new Date()): string {
+  const head = JSON.stringify({ ts: now.toISOString(), type: 'agent_started', runId, n });
+  return `${head.slice(0, -1)},"pid":`;
 }
 
 /** Starts the agent. Never throws: a spawn failure is a failed outcome. */
@@ -48,9 +70,13 @@ export function startAgentRun(spec: AgentRunSpec, listener: AgentRunListener): A
   } catch {
     cwd = spec.worktree;
   }
+  const found = findExecutable(file ?? '', spec.env.PATH ?? '', cwd);
+  if (!found.ok) return notStarted(file ?? '', found.reason, log);
+  const { historyFile, runId, n } = spec.started;
   // Node's spawn rather than execa: the run must resolve when the agent exits even if a grandchild
   // still holds its stdout, and the process group is ours to signal.
-  const child: ChildProcess = spawn(file ?? '', args, {
+  const shArgs = ['-c', TRAMPOLINE, 'baton-agent', agentStartedPrefix(runId, n), historyFile];
+  const child: ChildProcess = spawn('/bin/sh', [...shArgs, found.path, ...args], {
     cwd,
     env: spec.env,
     detached: true,
@@ -92,11 +118,22 @@ export function startAgentRun(spec: AgentRunSpec, listener: AgentRunListener): A
   const feed = (stream: OutputStream) => (line: string) => {
     for (const ev of parser.line(line, stream)) handle(ev);
   };
-  const stdoutDone = pumpLines(child.stdout, log, feed('stdout'), listener);
-  const stderrDone = pumpLines(child.stderr, log, feed('stderr'), listener);
+  let sawOutput = false;
+  const seen: AgentRunListener = {
+    ...listener,
+    onOutput() {
+      sawOutput = true;
+      listener.onOutput();
+    },
+  };
+  const stdoutDone = pumpLines(child.stdout, log, feed('stdout'), seen);
+  const stderrDone = pumpLines(child.stderr, log, feed('stderr'), seen);
 
   const done = (async (): Promise<RunOutcome> => {
     const exit = await exited;
+    if (!('spawnError' in exit) && exit.code === 125 && exit.signal === null && !sawOutput) {
+      return failed(`the agent's start could not be recorded in ${historyFile}, so it was not started`);
+    }
     if (pid !== null) {
       // Whatever the agent left behind in its group goes with it: nothing keeps running unseen.
       try {
@@ -110,16 +147,9 @@ export function startAgentRun(spec: AgentRunSpec, listener: AgentRunListener): A
     await closeStream(log);
     if ('spawnError' in exit) {
       const code = (exit.spawnError as NodeJS.ErrnoException).code;
-      const reason =
-        code === 'ENOENT' ? 'was not found' : `could not be started (${code ?? exit.spawnError.message})`;
-      return {
-        ok: false,
-        error: `the agent command ${JSON.stringify(file)} ${reason}`,
-        sessionNotFound: false,
-        sessionId: null,
-        exitCode: null,
-        signal: null,
-      };
+      return failed(
+        `the agent command ${JSON.stringify(file)} could not be started (${code ?? exit.spawnError.message})`,
+      );
     }
     return parser.finish(exit);
   })();
@@ -139,6 +169,22 @@ export function startAgentRun(spec: AgentRunSpec, listener: AgentRunListener): A
     write,
     closeInput,
   };
+}
+
+/** A run whose command could not be found or executed: nothing was started. */
+function notStarted(file: string, reason: string, log: WriteStream): AgentRun {
+  const what =
+    reason === 'directory'
+      ? 'is a directory, not a program'
+      : reason === 'not-executable'
+        ? 'is not executable'
+        : 'was not found';
+  const done = closeStream(log).then(() => failed(`the agent command ${JSON.stringify(file)} ${what}`));
+  return { pid: null, done, signal: () => false, write: () => false, closeInput: () => undefined };
+}
+
+function failed(error: string): RunOutcome {
+  return { ok: false, error, sessionNotFound: false, sessionId: null, exitCode: null, signal: null };
 }
 
 function pumpLines(
