@@ -6,7 +6,9 @@
  *
  * Exactly once: an inbox item is removed only after its `prompt_sent` (naming the item) is in
  * history; an item found in the inbox whose `prompt_sent` is already there (a crash between the
- * two) is removed without running again.
+ * two) is removed without running again. A prompt whose agent never recorded its start (its
+ * worker was killed between `prompt_sent` and the agent's exec) is sent again, first; an agent
+ * of an earlier run that outlived its worker is ended before anything starts (deliveries.ts).
  */
 import { promises as fs } from 'node:fs';
 import type { AgentDriver, RunContext, RunOutcome } from '../agents/types.js';
@@ -14,8 +16,19 @@ import { CONTINUE_INSTRUCTION, fallbackPrompt, joinFollowups, type PastPrompt } 
 import type { ProcessIdentity, Task } from '../domain/types.js';
 import { identityOf } from '../proc/identity.js';
 import { crashPoint } from '../proc/crash.js';
-import { readHistory } from '../store/history.js';
-import { isControl, listFollowups, listInbox, readItem, removeItem, type InboxItem } from '../store/inbox.js';
+import { appendHistory, readHistory, type HistoryRecord } from '../store/history.js';
+import {
+  isControl,
+  kindOfId,
+  listFollowups,
+  listInbox,
+  readItem,
+  removeItem,
+  type InboxItem,
+  type InboxKind,
+} from '../store/inbox.js';
+import { carriesEnv } from '../proc/environ.js';
+import { concludedRuns, deliveryLedger, followupIdsOf, runKey, type UnfinishedAgent } from './deliveries.js';
 import { worktreeFingerprint } from './progress.js';
 import { promptFile, taskPaths, type RepoPaths, type TaskPaths } from '../store/paths.js';
 import { readStatus } from '../store/status.js';
@@ -50,6 +63,8 @@ interface Step {
   resume: boolean;
   /** Inbox items this step delivers; removed once its prompt_sent is recorded. */
   items: InboxItem[];
+  /** The earlier `prompt_sent` (of a killed worker, never reached an agent) this step sends again. */
+  redelivers?: { runId: string; n: number };
 }
 
 /** How the chain ended. */
@@ -77,6 +92,8 @@ export class Chain {
   #stalled = false;
   #scanning = false;
   #rescan = false;
+  /** Every follow-up id a `prompt_sent` named: read from history once, then kept up to date. */
+  #sent = new Set<string>();
 
   constructor(ctx: ChainContext) {
     this.#ctx = ctx;
@@ -88,14 +105,21 @@ export class Chain {
     const status = await readStatus(this.#tp.statusFile);
     this.#sessionId = start.kind === 'fresh' || start.kind === 'new' ? null : (status?.sessionId ?? null);
     this.#runs = status?.runs ?? 0;
+    const { records } = await readHistory(this.#tp.historyFile);
+    const ledger = deliveryLedger(records, this.#ctx.assignment.runId);
+    this.#sent = ledger.sent;
+    await this.#endUnfinished(ledger.unfinished);
+    // Prompts a killed worker recorded but no agent received go first (after a new task prompt).
+    const first = firstStep(start, this.#ctx.task);
+    const again = ledger.undelivered.map(redeliveryStep);
+    const queue = first === null ? again : first.kind === 'task' ? [first, ...again] : [...again, first];
     let last: RunOutcome | null = null;
-    let step: Step | null = firstStep(start, this.#ctx.task);
-    if (step === null) step = await this.#nextFromInbox();
+    let step: Step | null = queue.shift() ?? (await this.#nextFromInbox());
     while (step !== null && !this.#ctx.lost() && !this.#stopped) {
       const outcome = await this.#runStep(step);
       if (outcome === 'fallback') continue;
       last = outcome;
-      step = this.#stopped ? null : await this.#nextFromInbox();
+      step = this.#stopped ? null : (queue.shift() ?? (await this.#nextFromInbox()));
     }
     return { last, stopped: this.#stopped && !this.#stalled, stalled: this.#stalled };
   }
@@ -145,8 +169,9 @@ export class Chain {
     const run = this.#current;
     const { driver, rec } = this.#ctx;
     if (run === null || !driver.liveInput || !driver.inputLine || this.#interrupting) return; // runs as queued
-    if ((await this.#sentIds()).has(item.id)) return;
+    if (this.#sent.has(item.id)) return;
     if (!run.write(driver.inputLine(item.body))) return;
+    this.#sent.add(item.id);
     await rec.event('prompt_sent', {
       n: this.#n,
       kind: 'steer',
@@ -216,7 +241,6 @@ export class Chain {
     {
       const ids = await listInbox(this.#tp.inboxDir);
       const items: InboxItem[] = [];
-      let sent: ReadonlySet<string> | null = null; // read once, and only when the inbox has items
       for (const id of ids) {
         const item = await readItem(this.#tp.inboxDir, id);
         if (item === null) continue;
@@ -230,8 +254,7 @@ export class Chain {
           if (this.#stopped) return null;
           continue;
         }
-        sent ??= await this.#sentIds();
-        if (sent.has(id)) {
+        if (this.#sent.has(id)) {
           await removeItem(this.#tp.inboxDir, id); // sent before a crash: never twice
           continue;
         }
@@ -251,15 +274,36 @@ export class Chain {
     }
   }
 
-  /** Every inbox item id that a recorded prompt_sent delivered. */
-  async #sentIds(): Promise<ReadonlySet<string>> {
-    const { records } = await readHistory(this.#tp.historyFile);
-    const ids = new Set<string>();
-    for (const r of records) {
-      if (r.type === 'prompt_sent' && Array.isArray(r.followupIds))
-        for (const id of r.followupIds) ids.add(String(id));
+  /**
+   * Ends the agents of earlier runs that recorded their start but not their exit: their worker
+   * was killed, and they may still run in this worktree. Recognised by their BATON_RUN_ID (a
+   * reused pid is never signalled); their run is recorded as ended either way.
+   */
+  async #endUnfinished(agents: readonly UnfinishedAgent[]): Promise<void> {
+    for (const agent of agents) {
+      let ended = false;
+      if (await carriesEnv(agent.pid, 'BATON_RUN_ID', agent.runId)) {
+        try {
+          process.kill(-agent.pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+        const deadline = Date.now() + 5000;
+        while ((await carriesEnv(agent.pid, 'BATON_RUN_ID', agent.runId)) && Date.now() < deadline)
+          await new Promise((r) => setTimeout(r, 10));
+        ended = true;
+      }
+      await appendHistory(this.#tp.historyFile, 'run_exited', agent.runId, {
+        n: agent.n,
+        ok: false,
+        exitCode: null,
+        signal: ended ? 'SIGKILL' : null,
+        error: ended
+          ? `its worker died; run ${this.#ctx.assignment.runId} ended the agent (pid ${agent.pid}) it left running`
+          : 'its worker died while the agent ran',
+        orphaned: true,
+      });
     }
-    return ids;
   }
 
   /** Runs one step; 'fallback' when it must be run again as a new session. */
@@ -291,8 +335,11 @@ export class Chain {
 
   async #fallback(step: Step, reason: string): Promise<Step> {
     const history = await readHistory(this.#tp.historyFile);
+    // A prompt that never reached an agent is not part of the session's past.
+    const concluded = concludedRuns(history.records);
     const past: PastPrompt[] = history.records
       .filter((r) => r.type === 'prompt_sent' && typeof r.prompt === 'string')
+      .filter((r) => followupIdsOf(r).length === 0 || concluded.has(runKey(r) ?? ''))
       .map((r) => ({ ts: r.ts, kind: String(r.kind ?? 'prompt'), prompt: String(r.prompt) }));
     await this.#ctx.rec.event('session_fallback', { reason, prompts: past.length });
     return {
@@ -300,6 +347,7 @@ export class Chain {
       prompt: fallbackPrompt(this.#ctx.task.body, past, step.prompt),
       resume: false,
       items: step.items,
+      ...(step.redelivers ? { redelivers: step.redelivers } : {}),
     };
   }
 
@@ -331,8 +379,10 @@ export class Chain {
       ...(followupIds.length
         ? { followupIds, modes: step.items.map((i) => i.kind), delivery: 'queued' }
         : {}),
+      ...(step.redelivers ? { redelivery: step.redelivers } : {}),
       prompt: step.prompt,
     });
+    for (const id of followupIds) this.#sent.add(id);
     crashPoint('worker.after-prompt-sent');
     for (const id of followupIds) await removeItem(this.#tp.inboxDir, id);
     await fs.appendFile(
@@ -350,7 +400,15 @@ export class Chain {
       lastProgress = now;
     };
     const run = startAgentRun(
-      { argv, worktree: a.worktree, env, logFile: this.#tp.logFile, stdin, driver },
+      {
+        argv,
+        worktree: a.worktree,
+        env,
+        logFile: this.#tp.logFile,
+        stdin,
+        driver,
+        started: { historyFile: this.#tp.historyFile, runId: a.runId, n },
+      },
       {
         onSpawn: (pid) => {
           void rec.status({
@@ -421,6 +479,25 @@ export class Chain {
     });
     return { ...outcome, sessionId: finalSession };
   }
+}
+
+/** Sends again a `prompt_sent` that never reached an agent: the same prompt, the same follow-ups. */
+function redeliveryStep(r: HistoryRecord): Step {
+  const ids = followupIdsOf(r);
+  const modes = Array.isArray(r.modes) ? r.modes.map(String) : [];
+  return {
+    kind: typeof r.kind === 'string' ? r.kind : 'followup',
+    prompt: typeof r.prompt === 'string' ? r.prompt : '',
+    resume: r.mode === 'resume',
+    items: ids.map((id, i) => ({
+      id,
+      kind: (modes[i] as InboxKind | undefined) ?? kindOfId(id),
+      body: '',
+      label: null,
+      runId: null,
+    })),
+    redelivers: { runId: String(r.runId), n: Number(r.n) },
+  };
 }
 
 function firstStep(start: StartKind, task: Task): Step | null {
