@@ -1,9 +1,12 @@
 /**
  * Accepting a follow-up drop (SPEC sections 1 and 4). The drop is first claimed by renaming it
  * into the task's inbox under a dot-name (atomic: of the CLI and the watcher racing for one
- * drop, exactly one gets it), then checked, then published under its arrival-ordered name with
- * a `followup_received` line in history. A drop that cannot be accepted is renamed
- * `<name>.rejected` where it was, with a line in `rejected.jsonl`: bad input is never deleted.
+ * drop, exactly one gets it), then checked, then recorded (`followup_received`, naming the
+ * claim and the item id), then published under its arrival-ordered id. Recording first means
+ * nothing ever runs unrecorded; a claim whose ingester died after recording is published under
+ * the recorded id by whoever finds it (the worker, or the heartbeat), without a second record.
+ * A drop that cannot be accepted is renamed `<name>.rejected` where it was, with a line in
+ * `rejected.jsonl`: bad input is never deleted.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
@@ -14,7 +17,7 @@ import { classifyTaskEntry, printable } from '../domain/files.js';
 import { parseFollowup } from '../domain/followup.js';
 import type { FollowupMode } from '../domain/types.js';
 import { appendHistory, appendLine, isNotFound } from '../store/history.js';
-import { newItemId } from '../store/inbox.js';
+import { newItemId, publishClaim, recordedClaims } from '../store/inbox.js';
 import { taskPaths } from '../store/paths.js';
 import { loadTaskFile, readInputFile } from '../store/taskfiles.js';
 import type { Repo } from './repo.js';
@@ -64,7 +67,7 @@ export async function ingestDrop(repo: Repo, name: string): Promise<IngestResult
     throw err;
   }
   crashPoint('ingest.after-claim');
-  return settleClaim(repo, slug, name, claim);
+  return settleClaim(repo, slug, name, claim, { recovering: false });
 }
 
 /**
@@ -76,6 +79,7 @@ export async function settleClaim(
   slug: string,
   name: string,
   claim: string,
+  opts: { recovering: boolean },
 ): Promise<IngestResult> {
   const tp = taskPaths(repo.paths, slug);
   const read = await readInputFile(claim, `tasks/${printable(name)}`);
@@ -83,17 +87,29 @@ export async function settleClaim(
   if (!parsed.ok) {
     return reject(repo, name, claim, parsed.error.map(formatProblem).join('; '), slug);
   }
+  const { mode, body } = parsed.value;
+  const claimName = path.basename(claim);
+  const recorded = opts.recovering
+    ? (await recordedClaims(tp.historyFile, [claimName])).get(claimName)
+    : undefined;
+  if (recorded !== undefined) {
+    // Accepted before its ingester died: publish under the recorded id, record nothing new.
+    await publishClaim(tp.inboxDir, claimName, recorded);
+    return { kind: 'accepted', slug, id: recorded, mode, body };
+  }
   const label = classifyTaskEntry(name).kind === 'followup' ? labelOf(name) : null;
-  const id = newItemId(parsed.value.mode, label);
-  await fs.rename(claim, path.join(tp.inboxDir, id));
-  crashPoint('ingest.after-publish');
+  const id = newItemId(mode, label);
   await appendHistory(tp.historyFile, 'followup_received', null, {
     id,
-    mode: parsed.value.mode,
+    mode,
     file: `tasks/${name}`,
-    body: parsed.value.body,
+    claim: claimName,
+    body,
   });
-  return { kind: 'accepted', slug, id, mode: parsed.value.mode, body: parsed.value.body };
+  crashPoint('ingest.after-record');
+  await publishClaim(tp.inboxDir, claimName, id);
+  crashPoint('ingest.after-publish');
+  return { kind: 'accepted', slug, id, mode, body };
 }
 
 /** Claims older than this were left by a process killed mid-ingest. */
@@ -118,7 +134,7 @@ export async function recoverClaims(
     if (!m?.[1]) continue;
     const st = await fs.lstat(path.join(dir, n)).catch(() => null);
     if (!st || now - st.mtimeMs < STALE_CLAIM_MS) continue;
-    results.push(await settleClaim(repo, slug, m[1], path.join(dir, n)));
+    results.push(await settleClaim(repo, slug, m[1], path.join(dir, n), { recovering: true }));
   }
   return results;
 }

@@ -9,7 +9,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { parseFollowup } from '../domain/followup.js';
 import type { FollowupMode } from '../domain/types.js';
-import { isNotFound } from './history.js';
+import { isNotFound, readHistory } from './history.js';
 import { readInputFile } from './taskfiles.js';
 
 /**
@@ -55,6 +55,59 @@ export async function listInbox(dir: string): Promise<string[]> {
     return (await fs.readdir(dir)).filter((n) => !n.startsWith('.') && n.endsWith('.md')).sort();
   } catch (err) {
     if (isNotFound(err)) return [];
+    throw err;
+  }
+}
+
+/** The claims in progress in `dir`: `.claim-<hex>.<drop name>`, renamed there by an ingester. */
+export async function listClaims(dir: string): Promise<string[]> {
+  try {
+    return (await fs.readdir(dir)).filter((n) => /^\.claim-[0-9a-f]+\./.test(n));
+  } catch (err) {
+    if (isNotFound(err)) return [];
+    throw err;
+  }
+}
+
+/**
+ * The inbox id a `followup_received` line gave claim `claim`, or null when none did. An ingester
+ * records the acceptance (naming its claim) before it publishes the claim under that id, so a
+ * claim with such a line was accepted and only its publication was cut short.
+ */
+export async function recordedClaims(
+  historyFile: string,
+  claims: readonly string[],
+): Promise<Map<string, string>> {
+  const wanted = new Set(claims);
+  const found = new Map<string, string>();
+  if (wanted.size === 0) return found;
+  for (const r of (await readHistory(historyFile)).records) {
+    if (r.type === 'followup_received' && typeof r.claim === 'string' && wanted.has(r.claim))
+      found.set(r.claim, String(r.id));
+  }
+  return found;
+}
+
+/**
+ * Publishes every accepted claim in `dir` whose ingester was killed before publishing it. Safe
+ * against a live ingester doing the same: of two renames of one claim, one finds it gone.
+ */
+export async function publishRecordedClaims(dir: string, historyFile: string): Promise<string[]> {
+  const recorded = await recordedClaims(historyFile, await listClaims(dir));
+  const published: string[] = [];
+  for (const [claim, id] of recorded) {
+    if (await publishClaim(dir, claim, id)) published.push(id);
+  }
+  return published;
+}
+
+/** Renames claim `claim` to item `id`; false when another process published it first. */
+export async function publishClaim(dir: string, claim: string, id: string): Promise<boolean> {
+  try {
+    await fs.rename(path.join(dir, claim), path.join(dir, id));
+    return true;
+  } catch (err) {
+    if (isNotFound(err)) return false;
     throw err;
   }
 }

@@ -22,6 +22,7 @@ import {
   kindOfId,
   listFollowups,
   listInbox,
+  publishRecordedClaims,
   readItem,
   removeItem,
   type InboxItem,
@@ -239,6 +240,8 @@ export class Chain {
   async #nextFromInbox(): Promise<Step | null> {
     const { batchFollowups } = this.#ctx;
     {
+      // An accepted follow-up whose ingester died before publishing it runs in its place in line.
+      await publishRecordedClaims(this.#tp.inboxDir, this.#tp.historyFile);
       const ids = await listInbox(this.#tp.inboxDir);
       const items: InboxItem[] = [];
       for (const id of ids) {

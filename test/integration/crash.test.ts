@@ -41,6 +41,7 @@ const POINTS = [
   'dispatch.after-lock',
   'dispatch.after-status',
   'ingest.after-claim',
+  'ingest.after-record',
   'ingest.after-publish',
   'worker.after-prompt-sent',
   'worker.after-spawn',
@@ -69,6 +70,7 @@ const CARRIERS: Record<Point, Carrier[]> = {
   'dispatch.after-lock': ['start', 'followup-start', 'watcher'],
   'dispatch.after-status': ['start', 'followup-start', 'watcher'],
   'ingest.after-claim': ['followup-cli', 'once-ingest', 'watcher'],
+  'ingest.after-record': ['followup-cli', 'once-ingest', 'watcher'],
   'ingest.after-publish': ['followup-cli', 'once-ingest', 'watcher'],
   // Not the watcher: every worker it starts would inherit the variable and crash again, forever.
   'worker.after-prompt-sent': ['start', 'followup-start'],
@@ -186,8 +188,6 @@ interface Observed {
   crashed: boolean;
   /** Follow-ups sent again because their first agent never started (a kill in between). */
   redelivered: string[];
-  /** Follow-ups sent with no `followup_received` line (a crash between publish and record). */
-  unrecorded: string[];
   cliConfirmed: string[];
   notes: string[];
 }
@@ -200,7 +200,7 @@ async function runTrial(plan: Plan): Promise<Observed> {
   });
   const marker = rig.env.BATON_TEST_MARKER!;
   const sampler = new AgentSampler(marker).start();
-  const obs: Observed = { crashed: false, redelivered: [], unrecorded: [], cliConfirmed: [], notes: [] };
+  const obs: Observed = { crashed: false, redelivered: [], cliConfirmed: [], notes: [] };
   const crashLog = path.join(rig.base, 'crash.log');
   const crashEnv: Record<string, string> = plan.crashAt
     ? { BATON_CRASH_AT: plan.crashAt, BATON_CRASH_LOG: crashLog }
@@ -546,9 +546,8 @@ function check(rig: Rig, plan: Plan, obs: Observed, sampler: AgentSampler): void
     const kept = received.some((h) => h.body === b) || prompts.some((p) => p.includes(b));
     expect(kept, `confirmed follow-up ${JSON.stringify(b)} was lost`).toBe(true);
   }
-  // Known gap: ingest publishes an item before its followup_received line; a crash in between
-  // leaves a follow-up that runs with no record of its acceptance. Counted, printed, not failed.
-  obs.unrecorded = sent.filter((id) => !received.some((h) => h.id === id));
+  // Nothing reached an agent without a record of its acceptance (ingest records before it publishes).
+  expect(sent.filter((id) => !received.some((h) => h.id === id))).toEqual([]);
   // No two agents in one worktree, ever.
   const spans = agentSpans(rig.fakeEvents() as FakeEvent[], sampler.lastSeen, isAlive);
   expect(
@@ -562,10 +561,9 @@ function check(rig: Rig, plan: Plan, obs: Observed, sampler: AgentSampler): void
 }
 
 /** The known gaps a scenario showed, for the summary line. */
-function gaps(r: { redelivered: number; unrecorded: number }): string {
+function gaps(r: { redelivered: number }): string {
   const out = [];
   if (r.redelivered) out.push(`${r.redelivered} sent again after a kill before the agent started`);
-  if (r.unrecorded) out.push(`${r.unrecorded} run without followup_received`);
   return out.length ? ` (${out.join('; ')})` : '';
 }
 
@@ -591,24 +589,20 @@ describe(`crash points and kill -9 (${TRIALS} trials${HEAVY ? ', heavy' : ''})`,
             planTrial(BASE_SEED + i, SCENARIOS[i % SCENARIOS.length]!, i < SCENARIOS.length),
           );
       const failures: string[] = [];
-      const crashed = new Map<
-        string,
-        { trials: number; crashed: number; redelivered: number; unrecorded: number }
-      >();
+      const crashed = new Map<string, { trials: number; crashed: number; redelivered: number }>();
       let nextIndex = 0;
       const runner = async (): Promise<void> => {
         while (nextIndex < plans.length) {
           const plan = plans[nextIndex++]!;
           const key =
             plan.scenario.kind === 'point' ? plan.scenario.point : `kill -9 ${plan.scenario.target}`;
-          const row = crashed.get(key) ?? { trials: 0, crashed: 0, redelivered: 0, unrecorded: 0 };
+          const row = crashed.get(key) ?? { trials: 0, crashed: 0, redelivered: 0 };
           crashed.set(key, row);
           row.trials++;
           try {
             const obs = await runTrial(plan);
             if (obs.crashed) row.crashed++;
             row.redelivered += obs.redelivered.length;
-            row.unrecorded += obs.unrecorded.length;
           } catch (err) {
             failures.push(err instanceof Error ? err.message : String(err));
           }

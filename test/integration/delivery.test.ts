@@ -6,8 +6,12 @@
  *   it again (the agent never got it), and the agents see it exactly once;
  * - between starting the agent and recording its identity in the lock: the agent outlives its
  *   worker unseen by the lock; the next worker ends it (recognised by its BATON_RUN_ID) before
- *   it starts its own, so two agents never share the worktree.
+ *   it starts its own, so two agents never share the worktree;
+ * - an ingester killed between recording `followup_received` and publishing the item: the
+ *   worker publishes it under the recorded id, in its place in line, recorded once.
  */
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deliveryProblems, type HistoryLine } from '../helpers/invariants.js';
 import { makeRig, processAlive, type Rig } from '../helpers/rig.js';
@@ -91,5 +95,33 @@ describe('a worker killed -9 mid-delivery', () => {
     expect(history[ended]).toMatchObject({ orphaned: true, signal: 'SIGKILL' });
     const next = history.findIndex((h) => h.type === 'agent_started' && h.runId !== started.runId);
     expect(next, 'the orphan was ended before the next agent started').toBeGreaterThan(ended);
+  });
+
+  it('an ingester killed between recording a follow-up and publishing it: the worker runs it in its place, recorded once', async () => {
+    await rig.writeTask('line', 'Start.\n@fake sleep=2500');
+    expect((await rig.baton(['dispatch', 'line'])).code).toBe(0);
+    await rig.waitFor('running', () => rig.status('line')?.state === 'running');
+    const cut = await rig.baton(['followup', 'line', 'First.'], {
+      env: { BATON_CRASH_AT: 'ingest.after-record' },
+    });
+    expect(cut.code, 'the CLI was killed at the crash point').not.toBe(0);
+    const inbox = path.join(rig.root, 'tasks/logs/inbox/line');
+    expect(readdirSync(inbox).filter((n) => n.startsWith('.claim-'))).toHaveLength(1);
+    const second = await rig.baton(['followup', 'line', 'Second.']);
+    expect(second.code, second.stderr).toBe(0);
+    await rig.waitFor(
+      'both follow-ups ran',
+      () => {
+        const h = rig.history('line');
+        return settled('line')() && h.filter((r) => r.type === 'agent_started').length === 3;
+      },
+      30_000,
+    );
+    const history = rig.history('line') as HistoryLine[];
+    expect(deliveryProblems(history)).toEqual([]);
+    const received = history.filter((h) => h.type === 'followup_received');
+    expect(received.map((h) => h.body)).toEqual(['First.', 'Second.']);
+    const prompts = history.filter((h) => h.type === 'prompt_sent').map((h) => h.prompt);
+    expect(prompts.slice(1)).toEqual(['First.', 'Second.']);
   });
 });
