@@ -95,6 +95,8 @@ export class Chain {
   #rescan = false;
   /** Every follow-up id a `prompt_sent` named: read from history once, then kept up to date. */
   #sent = new Set<string>();
+  /** Lock updates naming the running agent, in order and off the path between two runs. */
+  #agentUpdates: Promise<void> = Promise.resolve();
 
   constructor(ctx: ChainContext) {
     this.#ctx = ctx;
@@ -122,6 +124,7 @@ export class Chain {
       last = outcome;
       step = this.#stopped ? null : (queue.shift() ?? (await this.#nextFromInbox()));
     }
+    await this.#agentUpdates; // the lock is released after this: no update may land later
     return { last, stopped: this.#stopped && !this.#stalled, stalled: this.#stalled };
   }
 
@@ -147,6 +150,7 @@ export class Chain {
 
   async #scanOnce(): Promise<void> {
     for (const id of await listInbox(this.#tp.inboxDir)) {
+      if (kindOfId(id) === 'queue') continue; // waits its turn: nothing to do while a run goes on
       const item = await readItem(this.#tp.inboxDir, id);
       if (item === null) continue;
       if (item.kind === 'stop' || item.kind === 'stall') {
@@ -232,49 +236,63 @@ export class Chain {
         busy = false;
       }
     };
-    void check();
+    // The first look (the baseline) waits one interval: at spawn the CPU belongs to the agent's start.
     const timer = setInterval(() => void check(), Math.max(100, Math.min(stallMs / 4, 30_000)));
     return { stop: () => clearInterval(timer) };
   }
 
+  /**
+   * The next step from the inbox: the oldest interrupt, else the oldest follow-up (all of them
+   * with `batchFollowups`). Kinds are in the ids, so only the items chosen are read.
+   */
   async #nextFromInbox(): Promise<Step | null> {
-    const { batchFollowups } = this.#ctx;
-    {
-      // An accepted follow-up whose ingester died before publishing it runs in its place in line.
-      await publishRecordedClaims(this.#tp.inboxDir, this.#tp.historyFile);
-      const ids = await listInbox(this.#tp.inboxDir);
-      const items: InboxItem[] = [];
-      for (const id of ids) {
-        const item = await readItem(this.#tp.inboxDir, id);
+    const dir = this.#tp.inboxDir;
+    // An accepted follow-up whose ingester died before publishing it runs in its place in line.
+    await publishRecordedClaims(dir, this.#tp.historyFile);
+    const waiting: string[] = [];
+    for (const id of await listInbox(dir)) {
+      if (isControl(kindOfId(id))) {
+        const item = await readItem(dir, id);
         if (item === null) continue;
-        if (isControl(item.kind)) {
-          // Between runs, a stop for this run ends the chain; one for another run is stale.
-          if (item.runId === null || item.runId === this.#ctx.assignment.runId) {
-            this.#stopped = true;
-            if (item.kind === 'stall') this.#stalled = true;
-          }
-          await removeItem(this.#tp.inboxDir, id);
-          if (this.#stopped) return null;
-          continue;
+        // Between runs, a stop for this run ends the chain; one for another run is stale.
+        if (item.runId === null || item.runId === this.#ctx.assignment.runId) {
+          this.#stopped = true;
+          if (item.kind === 'stall') this.#stalled = true;
         }
-        if (this.#sent.has(id)) {
-          await removeItem(this.#tp.inboxDir, id); // sent before a crash: never twice
-          continue;
-        }
-        items.push(item);
+        await removeItem(dir, id);
+        if (this.#stopped) return null;
+      } else if (this.#sent.has(id)) {
+        await removeItem(dir, id); // sent before a crash: never twice
+      } else {
+        waiting.push(id);
       }
-      if (items.length === 0) return null;
-      const interrupt = items.find((i) => i.kind === 'interrupt');
-      if (interrupt) return { kind: 'interrupt', prompt: interrupt.body, resume: true, items: [interrupt] };
-      const taken = batchFollowups ? items : items.slice(0, 1);
-      // A steer that could not go into a live session runs as a queued follow-up; history says so.
-      return {
-        kind: 'followup',
-        prompt: joinFollowups(taken.map((i) => i.body)),
-        resume: true,
-        items: taken,
-      };
     }
+    const interrupt = await firstReadable(
+      dir,
+      waiting.filter((id) => kindOfId(id) === 'interrupt'),
+    );
+    if (interrupt) return { kind: 'interrupt', prompt: interrupt.body, resume: true, items: [interrupt] };
+    const taken = this.#ctx.batchFollowups
+      ? (await Promise.all(waiting.map((id) => readItem(dir, id)))).filter((i) => i !== null)
+      : [await firstReadable(dir, waiting)].filter((i) => i !== null);
+    if (taken.length === 0) return null;
+    // A steer that could not go into a live session runs as a queued follow-up; history says so.
+    return {
+      kind: 'followup',
+      prompt: joinFollowups(taken.map((i) => i.body)),
+      resume: true,
+      items: taken,
+    };
+  }
+
+  /**
+   * Names the agent in the lock (null: none runs), after every earlier such update. The lock
+   * holds the agent only as a second way to find it: history's `agent_started` is the first.
+   */
+  #setAgent(agent: Promise<ProcessIdentity | null>): void {
+    this.#agentUpdates = this.#agentUpdates
+      .then(async () => this.#ctx.onAgent(await agent))
+      .catch(() => undefined);
   }
 
   /**
@@ -425,7 +443,7 @@ export class Chain {
             lastProgressAt: new Date().toISOString(),
           });
           void rec.event('run_started', { n, pid, argv: redactPrompt(argv, step.prompt) });
-          void identityOf(pid).then((id) => (id ? this.#ctx.onAgent(id) : undefined));
+          this.#setAgent(identityOf(pid));
         },
         onEvent: (ev) => {
           if (ev.type === 'session' && ev.id !== currentSession) {
@@ -464,7 +482,7 @@ export class Chain {
     if (this.#interrupting) await this.#interrupting;
     this.#interrupting = null;
     const finalSession = outcome.sessionId ?? currentSession;
-    await this.#ctx.onAgent(null);
+    this.#setAgent(Promise.resolve(null));
     await rec.event('run_exited', {
       n,
       ok: outcome.ok,
@@ -473,7 +491,8 @@ export class Chain {
       error: outcome.error,
       sessionId: finalSession,
     });
-    await rec.status({
+    // Not awaited: the status write (an fsync'd replace) must not delay the next queued run.
+    void rec.status({
       agentPid: null,
       lastExitCode: outcome.exitCode,
       sessionId: finalSession,
@@ -501,6 +520,15 @@ function redeliveryStep(r: HistoryRecord): Step {
     })),
     redelivers: { runId: String(r.runId), n: Number(r.n) },
   };
+}
+
+/** The first of `ids` that can still be read (one may be gone or unreadable), or null. */
+async function firstReadable(dir: string, ids: readonly string[]): Promise<InboxItem | null> {
+  for (const id of ids) {
+    const item = await readItem(dir, id);
+    if (item !== null) return item;
+  }
+  return null;
 }
 
 function firstStep(start: StartKind, task: Task): Step | null {

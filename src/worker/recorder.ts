@@ -1,6 +1,11 @@
 /**
  * The worker's pen: every transition goes to history (append) and status (atomic replace) in
  * that order, so history is never behind what status claims.
+ *
+ * Two queues: history lines are appended in order, and status patches are written in order,
+ * each only after every history line recorded before it. A history line never waits for a
+ * status write (an fsync'd replace, ~10 ms): the next queued follow-up's `prompt_sent`, which
+ * must be in history before its agent starts, is not held up by the previous run's status.
  */
 import type { TaskState } from '../domain/states.js';
 import type { TaskStatus } from '../domain/types.js';
@@ -15,8 +20,10 @@ export class Recorder {
   readonly #runId: string;
   readonly #now: () => Date;
   #state: TaskState | null = null;
-  /** Every write goes through this chain: history stays in order and status patches never race. */
-  #queue: Promise<unknown> = Promise.resolve();
+  /** History appends, in order. */
+  #history: Promise<unknown> = Promise.resolve();
+  /** Status writes, in order, each after the history recorded before it. */
+  #status: Promise<unknown> = Promise.resolve();
 
   constructor(paths: TaskPaths, slug: string, runId: string, now: () => Date = () => new Date()) {
     this.#paths = paths;
@@ -27,7 +34,7 @@ export class Recorder {
 
   /** Appends one history record for this run. */
   event(type: HistoryType, fields: Record<string, unknown> = {}): Promise<void> {
-    return this.#enqueue(async () => {
+    return this.#onHistory(async () => {
       await appendHistory(this.#paths.historyFile, type, this.#runId, fields, this.#now());
     });
   }
@@ -37,23 +44,29 @@ export class Recorder {
     const from = this.#state;
     const changed = patch.state !== undefined && patch.state !== from;
     if (changed) this.#state = patch.state ?? null;
-    return this.#enqueue(async () => {
-      if (changed) {
-        const fields = { from, to: patch.state, ...(patch.error ? { error: patch.error } : {}) };
-        await appendHistory(this.#paths.historyFile, 'state_changed', this.#runId, fields, this.#now());
-      }
+    const recorded = changed
+      ? this.#onHistory(async () => {
+          const fields = { from, to: patch.state, ...(patch.error ? { error: patch.error } : {}) };
+          await appendHistory(this.#paths.historyFile, 'state_changed', this.#runId, fields, this.#now());
+        })
+      : this.#history;
+    const op = async (): Promise<TaskStatus> => {
+      await recorded.catch(() => undefined);
       return updateStatus(this.#paths.statusFile, this.#slug, { ...patch, runId: this.#runId }, this.#now());
-    });
+    };
+    const next = this.#status.then(op, op);
+    this.#status = next.catch(() => undefined);
+    return next;
   }
 
   /** Resolves when every write so far has landed. */
-  flush(): Promise<void> {
-    return this.#enqueue(async () => {});
+  async flush(): Promise<void> {
+    await Promise.all([this.#history, this.#status]);
   }
 
-  #enqueue<T>(op: () => Promise<T>): Promise<T> {
-    const next = this.#queue.then(op, op);
-    this.#queue = next.catch(() => undefined);
+  #onHistory<T>(op: () => Promise<T>): Promise<T> {
+    const next = this.#history.then(op, op);
+    this.#history = next.catch(() => undefined);
     return next;
   }
 
