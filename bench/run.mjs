@@ -333,13 +333,14 @@ async function latency() {
     const gapStart = [];
     const gapSpawn = [];
     // Where the worker spends the gap, from its own history timestamps.
-    const phases = { exitToRunExited: [], runExitedToPromptSent: [], promptSentToRunStarted: [] };
+    const phases = { exitToRunExited: [], runExitedToPromptSent: [], promptSentToSpawn: [] };
     const h = history(repo, 'q');
     const at = (type, runId, n) => h.find((x) => x.type === type && x.runId === runId && x.n === n);
     for (let i = 1; i < starts.length; i++) {
       const prevEnd = qEvents.find((e) => e.event === 'end' && e.pid === starts[i - 1].pid);
-      const rs = h.find((x) => x.type === 'run_started' && x.pid === starts[i].pid);
-      const rsPrev = h.find((x) => x.type === 'run_started' && x.pid === starts[i - 1].pid);
+      // agent_started's ts is taken by the worker just before it spawns the agent (same pid after exec).
+      const rs = h.find((x) => x.type === 'agent_started' && x.pid === starts[i].pid);
+      const rsPrev = h.find((x) => x.type === 'agent_started' && x.pid === starts[i - 1].pid);
       if (!prevEnd || !rs || !rsPrev || rs.runId !== rsPrev.runId) continue; // same worker only
       gapStart.push(starts[i].t - prevEnd.t);
       gapSpawn.push(Date.parse(rs.ts) - prevEnd.t);
@@ -348,7 +349,7 @@ async function latency() {
       if (!exited || !sent) continue;
       phases.exitToRunExited.push(Date.parse(exited.ts) - prevEnd.t);
       phases.runExitedToPromptSent.push(Date.parse(sent.ts) - Date.parse(exited.ts));
-      phases.promptSentToRunStarted.push(Date.parse(rs.ts) - Date.parse(sent.ts));
+      phases.promptSentToSpawn.push(Date.parse(rs.ts) - Date.parse(sent.ts));
     }
     return {
       samples: N,
@@ -632,8 +633,8 @@ try {
     ]);
     const ph = q.phasesMedianMs;
     rows.push([
-      '  of which exit → run_exited → prompt_sent → run_started',
-      `${ph.exitToRunExited} + ${ph.runExitedToPromptSent} + ${ph.promptSentToRunStarted}`,
+      '  of which exit → run_exited → prompt_sent → spawn',
+      `${ph.exitToRunExited} + ${ph.runExitedToPromptSent} + ${ph.promptSentToSpawn}`,
       '',
       '',
     ]);
