@@ -19,6 +19,7 @@ export function registerWorker(program: Command): void {
  * commander and every other command: a worker's start is on the dispatch's critical path.
  */
 export async function workerMain(): Promise<number> {
+  preload();
   let ack: NodeJS.WritableStream | null = null;
   try {
     ack = createWriteStream('', { fd: 3 });
@@ -33,4 +34,16 @@ export async function workerMain(): Promise<number> {
       ack = null;
     },
   });
+}
+
+/**
+ * Loads, while the worker waits for its assignment, what it would otherwise load lazily right
+ * after it: the task parser and the YAML parser under it (100–200 ms of module loading and first
+ * compilation here). A standby waits for as long as it stands by; a fresh worker waits while its
+ * dispatcher takes the lock. Parsing a sample also compiles the parser's common path.
+ */
+function preload(): void {
+  void import('../domain/task.js')
+    .then(({ parseTask }) => parseTask('tasks/warm-up.md', 'warm-up', '---\ntitle: warm-up\n---\nwarm-up\n'))
+    .catch(() => undefined);
 }

@@ -4,14 +4,14 @@ import path from 'node:path';
 import { BatonError } from '../domain/errors.js';
 import type { Task } from '../domain/types.js';
 import { assertHasCommits, gitDirOf } from '../git/repo.js';
-import { ensureWorktree } from '../git/worktree.js';
+import { ensureWorktree, type EnsuredWorktree } from '../git/worktree.js';
 import { inspectLock } from '../store/lock.js';
 import { taskPaths } from '../store/paths.js';
 import { readStatus } from '../store/status.js';
 import type { StartKind } from '../worker/assignment.js';
 import { assertAgentRunnable } from './preflight.js';
 import { loadTask, taskWorktree, type Repo } from './repo.js';
-import { busyError, startWorker, type Started } from './start-worker.js';
+import { busyError, dropWorker, launchWorker, startWorker, type Started } from './start-worker.js';
 
 /** Options of a dispatch. */
 export interface DispatchOptions {
@@ -47,33 +47,55 @@ export async function dispatch(
     );
   }
   const { worktree, branch } = taskWorktree(repo.config, slug);
+  const worktreeExists = existsSync(worktree);
   // Cheap check first, so that a dispatch racing a live worker starts nothing at all.
-  if (existsSync(worktree)) await assertFree(slug, path.join(await gitDirOf(worktree), 'baton.lock'));
-  await assertHasCommits(repo.info.root);
-  assertAgentRunnable(agentConfig, process.env, { cwd: existsSync(worktree) ? worktree : repo.info.root });
+  if (worktreeExists) await assertFree(slug, path.join(await gitDirOf(worktree), 'baton.lock'));
+  // A worktree exists only in a repository with commits: git is asked only when there is none.
+  else await assertHasCommits(repo.info.root);
+  assertAgentRunnable(agentConfig, process.env, { cwd: worktreeExists ? worktree : repo.info.root });
   await fs.mkdir(repo.paths.logsDir, { recursive: true });
+  // The worker boots (100–400 ms for a fresh one) while the worktree is checked or made.
+  const worker = launchWorker(repo.paths, slug, repo.standby);
+  let ready: { wt: EnsuredWorktree; lockPath: string; start: StartKind };
+  try {
+    ready = await prepare(repo, slug, task, { worktree, branch }, opts);
+  } catch (err) {
+    await dropWorker(worker);
+    throw err;
+  }
+  const started = await startWorker({
+    paths: repo.paths,
+    slug,
+    worktree: ready.wt.path,
+    branch,
+    agent,
+    lockPath: ready.lockPath,
+    start: ready.start,
+    timeoutMs: repo.config.dispatchTimeoutSeconds * 1000,
+    auto: opts.auto === true,
+    worker,
+  });
+  return { ...started, start: ready.start };
+}
+
+/** The worktree (made if missing), its lock path, free, and how the worker starts. */
+async function prepare(
+  repo: Repo,
+  slug: string,
+  task: Task,
+  where: { worktree: string; branch: string },
+  opts: DispatchOptions,
+): Promise<{ wt: EnsuredWorktree; lockPath: string; start: StartKind }> {
   const wt = await ensureWorktree({
     root: repo.info.root,
     commonDir: repo.info.commonDir,
-    branch,
-    path: worktree,
+    branch: where.branch,
+    path: where.worktree,
     base: task.base ?? null,
   });
   const lockPath = path.join(await gitDirOf(wt.path), 'baton.lock');
   await assertFree(slug, lockPath);
-  const start = await startKind(repo, slug, opts);
-  const started = await startWorker({
-    paths: repo.paths,
-    slug,
-    worktree: wt.path,
-    branch,
-    agent,
-    lockPath,
-    start,
-    timeoutMs: repo.config.dispatchTimeoutSeconds * 1000,
-    auto: opts.auto === true,
-  });
-  return { ...started, start };
+  return { wt, lockPath, start: await startKind(repo, slug, opts) };
 }
 
 function assertDispatchable(task: Task, allowFinished: boolean): void {

@@ -1,14 +1,13 @@
 /**
- * Starting a worker for a task: spawn `baton worker` detached, take the task's lock in the
- * worker's name (so the lock is never free between being taken and being held), record the
+ * Starting a worker for a task: take the task's lock in the name of a worker process that is
+ * already running (a standby, or one spawned when the dispatch began, so that its boot overlaps
+ * the worktree work), so the lock is never free between being taken and being held; record the
  * dispatch, hand the worker its assignment, and wait until it confirms. Used by `dispatch`,
  * `continue`, `followup` and the watcher alike.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { BatonError } from '../domain/errors.js';
-import { identityOf, killProcessGroup, liveness, waitForExit } from '../proc/identity.js';
+import { killProcessGroup, liveness, waitForExit } from '../proc/identity.js';
 import { crashPoint } from '../proc/crash.js';
 import { appendHistory } from '../store/history.js';
 import { describeHolder, tryAcquireLock, type LockRecord } from '../store/lock.js';
@@ -16,6 +15,8 @@ import { taskPaths, type RepoPaths } from '../store/paths.js';
 import { readStatus, updateStatus } from '../store/status.js';
 import type { Assignment, StartKind } from '../worker/assignment.js';
 import { newRunId } from './run-id.js';
+import type { StandbyPool } from './standby.js';
+import { discardWorker, spawnWorker, type WorkerProcess } from './worker-process.js';
 
 /** What to start. */
 export interface StartRequest {
@@ -30,6 +31,8 @@ export interface StartRequest {
   timeoutMs: number;
   /** Started by the heartbeat's automatic retry (counted), rather than by a person (resets the count). */
   auto?: boolean;
+  /** The worker to assign, from `launchWorker`; discarded here if the lock is busy. */
+  worker: Promise<WorkerProcess | null>;
 }
 
 /** A started worker. */
@@ -39,9 +42,25 @@ export interface Started {
   pid: number;
 }
 
-/** The CLI entry that runs `baton worker`. */
-function cliEntry(): string {
-  return fileURLToPath(new URL('../cli/main.js', import.meta.url));
+/**
+ * A worker for `slug`, obtained as early as possible: the standby when one stands by (already
+ * booted), else a fresh `baton worker`, which then boots while the caller checks or makes the
+ * worktree. Until the lock is taken in its name it holds nothing (`dropWorker` ends it).
+ */
+export function launchWorker(
+  paths: RepoPaths,
+  slug: string,
+  standby?: StandbyPool,
+): Promise<WorkerProcess | null> {
+  const logFile = taskPaths(paths, slug).logFile;
+  const fresh = (): Promise<WorkerProcess | null> => spawnWorker(paths.root, logFile);
+  return standby?.standing ? standby.take().then((w) => w ?? fresh()) : fresh();
+}
+
+/** Ends a launched worker that will not be assigned (the dispatch failed before the lock). */
+export async function dropWorker(launched: Promise<WorkerProcess | null>): Promise<void> {
+  const w = await launched;
+  if (w !== null) await discardWorker(w);
 }
 
 /**
@@ -49,29 +68,22 @@ function cliEntry(): string {
  */
 export async function startWorker(req: StartRequest): Promise<Started> {
   const tp = taskPaths(req.paths, req.slug);
-  const logFd = openSync(tp.logFile, 'a');
-  let child: ChildProcess;
-  try {
-    child = spawn(process.execPath, [...process.execArgv, cliEntry(), 'worker'], {
-      cwd: req.paths.root,
-      detached: true,
-      stdio: ['pipe', logFd, logFd, 'pipe'],
-      env: process.env,
-    });
-  } finally {
-    closeSync(logFd);
-  }
-  const pid = child.pid;
-  const holder = pid === undefined ? null : await identityOf(pid);
-  if (pid === undefined || holder === null) {
+  const worker = await req.worker;
+  if (worker === null) {
     throw new BatonError('WORKER_FAILED', `The worker process for ${req.slug} could not be started.`, {
       hint: `See ${tp.logFile}.`,
     });
   }
+  const { child, pid, holder } = worker;
   const runId = newRunId();
-  const acquired = await tryAcquireLock(req.lockPath, { holder, runId, slug: req.slug });
+  const acquired = await tryAcquireLock(req.lockPath, { holder, runId, slug: req.slug }).catch(
+    async (err: unknown) => {
+      await discardWorker(worker);
+      throw err;
+    },
+  );
   if (!acquired.ok) {
-    await discard(child, pid, holder);
+    await discardWorker(worker);
     throw busyError(req.slug, acquired.holder);
   }
   const record = acquired.record;
@@ -141,23 +153,6 @@ export function busyError(slug: string, holder: LockRecord): BatonError {
   return new BatonError('BUSY', `Task ${slug} already has a live worker: ${describeHolder(holder)}.`, {
     hint: `Send it more work with \`baton followup ${slug} ...\`, or stop it with \`baton stop ${slug}\`.`,
   });
-}
-
-async function discard(
-  child: ChildProcess,
-  pid: number,
-  holder: { pid: number; startTime: string; bootId: string },
-) {
-  child.stdin?.destroy();
-  const ackStream = child.stdio[3];
-  if (ackStream && 'destroy' in ackStream) ackStream.destroy();
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // already gone
-  }
-  await waitForExit(holder, 2000);
-  child.unref();
 }
 
 /** A worker that died left its agent running: end that agent's process group before a new one starts. */

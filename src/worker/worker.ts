@@ -40,9 +40,18 @@ export interface WorkerIo {
 
 /** Runs a worker to completion; resolves to the process exit code. */
 export async function runWorker(io: WorkerIo): Promise<number> {
+  // Looked up while the assignment is on its way: it is on the path from the drop to the agent.
+  const identity = selfIdentity();
   const assignment = parseAssignment(await readAll(io.input));
   if (assignment === null) return 0; // the dispatcher lost the race or died before assigning
-  const self = await selfIdentity();
+  // A standby waits in `/` (it pins no directory, and tests tell an idle one by it); an assigned
+  // worker runs in its repository. Nothing depends on it: every path it uses is absolute.
+  try {
+    process.chdir(assignment.root);
+  } catch {
+    // gone meanwhile: the lock check below finds out
+  }
+  const self = await identity;
   const lock = await readLock(assignment.lockPath);
   if (!lock || lock.released || lock.runId !== assignment.runId || lock.holder.pid !== self.pid) {
     io.ack('lost');
