@@ -25,9 +25,10 @@ const REPO_VARS =
  * only ever needs raw commands, simple-git reports a non-zero exit only when git wrote to
  * stderr, and loading it cost 100–300 ms on every CLI call and worker start.
  */
-export function git(dir: string): Git {
+export function git(dir: string, extraEnv: Record<string, string> = {}): Git {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !REPO_VARS.test(k)) env[k] = v;
+  Object.assign(env, extraEnv);
   const raw = (args: string[]): Promise<string> =>
     new Promise((resolve, reject) => {
       execFile('git', args, { cwd: dir, env, maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {

@@ -34,20 +34,50 @@ export interface EnsuredWorktree {
 /** Creates the task's branch and worktree, or reuses them; refuses when the path or branch is taken. */
 export async function ensureWorktree(spec: WorktreeSpec): Promise<EnsuredWorktree> {
   // Outside the lock a worktree may be half made by a concurrent add: only a complete match
-  // counts here; every conflict is judged under the lock.
-  const found = await checkExisting(spec).catch(() => null);
-  if (found) return found;
+  // counts here (read from git's files, no subprocess); everything else is judged under the lock.
+  if (await isHealthyWorktree(spec))
+    return { path: realpathSync(spec.path), branch: spec.branch, created: false };
   return withRepoLock(repoLockPath(spec.commonDir), async () => {
-    // Re-check under the lock: another process may have created it meanwhile.
-    const again = await checkExisting(spec);
+    // Checked under the lock: another process may have created it meanwhile, or it may conflict.
+    const entries = await listWorktrees(spec.root);
+    const again = checkExisting(spec, entries);
     if (again) return again;
-    await createWorktree(spec);
+    await createWorktree(spec, entries.some((e) => e.prunable));
     return { path: realpathSync(spec.path), branch: spec.branch, created: true };
   });
 }
 
-async function checkExisting(spec: WorktreeSpec): Promise<EnsuredWorktree | null> {
-  const entries = await listWorktrees(spec.root);
+/**
+ * True when the task's worktree is in place, read from git's files rather than by running git
+ * (two subprocesses on every dispatch): its `.git` names a worktree dir under the common dir,
+ * that dir's `gitdir` names this worktree back (so git would not call it prunable), no `git
+ * worktree add` is still making it, and its HEAD is the task branch. Git lets a branch be
+ * checked out in one worktree only, so that is all `git worktree list` would have told. Anything
+ * else (even a detached HEAD mid-rebase) is left to the full check.
+ */
+export async function isHealthyWorktree(spec: WorktreeSpec): Promise<boolean> {
+  try {
+    const dotGit = path.join(spec.path, '.git');
+    const gitDir = path.resolve(spec.path, gitdirLine(await fs.readFile(dotGit, 'utf8')));
+    if (realpathSync(path.dirname(gitDir)) !== path.join(spec.commonDir, 'worktrees')) return false;
+    const back = path.resolve(gitDir, (await fs.readFile(path.join(gitDir, 'gitdir'), 'utf8')).trim());
+    if (realpathSync(back) !== realpathSync(dotGit)) return false;
+    // `git worktree add` keeps a `locked` file ("initializing") there until the checkout is done.
+    if (existsSync(path.join(gitDir, 'locked'))) return false;
+    const head = await fs.readFile(path.join(gitDir, 'HEAD'), 'utf8');
+    return head.trim() === `ref: refs/heads/${spec.branch}`;
+  } catch {
+    return false;
+  }
+}
+
+function gitdirLine(text: string): string {
+  const m = /^gitdir: (.+)$/m.exec(text);
+  if (!m?.[1]) throw new Error('not a worktree .git file');
+  return m[1].trim();
+}
+
+function checkExisting(spec: WorktreeSpec, entries: readonly WorktreeEntry[]): EnsuredWorktree | null {
   const target = resolveReal(spec.path);
   const atPath = entries.find((e) => resolveReal(e.path) === target && !e.prunable);
   if (atPath) {
@@ -73,9 +103,12 @@ async function checkExisting(spec: WorktreeSpec): Promise<EnsuredWorktree | null
   return null;
 }
 
-async function createWorktree(spec: WorktreeSpec): Promise<void> {
-  const g = git(spec.root);
-  await g.raw(['worktree', 'prune']);
+async function createWorktree(spec: WorktreeSpec, prunable: boolean): Promise<void> {
+  // Made under the repository lock, for a branch baton owns: baton's own hooks would only ask
+  // baton whether it may do what it decided (a shell and a git process per hook). BATON_ALLOW
+  // skips just those checks; hooks chained from before baton still run.
+  const g = git(spec.root, { BATON_ALLOW: '1' });
+  if (prunable) await g.raw(['worktree', 'prune']);
   if (existsSync(spec.path)) {
     const entries = await fs.readdir(spec.path).catch(() => null);
     if (entries === null || entries.length > 0) {
@@ -90,10 +123,14 @@ async function createWorktree(spec: WorktreeSpec): Promise<void> {
   }
   await fs.mkdir(path.dirname(spec.path), { recursive: true });
   const args = ['worktree', 'add'];
-  if (await branchExists(spec.root, spec.branch)) {
+  const [exists, current] = await Promise.all([
+    branchExists(spec.root, spec.branch),
+    spec.base === null ? currentBranch(spec.root) : Promise.resolve(null),
+  ]);
+  if (exists) {
     args.push(spec.path, spec.branch);
   } else {
-    const base = spec.base ?? (await currentBranch(spec.root));
+    const base = spec.base ?? current;
     if (base === null) {
       throw new BatonError(
         'GIT_FAILED',
@@ -103,7 +140,8 @@ async function createWorktree(spec: WorktreeSpec): Promise<void> {
         },
       );
     }
-    if (!(await branchExists(spec.root, base))) {
+    // The checked-out branch exists (the repository has commits); a named base may not.
+    if (spec.base !== null && !(await branchExists(spec.root, base))) {
       throw new BatonError('GIT_FAILED', `The base branch ${base} does not exist.`, {
         hint: 'Set `base:` in the task file to an existing branch.',
       });
