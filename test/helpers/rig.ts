@@ -5,7 +5,15 @@
  */
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, promises as fs, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  promises as fs,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -163,8 +171,18 @@ export async function makeRig(opts: { init?: boolean; config?: string } = {}): P
   return rig;
 }
 
-/** Pids of live processes whose environment carries `BATON_TEST_MARKER=<marker>`. */
+/**
+ * Pids of live processes whose environment carries `BATON_TEST_MARKER=<marker>`, except the idle
+ * standby worker of a watcher that still runs (src/ops/standby.ts): it holds nothing and ends
+ * with its watcher, so "nothing runs but the watcher" holds with it. A standby whose watcher is
+ * gone is listed: it should have ended.
+ */
 export function markedPids(marker: string): number[] {
+  const all = allMarkedPids(marker);
+  return all.filter((pid) => !isIdleStandby(pid, all));
+}
+
+function allMarkedPids(marker: string): number[] {
   const pids: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -180,6 +198,19 @@ export function markedPids(marker: string): number[] {
   return pids;
 }
 
+/** A `baton worker` still waiting in `/` for its assignment, child of a marked process (its watcher). */
+function isIdleStandby(pid: number, marked: number[]): boolean {
+  try {
+    if (!/\0worker\0$/.test(readFileSync(`/proc/${pid}/cmdline`, 'latin1'))) return false;
+    if (readlinkSync(`/proc/${pid}/cwd`) !== '/') return false;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    return marked.includes(ppid);
+  } catch {
+    return false;
+  }
+}
+
 function isZombie(pid: number): boolean {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
@@ -192,7 +223,7 @@ function isZombie(pid: number): boolean {
 /** SIGKILLs every process carrying the marker, by pid, until none is left. */
 export async function killMarked(marker: string): Promise<void> {
   for (let round = 0; round < 50; round++) {
-    const pids = markedPids(marker);
+    const pids = allMarkedPids(marker);
     if (pids.length === 0) return;
     for (const pid of pids) {
       try {
