@@ -76,7 +76,9 @@ export async function startWorker(req: StartRequest): Promise<Started> {
   }
   const { child, pid, holder } = worker;
   const runId = newRunId();
-  const acquired = await tryAcquireLock(req.lockPath, { holder, runId, slug: req.slug }).catch(
+  const previous = await readStatus(tp.statusFile);
+  const minEpoch = previous?.epoch ?? 0;
+  const acquired = await tryAcquireLock(req.lockPath, { holder, runId, slug: req.slug, minEpoch }).catch(
     async (err: unknown) => {
       await discardWorker(worker);
       throw err;
@@ -105,7 +107,6 @@ export async function startWorker(req: StartRequest): Promise<Started> {
     agent: req.agent,
     start: req.start.kind,
   });
-  const previous = await readStatus(tp.statusFile);
   await updateStatus(tp.statusFile, req.slug, {
     autoRetries: req.auto ? (previous?.autoRetries ?? 0) + 1 : 0,
     state: 'starting',

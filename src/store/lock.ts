@@ -79,6 +79,11 @@ export interface AcquireOptions {
   now?: () => Date;
   /** How long to wait for a live process that is mid-way through replacing the lock (default 2 s). */
   claimWaitMs?: number;
+  /**
+   * The highest epoch known from elsewhere (the task's status): the lock and its hint live in the
+   * worktree's git dir, so a task whose worktree was removed would otherwise start again at 1.
+   */
+  minEpoch?: number;
 }
 
 /** `tookOver` is the stale (not released) record that was replaced, if any. */
@@ -119,7 +124,7 @@ export async function tryAcquireLock(path: string, opts: AcquireOptions): Promis
       const cur = await observe(path);
       // Same version means same content (point 2): the replaceability seen above still holds.
       if (!sameVersion(cur.version, seen.version)) return null;
-      const epoch = Math.max(cur.version.epoch, await readHint(path)) + 1;
+      const epoch = Math.max(cur.version.epoch, await readHint(path), opts.minEpoch ?? 0) + 1;
       const at = now().toISOString();
       const record: LockRecord = {
         holder: opts.holder,

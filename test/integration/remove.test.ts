@@ -33,6 +33,18 @@ async function runToEnd(slug: string, body: string): Promise<void> {
 }
 
 describe('remove', () => {
+  it('keeps the epoch rising across a remove: the next worktree gets a higher fencing token', async () => {
+    await runToEnd('alpha', 'Say hello.');
+    expect(rig.status('alpha')?.epoch).toBe(1);
+    const r = await rig.baton(['remove', 'alpha']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(worktree('alpha'))).toBe(false);
+    await runToEnd('alpha', 'Say hello again.');
+    expect(rig.status('alpha')?.epoch).toBe(2);
+    const epochs = rig.history('alpha').filter((h) => h.type === 'task_dispatched').map((h) => h.epoch);
+    expect(epochs).toEqual([1, 2]);
+  });
+
   it('refuses while a live worker holds the task, naming it (exit 3)', async () => {
     await rig.writeTask('alpha', '@fake sleep=20000');
     const d = await rig.baton(['dispatch', 'alpha']);
