@@ -3,21 +3,32 @@
  * live holder, classified into the state to show. Read-only; `baton status` and the heartbeat
  * both start from it.
  */
-import { promises as fs } from 'node:fs';
+import { lstatSync, readdirSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { classify } from '../domain/classify.js';
-import { formatProblem, type Problem, type Result } from '../domain/errors.js';
+
 import { classifyTaskEntry } from '../domain/files.js';
 import type { TaskState } from '../domain/states.js';
-import type { Task, TaskStatus } from '../domain/types.js';
+import type { TaskStatus } from '../domain/types.js';
 import { gitDirOf } from '../git/repo.js';
 import { isNotFound, readJsonl } from '../store/history.js';
-import { listFollowups } from '../store/inbox.js';
-import { inspectLock } from '../store/lock.js';
+import { listDir, type Listing } from '../store/listing.js';
 import { taskPaths } from '../store/paths.js';
-import { readStatus } from '../store/status.js';
-import { loadTaskFile } from '../store/taskfiles.js';
-import { misplacedProblems } from './misplaced.js';
+import { readStatusSync, statusFileName } from '../store/status-read.js';
+import {
+  contentDigest,
+  fileKey,
+  isSettled,
+  loadTaskIndex,
+  parserFingerprint,
+  saveTaskIndex,
+  verdictOf,
+  type TaskFileCache,
+  type TaskSummary,
+  type TaskVerdict,
+} from '../store/task-index.js';
+import { loadTaskFile, parseTaskText, readTaskText } from '../store/taskfiles.js';
+import { misplacedProblems, startWorktreeListing } from './misplaced.js';
 import type { Repo } from './repo.js';
 
 /** One task as shown on the board. */
@@ -26,13 +37,16 @@ export interface BoardTask {
   /** Path relative to the repository root. */
   file: string;
   state: TaskState;
-  task: Task | null;
+  /** The task's settings; null when the file is invalid. */
+  task: TaskSummary | null;
   status: TaskStatus | null;
   /** Why the task file is invalid; otherwise the status error. */
   error: string | null;
   lock: { runId: string; live: boolean; pid: number; epoch: number } | null;
   /** Follow-ups waiting in the inbox now (counted on disk: the status file may be behind). */
   pendingFollowups: number;
+  /** The task file's mtime as the board read it (0 when unknown): the heartbeat orders by it. */
+  fileMtimeMs?: number;
 }
 
 /** A rejected follow-up drop, as recorded in `rejected.jsonl`. */
@@ -54,23 +68,33 @@ export interface Board {
 /**
  * Parsed task files by name, each with the file's identity when parsed (inode, size, mtime,
  * ctime). A long-lived reader (the watcher) passes one in, so a heartbeat re-parses only files
- * that changed: parsing is most of a cycle's time at thousands of tasks.
+ * that changed: parsing is most of a cycle's time at thousands of tasks. An empty one is filled
+ * from the task index first, and the index is brought up to date after each read that changed it.
  */
-export type TaskFileCache = Map<string, { key: string; result: Result<Task, Problem[]> }>;
+export type { TaskFileCache, TaskSummary } from '../store/task-index.js';
+
+/** What a board read lists once, so that absent files and folders are never probed per task. */
+interface BoardListings {
+  tasks: string[];
+  logs: Listing;
+  inboxes: Listing;
+  worktrees: Listing;
+}
 
 /** Reads the board from disk. */
 export async function readBoard(repo: Repo, cache?: TaskFileCache): Promise<Board> {
-  let names: string[];
-  try {
-    names = (await fs.readdir(repo.paths.tasksDir)).sort();
-  } catch (err) {
-    if (isNotFound(err)) names = [];
-    else throw err;
-  }
+  const worktrees = startWorktreeListing(repo); // git runs while the files below are read
+  const listed = listBoard(repo);
+  const index = taskIndexFile(repo);
+  const parser = parserFingerprint();
+  const files = cache ?? new Map();
+  if (files.size === 0) for (const [k, v] of loadTaskIndex(index, parser)) files.set(k, v);
+  const changed = { any: false };
   const tasks: BoardTask[] = [];
-  for (const name of names) {
+  for (const name of listed.tasks) {
     const entry = classifyTaskEntry(name);
-    if (entry.kind === 'task') tasks.push(await readTask(repo, name, entry.slug, cache));
+    if (entry.kind === 'task')
+      tasks.push(await readListedTask(repo, listed, name, entry.slug, files, changed));
     else if (entry.kind === 'bad-task') {
       tasks.push({
         slug: null,
@@ -84,13 +108,16 @@ export async function readBoard(repo: Repo, cache?: TaskFileCache): Promise<Boar
       });
     }
   }
-  if (cache) {
-    const present = new Set(names);
-    for (const name of cache.keys()) if (!present.has(name)) cache.delete(name);
+  const present = new Set(listed.tasks);
+  for (const name of files.keys()) {
+    if (present.has(name)) continue;
+    files.delete(name);
+    changed.any = true;
   }
+  if (changed.any) saveTaskIndex(index, parser, files, Date.now());
   const rejected = (await readJsonl<RejectedEntry>(repo.paths.rejectedFile)).records;
   const slugs = new Set(tasks.flatMap((t) => (t.slug === null ? [] : [t.slug])));
-  const problems = slugs.size === 0 ? [] : await misplacedProblems(repo, slugs);
+  const problems = slugs.size === 0 ? [] : await misplacedProblems(repo, slugs, worktrees);
   return { tasks, rejected, problems };
 }
 
@@ -101,31 +128,116 @@ export async function readTask(
   slug: string,
   cache?: TaskFileCache,
 ): Promise<BoardTask> {
-  const loaded = await loadCached(repo, name, cache);
-  const status = await readStatus(taskPaths(repo.paths, slug).statusFile);
+  const loaded = cache
+    ? (await loadCached(repo, name, cache, { any: false })).result
+    : verdictOf(await loadTaskFile(repo.info.root, name));
+  const status = readStatusSync(taskPaths(repo.paths, slug).statusFile);
   const lock = await readTaskLock(repo, slug);
-  const task = loaded.ok ? loaded.value : null;
+  const pendingFollowups = await countFollowups(repo, slug);
+  return boardTask(name, slug, loaded, status, lock, pendingFollowups);
+}
+
+/** The lists a board read starts from, each taken once. */
+function listBoard(repo: Repo): BoardListings {
+  let tasks: string[];
+  try {
+    tasks = readdirSync(repo.paths.tasksDir).sort();
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    tasks = [];
+  }
+  return {
+    tasks,
+    logs: listDir(repo.paths.logsDir),
+    inboxes: listDir(repo.paths.inboxRoot),
+    worktrees: listDir(repo.config.worktreesDir),
+  };
+}
+
+/** `readTask`, probing only for files and folders the listings do not rule out. */
+async function readListedTask(
+  repo: Repo,
+  listed: BoardListings,
+  name: string,
+  slug: string,
+  cache: TaskFileCache,
+  changed: { any: boolean },
+): Promise<BoardTask> {
+  const loaded = await loadCached(repo, name, cache, changed);
+  const statusName = statusFileName(slug); // a path is built only for the few that exist
+  const status = listed.logs.has(statusName)
+    ? readStatusSync(path.join(repo.paths.logsDir, statusName))
+    : null;
+  const lock = listed.worktrees.has(slug) ? await readTaskLock(repo, slug) : null;
+  const pendingFollowups = listed.inboxes.has(slug) ? await countFollowups(repo, slug) : 0;
+  const task = boardTask(name, slug, loaded.result, status, lock, pendingFollowups);
+  task.fileMtimeMs = loaded.mtimeMs;
+  return task;
+}
+
+function boardTask(
+  name: string,
+  slug: string,
+  loaded: TaskVerdict,
+  status: TaskStatus | null,
+  lock: BoardTask['lock'],
+  pendingFollowups: number,
+): BoardTask {
+  const task = loaded.ok ? loaded.task : null;
   const state = classify({
     fileStatus: task?.status ?? null,
     status,
     lock: lock ? { runId: lock.runId, live: lock.live } : null,
   });
-  const error = loaded.ok ? (status?.error ?? null) : loaded.error.map(formatProblem).join('; ');
-  const pendingFollowups = (await listFollowups(taskPaths(repo.paths, slug).inboxDir)).length;
+  const error = loaded.ok ? (status?.error ?? null) : loaded.error;
   return { slug, file: `tasks/${name}`, state, task, status, error, lock, pendingFollowups };
 }
 
-async function loadCached(repo: Repo, name: string, cache?: TaskFileCache): Promise<Result<Task, Problem[]>> {
-  if (!cache) return loadTaskFile(repo.info.root, name);
-  const st = await fs.lstat(path.join(repo.paths.tasksDir, name)).catch(() => null);
-  const key = st ? `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}` : null;
+/** Follow-ups waiting in the task's inbox; the inbox module (and its parser) loads only when one exists. */
+async function countFollowups(repo: Repo, slug: string): Promise<number> {
+  const { listFollowups } = await import('../store/inbox.js');
+  return (await listFollowups(taskPaths(repo.paths, slug).inboxDir)).length;
+}
+
+/**
+ * The task file's verdict, from `cache` while the file is unchanged (see task-index.ts for when
+ * that is known without reading it); notes in `changed` when the cache changed.
+ */
+async function loadCached(
+  repo: Repo,
+  name: string,
+  cache: TaskFileCache,
+  changed: { any: boolean },
+): Promise<{ result: TaskVerdict; mtimeMs: number }> {
+  const st = lstatOrNull(path.join(repo.paths.tasksDir, name));
+  const key = st ? fileKey(st) : null;
+  const mtimeMs = st?.mtimeMs ?? 0;
   const hit = cache.get(name);
-  if (key !== null && hit?.key === key) return hit.result;
-  const result = await loadTaskFile(repo.info.root, name);
+  if (key !== null && hit?.key === key && isSettled(hit.changedMs, Date.now()))
+    return { result: hit.result, mtimeMs };
+  const text = await readTaskText(repo.info.root, name);
+  const digest = text.ok ? await contentDigest(text.value) : null;
+  const same = hit !== undefined && digest !== null && hit.digest === digest;
+  const result = same ? hit.result : verdictOf(text.ok ? await parseTaskText(name, text.value) : text);
   // An empty file may still be being written: judge it again next time rather than remember it.
-  if (key !== null && st !== null && st.size > 0) cache.set(name, { key, result });
-  else cache.delete(name);
-  return result;
+  if (key !== null && st !== null && st.size > 0) {
+    const changedMs = Math.max(st.mtimeMs, st.ctimeMs);
+    if (!same || hit.key !== key || hit.changedMs !== changedMs) changed.any = true;
+    cache.set(name, { key, result, changedMs, digest });
+  } else if (cache.delete(name)) changed.any = true;
+  return { result, mtimeMs };
+}
+
+function lstatOrNull(p: string): Stats | null {
+  try {
+    return lstatSync(p);
+  } catch {
+    return null;
+  }
+}
+
+function taskIndexFile(repo: Repo): string {
+  return path.join(repo.info.commonDir, 'baton-task-index.json');
 }
 
 /** The task's lock as inspected now, or null when it has no worktree or lock yet. */
@@ -137,6 +249,8 @@ export async function readTaskLock(repo: Repo, slug: string): Promise<BoardTask[
   } catch {
     return null;
   }
+  // Loaded here, not up front: a board without worktrees (most of a `baton status`) never needs it.
+  const { inspectLock } = await import('../store/lock.js');
   const inspected = await inspectLock(path.join(gitDir, 'baton.lock'));
   if (!inspected.record) return null;
   const r = inspected.record;

@@ -2,14 +2,21 @@
  * The reconcile's check of "one branch, one worktree" (SPEC section 5): hooks can be bypassed
  * (`--no-verify`, `core.hooksPath=/dev/null`), so status and the heartbeat look for themselves.
  */
-import { listWorktrees } from '../git/repo.js';
+import { listWorktrees, type WorktreeEntry } from '../git/repo.js';
 import { realOrResolved } from '../hooks/layout.js';
 import { describeMisplaced, findMisplacedBranches } from '../hooks/rules.js';
 import type { Repo } from './repo.js';
 
-/** One sentence plus the fix for every task branch or worktree that is out of place. */
-export async function misplacedProblems(repo: Repo, slugs: ReadonlySet<string>): Promise<string[]> {
-  const entries = await listWorktrees(repo.info.root).catch(() => []);
+/**
+ * One sentence plus the fix for every task branch or worktree that is out of place. `listing` is
+ * `listWorktrees` begun earlier by a caller that had other work to do while git runs.
+ */
+export async function misplacedProblems(
+  repo: Repo,
+  slugs: ReadonlySet<string>,
+  listing: Promise<WorktreeEntry[]> = startWorktreeListing(repo),
+): Promise<string[]> {
+  const entries = await listing;
   const found = findMisplacedBranches(
     entries,
     { branchPrefix: repo.config.branchPrefix, worktreesDir: repo.config.worktreesDir },
@@ -19,4 +26,9 @@ export async function misplacedProblems(repo: Repo, slugs: ReadonlySet<string>):
     const d = describeMisplaced(m);
     return `${d.message} ${d.hint}`;
   });
+}
+
+/** `git worktree list`, begun now; a failure lists nothing (the check is advice, not a gate). */
+export function startWorktreeListing(repo: Repo): Promise<WorktreeEntry[]> {
+  return listWorktrees(repo.info.root).catch(() => []);
 }

@@ -3,14 +3,11 @@
  * followed, FIFOs and directories never block or get read, size is capped before reading, and
  * the bytes must be UTF-8.
  */
-import { constants } from 'node:fs';
-import { lstat, open } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Problem, Result } from '../domain/errors.js';
 import { classifyTaskEntry, printable } from '../domain/files.js';
-import { parseTask } from '../domain/task.js';
 import type { Task } from '../domain/types.js';
 
 /** Input files larger than this (1 MiB) are refused unread. */
@@ -43,10 +40,10 @@ export async function readInputFile(
   displayPath: string,
   opts: ReadInputOptions = {},
 ): Promise<Result<string, InputProblem[]>> {
-  const first = await readOnce(absPath, displayPath);
+  const first = readOnce(absPath, displayPath);
   if (!first.ok || first.value.length > 0) return decode(first, displayPath);
   await (opts.wait ?? sleep)(opts.emptyRetryMs ?? 50);
-  return decode(await readOnce(absPath, displayPath), displayPath);
+  return decode(readOnce(absPath, displayPath), displayPath);
 }
 
 /**
@@ -58,6 +55,16 @@ export async function loadTaskFile(
   name: string,
   opts: ReadInputOptions = {},
 ): Promise<Result<Task, Problem[]>> {
+  const text = await readTaskText(repoRoot, name, opts);
+  return text.ok ? parseTaskText(name, text.value) : text;
+}
+
+/** The text of task file `tasks/<name>`, read as `loadTaskFile` reads it, not parsed. */
+export async function readTaskText(
+  repoRoot: string,
+  name: string,
+  opts: ReadInputOptions = {},
+): Promise<Result<string, Problem[]>> {
   const file = `tasks/${printable(name)}`;
   const entry = classifyTaskEntry(name);
   if (entry.kind === 'bad-task') return { ok: false, error: [{ file, message: entry.reason }] };
@@ -65,23 +72,34 @@ export async function loadTaskFile(
     return { ok: false, error: [{ file, message: `is not a task file (tasks are named <slug>.md)` }] };
   }
   // Safe to join: a valid slug has no dots or slashes, so the path stays inside tasks/.
-  const text = await readInputFile(path.join(repoRoot, 'tasks', name), file, opts);
-  if (!text.ok) return text;
-  return parseTask(file, entry.slug, text.value);
+  return readInputFile(path.join(repoRoot, 'tasks', name), file, opts);
 }
 
-async function readOnce(absPath: string, file: string): Promise<Result<Buffer, InputProblem[]>> {
-  let handle: FileHandle | undefined;
+/** Parses the text read from task file `tasks/<name>` (a valid task name) as `loadTaskFile` does. */
+export async function parseTaskText(name: string, text: string): Promise<Result<Task, Problem[]>> {
+  // Loaded on first use: the yaml parser is a third of a short command's start, and a reader
+  // whose task files are all in the index (task-index.ts) never needs it.
+  const { parseTask } = await import('../domain/task.js');
+  return parseTask(`tasks/${printable(name)}`, name.slice(0, -'.md'.length), text);
+}
+
+/**
+ * One read, synchronously: a task file is a few hundred bytes, and five fs.promises calls per
+ * file (each a trip through the thread pool) cost more than the reading at thousands of tasks.
+ * O_NONBLOCK keeps a FIFO from blocking, so no call here waits on anything but the disk.
+ */
+function readOnce(absPath: string, file: string): Result<Buffer, InputProblem[]> {
+  let fd: number | undefined;
   try {
     // lstat first so a symlink is named as such; O_NOFOLLOW below closes the race where the
     // file is swapped for a symlink in between.
-    const st = await lstat(absPath);
+    const st = lstatSync(absPath);
     if (st.isSymbolicLink()) return symlinkProblem(file);
     if (!st.isFile()) return fail('not-regular', file, `is ${kindOf(st)}, not a regular file`);
     if (st.size > MAX_INPUT_BYTES) return tooLarge(file, st.size);
     // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
-    handle = await open(absPath, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-    const fst = await handle.stat();
+    fd = openSync(absPath, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    const fst = fstatSync(fd);
     if (!fst.isFile()) return fail('not-regular', file, `is ${kindOf(fst)}, not a regular file`);
     if (fst.size > MAX_INPUT_BYTES) return tooLarge(file, fst.size);
     // Read until end of file or one byte past the cap, so a file that grew since fstat is caught.
@@ -92,7 +110,7 @@ async function readOnce(absPath: string, file: string): Promise<Result<Buffer, I
     while (total <= MAX_INPUT_BYTES) {
       const want = total === 0 ? fst.size + 1 : 64 * 1024;
       const chunk = Buffer.allocUnsafe(Math.min(want, MAX_INPUT_BYTES + 1 - total));
-      const { bytesRead } = await handle.read(chunk, 0, chunk.length, total);
+      const bytesRead = readSync(fd, chunk, 0, chunk.length, total);
       if (bytesRead === 0) break;
       chunks.push(chunk.subarray(0, bytesRead));
       total += bytesRead;
@@ -105,7 +123,7 @@ async function readOnce(absPath: string, file: string): Promise<Result<Buffer, I
     if (code === 'ELOOP') return symlinkProblem(file);
     return fail('unreadable', file, `could not be read (${code ?? String(e)})`);
   } finally {
-    await handle?.close();
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
