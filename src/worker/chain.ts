@@ -491,7 +491,7 @@ export class Chain {
       error: outcome.error,
       sessionId: finalSession,
     });
-    // Not awaited: the status write (an fsync'd replace) must not delay the next queued run.
+    // Not awaited: the status write must not delay the next queued run.
     void rec.status({
       agentPid: null,
       lastExitCode: outcome.exitCode,

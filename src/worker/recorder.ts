@@ -4,7 +4,7 @@
  *
  * Two queues: history lines are appended in order, and status patches are written in order,
  * each only after every history line recorded before it. A history line never waits for a
- * status write (an fsync'd replace, ~10 ms): the next queued follow-up's `prompt_sent`, which
+ * status write (an atomic replace): the next queued follow-up's `prompt_sent`, which
  * must be in history before its agent starts, is not held up by the previous run's status.
  */
 import type { TaskState } from '../domain/states.js';
