@@ -2,7 +2,10 @@
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { BatonError, formatProblem } from '../domain/errors.js';
-import { parseConfig } from './parse.js';
+import { isPlainJson } from '../domain/json.js';
+import { codeFingerprint } from '../store/code-fingerprint.js';
+import { cacheEntry, cachedConfig, readConfigCache, recordingEnv, writeConfigCache } from './cache.js';
+import type { ParsedConfig } from './parse.js';
 import type { Config } from './types.js';
 
 /** The config file's name, at the repository root. */
@@ -19,7 +22,7 @@ export async function loadConfig(
   onWarning: (warning: string) => void = (w) => process.stderr.write(`baton: warning: ${w}\n`),
 ): Promise<Config> {
   const text = await readConfigText(path.join(repoRoot, CONFIG_FILE));
-  const { config, warnings, errors } = parseConfig(text, CONFIG_FILE, env, repoRoot);
+  const { config, warnings, errors } = await parseRemembered(text, repoRoot, env);
   for (const w of warnings) onWarning(w);
   if (errors.length > 0) {
     const fromEnv = errors.some((e) => e.file !== CONFIG_FILE);
@@ -30,6 +33,38 @@ export async function loadConfig(
     });
   }
   return config;
+}
+
+/**
+ * `parseConfig`, answered from the config cache (cache.ts) when its inputs and code are the ones
+ * remembered; a good parse is remembered for next time. The parser (and the YAML parser under
+ * it) is loaded only on a miss.
+ */
+async function parseRemembered(
+  text: string | null,
+  repoRoot: string,
+  env: Record<string, string | undefined>,
+): Promise<ParsedConfig> {
+  // git's directory of the main worktree; where it is not a folder, nothing is remembered.
+  const file = path.join(repoRoot, '.git', 'baton-config.cache.json');
+  const code = codeFingerprint(
+    import.meta.url,
+    ['./parse', './agents', './defaults', '../domain/yaml', '../domain/errors'],
+    ['yaml'],
+  );
+  const hit = cachedConfig(readConfigCache(file), code, text, repoRoot, env);
+  if (hit !== null) return { ...hit, errors: [] };
+  const { parseConfig } = await import('./parse.js');
+  const recording = recordingEnv(env);
+  const parsed = parseConfig(text, CONFIG_FILE, recording.env, repoRoot);
+  const read = recording.read();
+  if (parsed.errors.length === 0 && read !== null && isPlainJson(parsed.config)) {
+    writeConfigCache(
+      file,
+      cacheEntry(code, { text, root: repoRoot, env: read }, parsed.config, parsed.warnings),
+    );
+  }
+  return parsed;
 }
 
 async function readConfigText(file: string): Promise<string | null> {
