@@ -1,9 +1,6 @@
 /** `baton continue <slug> [TEXT]`. */
 import type { Command } from 'commander';
 import { BatonError } from '../domain/errors.js';
-import { readTask } from '../ops/board.js';
-import { dispatch } from '../ops/dispatch.js';
-import { loadTask, openRepo } from '../ops/repo.js';
 import { CONTINUABLE_STATES } from '../domain/states.js';
 
 /** Registers `continue`. */
@@ -16,6 +13,9 @@ export function registerContinue(program: Command): void {
     .argument('<slug>', 'the task')
     .argument('[text...]', 'what to tell the agent (default: continue where you left off)')
     .action(async (slug: string, words: string[]) => {
+      const { loadTask, openRepo } = await import('../ops/repo.js');
+      const { readTask } = await import('../ops/board.js');
+      const { dispatch } = await import('../ops/dispatch.js');
       const repo = await openRepo(process.cwd());
       await loadTask(repo, slug);
       const board = await readTask(repo, `${slug}.md`, slug);

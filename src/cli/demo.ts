@@ -1,8 +1,6 @@
 /** `baton demo [--keep]`: the whole flow, live, in a throwaway repository. */
 import type { Command } from 'commander';
 import { BatonError } from '../domain/errors.js';
-import { endLeftovers, makeSandbox, removeSandbox } from '../demo/sandbox.js';
-import { runTour } from '../demo/tour.js';
 
 /** Registers `demo`. */
 export function registerDemo(program: Command): void {
@@ -13,6 +11,8 @@ export function registerDemo(program: Command): void {
     )
     .option('--keep', 'keep the throwaway repository and print where it is')
     .action(async (opts: { keep?: boolean }) => {
+      const { endLeftovers, makeSandbox, removeSandbox } = await import('../demo/sandbox.js');
+      const { runTour } = await import('../demo/tour.js');
       const say = (line: string): void => void process.stdout.write(`${line}\n`);
       const t0 = Date.now();
       say('baton demo: the whole flow, live, in a throwaway repository.');

@@ -1,8 +1,5 @@
 /** `baton dispatch <slug> [--fresh]`. */
 import type { Command } from 'commander';
-import { dispatch } from '../ops/dispatch.js';
-import { dirtyBaseWarning } from '../ops/preflight.js';
-import { loadTask, openRepo, taskWorktree } from '../ops/repo.js';
 
 /** Registers `dispatch`. */
 export function registerDispatch(program: Command): void {
@@ -14,14 +11,19 @@ export function registerDispatch(program: Command): void {
     .argument('<slug>', 'the task (tasks/<slug>.md)')
     .option('--fresh', 'start a new agent session with the task prompt, whatever ran before')
     .action(async (slug: string, opts: { fresh?: boolean }) => {
+      const { loadTask, openRepo, taskWorktree } = await import('../ops/repo.js');
+      const { uncommittedBaseWarning } = await import('../ops/preflight.js');
+      const { branchExists } = await import('../git/repo.js');
+      const { dispatch } = await import('../ops/dispatch.js');
       const repo = await openRepo(process.cwd());
       const task = await loadTask(repo, slug);
-      const warning = await dirtyBaseWarning(
-        repo.info.root,
-        taskWorktree(repo.config, slug).branch,
-        task.base ?? null,
-      );
+      const { branch } = taskWorktree(repo.config, slug);
+      // Only a new branch can miss uncommitted work; the check runs alongside the dispatch.
+      const pending = (await branchExists(repo.info.root, branch))
+        ? Promise.resolve(null)
+        : uncommittedBaseWarning(repo.info.root, branch, task.base ?? null).catch(() => null);
       const started = await dispatch(repo, slug, { fresh: opts.fresh === true });
+      const warning = await pending;
       if (warning !== null) process.stderr.write(`baton: warning: ${warning}\n`);
       process.stdout.write(`${started.runId}\n`);
       process.stderr.write(

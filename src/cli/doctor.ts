@@ -8,8 +8,7 @@
  */
 import type { Command } from 'commander';
 import { ExitCode } from '../domain/errors.js';
-import { diagnose, fixFindings, unhealthy, type Finding } from '../ops/doctor.js';
-import { openRepo } from '../ops/repo.js';
+import type { Finding } from '../ops/doctor-types.js';
 
 /** Registers `doctor`. */
 export function registerDoctor(program: Command): void {
@@ -24,6 +23,8 @@ export function registerDoctor(program: Command): void {
       'print {"problems": [{kind, message, fix, fixable, fixed}], "notes": [{kind, message, fix}]}',
     )
     .action(async (opts: { fix?: boolean; json?: boolean }) => {
+      const { openRepo } = await import('../ops/repo.js');
+      const { diagnose, fixFindings, unhealthy } = await import('../ops/doctor.js');
       const repo = await openRepo(process.cwd());
       let findings = await diagnose(repo);
       if (opts.fix) findings = await fixFindings(repo, findings);

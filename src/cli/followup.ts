@@ -3,8 +3,6 @@ import { promises as fs } from 'node:fs';
 import type { Command } from 'commander';
 import { BatonError } from '../domain/errors.js';
 import type { FollowupMode } from '../domain/types.js';
-import { sendFollowup } from '../ops/followup.js';
-import { openRepo } from '../ops/repo.js';
 
 /** Registers `followup`. */
 export function registerFollowup(program: Command): void {
@@ -38,6 +36,8 @@ export function registerFollowup(program: Command): void {
         }
         const text = opts.file !== undefined ? await readText(opts.file) : words.join(' ');
         const mode: FollowupMode = opts.steer ? 'steer' : opts.interrupt ? 'interrupt' : 'queue';
+        const { openRepo } = await import('../ops/repo.js');
+        const { sendFollowup } = await import('../ops/followup.js');
         const repo = await openRepo(process.cwd());
         const r = await sendFollowup(repo, slug, mode, text);
         process.stdout.write(`${r.id}\n`);

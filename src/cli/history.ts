@@ -2,7 +2,6 @@
 import type { Command } from 'commander';
 import { readHistory, type HistoryRecord } from '../store/history.js';
 import { taskPaths } from '../store/paths.js';
-import { assertSlug, openRepo } from '../ops/repo.js';
 
 /** Registers `history`. */
 export function registerHistory(program: Command): void {
@@ -12,6 +11,7 @@ export function registerHistory(program: Command): void {
     .argument('<slug>', 'the task')
     .option('--json', 'print the raw JSON lines')
     .action(async (slug: string, opts: { json?: boolean }) => {
+      const { assertSlug, openRepo } = await import('../ops/repo.js');
       assertSlug(slug);
       const repo = await openRepo(process.cwd());
       const { records, skipped } = await readHistory(taskPaths(repo.paths, slug).historyFile);

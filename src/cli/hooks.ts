@@ -1,9 +1,5 @@
 /** `baton hooks status|install|uninstall`: the git hooks that keep one writer per task branch. */
 import type { Command } from 'commander';
-import { findRepo } from '../git/repo.js';
-import { shownPath } from '../hooks/hooks-dir.js';
-import { installHooks, uninstallHooks } from '../hooks/install.js';
-import { inspectHooks } from '../hooks/status.js';
 
 /** Registers `hooks` and its subcommands. */
 export function registerHooks(program: Command): void {
@@ -15,6 +11,9 @@ export function registerHooks(program: Command): void {
     .description("Show where git looks for hooks and whether baton's are in place; exit 1 when one is not.")
     .option('--json', 'print {"dir", "hooks": [...], "problems": [...]}')
     .action(async (opts: { json?: boolean }) => {
+      const { findRepo } = await import('../git/repo.js');
+      const { shownPath } = await import('../hooks/hooks-dir.js');
+      const { inspectHooks } = await import('../hooks/status.js');
       const info = await findRepo(process.cwd());
       const report = await inspectHooks(info);
       if (opts.json) {
@@ -46,6 +45,7 @@ export function registerHooks(program: Command): void {
     .command('install')
     .description('Install (or repair) the hooks, chaining any hook already there. Safe to run again.')
     .action(async () => {
+      const { installHooks } = await import('../hooks/install.js');
       const done = await installHooks(process.cwd());
       process.stdout.write(
         `${(done.length > 0 ? done : ['hooks already installed: nothing to do']).join('\n')}\n`,
@@ -55,6 +55,7 @@ export function registerHooks(program: Command): void {
     .command('uninstall')
     .description('Remove the hooks and put back the ones they chained, byte for byte.')
     .action(async () => {
+      const { uninstallHooks } = await import('../hooks/install.js');
       const done = await uninstallHooks(process.cwd());
       process.stdout.write(`${done.join('\n')}\n`);
     });

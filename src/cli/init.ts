@@ -1,7 +1,5 @@
 /** `baton init`: prepare a repository for baton. Idempotent. */
 import type { Command } from 'commander';
-import { initRepo } from '../ops/init.js';
-import { installSkills } from '../ops/skills.js';
 
 /** Registers `init`. */
 export function registerInit(program: Command): void {
@@ -12,6 +10,8 @@ export function registerInit(program: Command): void {
     )
     .option('--skills', 'also install AGENTS.md and the task-manager Codex skill (never over existing files)')
     .action(async (opts: { skills?: boolean }) => {
+      const { initRepo } = await import('../ops/init.js');
+      const { installSkills } = await import('../ops/skills.js');
       const done = await initRepo(process.cwd());
       if (opts.skills) done.push(...(await installSkills(process.cwd())));
       for (const line of done) process.stdout.write(`${line}\n`);

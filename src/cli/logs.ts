@@ -4,7 +4,6 @@ import type { Command } from 'commander';
 import { BatonError } from '../domain/errors.js';
 import { isNotFound } from '../store/history.js';
 import { taskPaths } from '../store/paths.js';
-import { assertSlug, openRepo } from '../ops/repo.js';
 
 /** Registers `logs`. */
 export function registerLogs(program: Command): void {
@@ -14,6 +13,7 @@ export function registerLogs(program: Command): void {
     .argument('<slug>', 'the task')
     .option('-f, --follow', 'keep printing new output until interrupted')
     .action(async (slug: string, opts: { follow?: boolean }) => {
+      const { assertSlug, openRepo } = await import('../ops/repo.js');
       assertSlug(slug);
       const repo = await openRepo(process.cwd());
       const file = taskPaths(repo.paths, slug).logFile;

@@ -1,8 +1,7 @@
 /** `baton remove <slug> [--force]`. */
 import type { Command } from 'commander';
 import { plural } from '../domain/removal.js';
-import { removeTask, type RemoveResult } from '../ops/remove.js';
-import { openRepo } from '../ops/repo.js';
+import type { RemoveResult } from '../ops/remove.js';
 
 /** Registers `remove`. */
 export function registerRemove(program: Command): void {
@@ -17,6 +16,8 @@ export function registerRemove(program: Command): void {
       'remove even with uncommitted changes or unmerged, unpushed commits, and delete the unmerged branch (says what it threw away)',
     )
     .action(async (slug: string, opts: { force?: boolean }) => {
+      const { openRepo } = await import('../ops/repo.js');
+      const { removeTask } = await import('../ops/remove.js');
       const repo = await openRepo(process.cwd());
       const r = await removeTask(repo, slug, { force: opts.force === true });
       for (const line of describeRemoval(r)) process.stdout.write(`${line}\n`);

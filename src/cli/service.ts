@@ -7,14 +7,7 @@
  * with the exact command to run. `status` exits 0 whatever the state; read `--json` in scripts.
  */
 import type { Command } from 'commander';
-import { findRepo } from '../git/repo.js';
-import {
-  installService,
-  serviceContext,
-  serviceStatus,
-  uninstallService,
-  type ServiceStatus,
-} from '../service/index.js';
+import type { ServiceStatus } from '../service/index.js';
 
 /** Registers `service` and its subcommands. */
 export function registerService(program: Command): void {
@@ -29,6 +22,8 @@ export function registerService(program: Command): void {
       'Write the service definition and start it (again). Stopping the service never stops workers. Exits 0 with a warning when the service manager cannot be reached: the file is written, the warning says what to run.',
     )
     .action(async () => {
+      const { findRepo } = await import('../git/repo.js');
+      const { installService, serviceContext } = await import('../service/index.js');
       const { root } = await findRepo(process.cwd());
       const r = await installService(root, serviceContext(process.env));
       const lines = [
@@ -51,6 +46,8 @@ export function registerService(program: Command): void {
       'Stop and disable the service and remove its definition (workers keep running). Safe to run again.',
     )
     .action(async () => {
+      const { findRepo } = await import('../git/repo.js');
+      const { serviceContext, uninstallService } = await import('../service/index.js');
       const { root } = await findRepo(process.cwd());
       const r = await uninstallService(root, serviceContext(process.env));
       process.stdout.write(
@@ -63,6 +60,8 @@ export function registerService(program: Command): void {
     .description('Say whether the service is installed and running, where its definition and its log are.')
     .option('--json', 'print {manager, unit, file, logFile, installed, upToDate, active, state, detail}')
     .action(async (opts: { json?: boolean }) => {
+      const { findRepo } = await import('../git/repo.js');
+      const { serviceContext, serviceStatus } = await import('../service/index.js');
       const { root } = await findRepo(process.cwd());
       const s = await serviceStatus(root, serviceContext(process.env));
       process.stdout.write(opts.json ? `${JSON.stringify(s, null, 2)}\n` : renderStatus(s));

@@ -1,8 +1,6 @@
 /** `baton status [--json] [--watch]`: the board, as a table or as stable json; `--watch` redraws it live. */
 import type { Command } from 'commander';
-import { readBoard, type Board, type BoardTask } from '../ops/board.js';
-import { openRepo } from '../ops/repo.js';
-import { runStatusWatch } from './status-watch.js';
+import type { Board, BoardTask } from '../ops/board.js';
 
 /** Registers `status`. */
 export function registerStatus(program: Command): void {
@@ -15,9 +13,12 @@ export function registerStatus(program: Command): void {
       'redraw every second and on every change until Ctrl-C (with --json: one json line per frame)',
     )
     .action(async (opts: { json?: boolean; watch?: boolean }) => {
-      const repo = await openRepo(process.cwd());
-      if (opts.watch) return runStatusWatch(repo, opts);
-      const board = await readBoard(repo);
+      // The board's modules load while git finds the repository.
+      const boardModule = import('../ops/board.js');
+      boardModule.catch(() => undefined); // awaited below, where a failure shows
+      const repo = await (await import('../ops/repo.js')).openRepo(process.cwd());
+      if (opts.watch) return (await import('./status-watch.js')).runStatusWatch(repo, opts);
+      const board = await (await boardModule).readBoard(repo);
       process.stdout.write(
         opts.json ? `${JSON.stringify(boardJson(board), null, 2)}\n` : renderBoard(board, new Date()),
       );

@@ -1,7 +1,5 @@
 /** `baton stop <slug>`. */
 import type { Command } from 'commander';
-import { openRepo } from '../ops/repo.js';
-import { stopTask } from '../ops/stop.js';
 
 /** Registers `stop`. */
 export function registerStop(program: Command): void {
@@ -12,6 +10,8 @@ export function registerStop(program: Command): void {
     )
     .argument('<slug>', 'the task')
     .action(async (slug: string) => {
+      const { openRepo } = await import('../ops/repo.js');
+      const { stopTask } = await import('../ops/stop.js');
       const repo = await openRepo(process.cwd());
       const r = await stopTask(repo, slug);
       process.stderr.write(

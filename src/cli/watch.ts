@@ -2,12 +2,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { BatonError } from '../domain/errors.js';
-import { openRepo } from '../ops/repo.js';
-import { newRunId } from '../ops/run-id.js';
-import { selfIdentity } from '../proc/identity.js';
-import { describeHolder, refreshLock, releaseLock, tryAcquireLock, type LockRecord } from '../store/lock.js';
-import { runCycle } from '../watch/cycle.js';
-import { Watcher } from '../watch/watcher.js';
+import type { LockRecord } from '../store/lock.js';
 
 /** Registers `watch`. */
 export function registerWatch(program: Command): void {
@@ -18,6 +13,10 @@ export function registerWatch(program: Command): void {
     )
     .option('--once', 'run exactly one heartbeat cycle and exit')
     .action(async (opts: { once?: boolean }) => {
+      const { openRepo } = await import('../ops/repo.js');
+      const { newRunId } = await import('../ops/run-id.js');
+      const { selfIdentity } = await import('../proc/identity.js');
+      const { describeHolder, refreshLock, releaseLock, tryAcquireLock } = await import('../store/lock.js');
       const repo = await openRepo(process.cwd());
       const lockPath = path.join(repo.info.commonDir, 'baton-watch.lock');
       const got = await tryAcquireLock(lockPath, {
@@ -38,12 +37,14 @@ export function registerWatch(program: Command): void {
       const say = (line: string): void => void process.stderr.write(`${new Date().toISOString()} ${line}\n`);
       try {
         if (opts.once) {
+          const { runCycle } = await import('../watch/cycle.js');
           const report = await runCycle(repo);
           process.stdout.write(
             `${JSON.stringify({ running: report.running, decisions: report.decisions, ingested: report.ingested, durationMs: report.durationMs })}\n`,
           );
           return;
         }
+        const { Watcher } = await import('../watch/watcher.js');
         const watcher = new Watcher(repo, say);
         const stopped = new Promise<void>((resolve) => {
           const stop = (sig: string): void => {

@@ -4,13 +4,13 @@
  *
  * - `assertAgentRunnable`: the agent's executable can be found and run, resolved the way the
  *   worker's spawn will resolve it (absolute path; relative to the agent's cwd when it has a
- *   slash; otherwise on the PATH the agent will get). No shell is involved anywhere.
- * - `dirtyBaseWarning`: a new task branch starts from the base branch's last commit, so what is
+ *   slash; otherwise on the PATH the agent will get).
+ * - `uncommittedBaseWarning`: a new task branch starts from the base branch's last commit, so what is
  *   uncommitted in the main worktree is not in it. Worth a warning, not a failure.
  */
 import type { AgentConfig } from '../config/types.js';
 import { BatonError } from '../domain/errors.js';
-import { branchExists, currentBranch, git } from '../git/repo.js';
+import { currentBranch, git } from '../git/repo.js';
 import { findExecutable } from '../proc/executable.js';
 
 export { findExecutable, type ExecutableLookup } from '../proc/executable.js';
@@ -85,15 +85,15 @@ const NAMED_PATHS = 3;
 /**
  * A one-sentence warning when a new task branch will start from the branch checked out in the
  * main worktree while that worktree has uncommitted changes (baton's own `tasks/`, `baton.yaml`
- * and `.gitignore` aside); null otherwise, and always null when the task branch already exists (it
- * does not start from the base again).
+ * and `.gitignore` aside); null otherwise. Only for a task branch that does not exist yet (an
+ * existing one does not start from the base again); safe to run while the dispatch that creates
+ * the branch goes on, since it looks only at the main worktree.
  */
-export async function dirtyBaseWarning(
+export async function uncommittedBaseWarning(
   root: string,
   taskBranch: string,
   base: string | null,
 ): Promise<string | null> {
-  if (await branchExists(root, taskBranch)) return null;
   const checkedOut = await currentBranch(root);
   if (checkedOut === null || (base !== null && base !== checkedOut)) return null;
   const out = await git(root)
