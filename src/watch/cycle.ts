@@ -72,11 +72,14 @@ export async function ingestStrayDrops(
   return out;
 }
 
-/** Runs one cycle and writes heartbeat.json. */
+/**
+ * Runs one cycle and writes heartbeat.json. `cache` holds parsed task files across cycles (the
+ * watcher's); without one, the cycle's two board reads share a fresh one.
+ */
 export async function runCycle(
   repo: Repo,
   now: () => Date = () => new Date(),
-  cache?: TaskFileCache,
+  cache: TaskFileCache = new Map(),
 ): Promise<CycleReport> {
   const started = now();
   const ingested = await ingestStrayDrops(repo);
@@ -89,7 +92,7 @@ export async function runCycle(
   }
   await recoverAllClaims(repo);
   const board = await readBoard(repo, cache);
-  const tasks = await cycleTasks(repo, board);
+  const tasks = cycleTasks(board);
   const decisions = planCycle(tasks, repo.config, now());
   crashPoint('cycle.after-plan');
   const done: CycleReport['decisions'] = [];
@@ -117,18 +120,17 @@ export async function runCycle(
 }
 
 /** The cycle's view of each valid task. */
-export async function cycleTasks(repo: Repo, board: Board): Promise<CycleTask[]> {
+export function cycleTasks(board: Board): CycleTask[] {
   const out: CycleTask[] = [];
   for (const t of board.tasks) {
     if (t.slug === null || t.task === null) continue;
-    const st = await fs.stat(path.join(repo.info.root, t.file)).catch(() => null);
     out.push({
       slug: t.slug,
       state: t.state,
       recordedState: t.status?.state ?? null,
       fileStatus: t.task.status,
       priority: t.task.priority,
-      fileMtimeMs: st?.mtimeMs ?? 0,
+      fileMtimeMs: t.fileMtimeMs ?? 0,
       ranBefore: (t.status?.runId ?? null) !== null,
       live: t.lock?.live === true,
       pendingFollowups: t.pendingFollowups,

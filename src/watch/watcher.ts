@@ -7,14 +7,16 @@
  *
  *   starting ──lock taken──▶ running ──SIGINT/SIGTERM──▶ stopping ──▶ stopped
  */
+import { lstatSync } from 'node:fs';
 import path from 'node:path';
-import { watch, type FSWatcher } from 'chokidar';
 import { loadConfig } from '../config/load.js';
 import { classifyTaskEntry } from '../domain/files.js';
 import { readTask, type TaskFileCache } from '../ops/board.js';
 import { liveHolder, wake } from '../ops/followup.js';
 import type { Repo } from '../ops/repo.js';
+import { withStandby } from '../ops/standby.js';
 import { carryOut, ingestStrayDrops, runCycle, type CycleReport } from './cycle.js';
+import { DirWatch } from './dir-watch.js';
 
 /** What the watcher tells its caller (the CLI prints it). */
 export interface WatchLog {
@@ -26,12 +28,14 @@ export class Watcher {
   #repo: Repo;
   readonly #log: WatchLog;
   #queue: Promise<unknown> = Promise.resolve();
-  #fs: FSWatcher | null = null;
+  #fs: DirWatch | null = null;
   #timer: NodeJS.Timeout | null = null;
   #stopped = false;
   /** Live workers as of the last look; kept current by our own dispatches and by status events. */
   #running = new Set<string>();
   #cycleScheduled = false;
+  /** Reactions queued and not started, by what they react to (see #react). */
+  readonly #waiting = new Set<string>();
   /** Parsed task files, re-parsed only when they change. */
   readonly #taskCache: TaskFileCache = new Map();
 
@@ -42,25 +46,14 @@ export class Watcher {
 
   /** Starts watching; resolves once the file watcher is ready and the first cycle has run. */
   async start(): Promise<void> {
+    this.#repo = withStandby(this.#repo); // a booted worker takes the next assignment at once
     const { tasksDir, logsDir } = this.#repo.paths;
-    this.#fs = watch([tasksDir, logsDir], {
-      ignoreInitial: true,
-      depth: 0,
-      // Only the two folders themselves: inboxes, prompts and worktrees are not events.
-      ignored: (p: string) => {
-        const dir = path.dirname(p);
-        if (p === tasksDir || p === logsDir) return false;
-        if (dir === tasksDir) return p === logsDir ? false : !p.endsWith('.md');
-        if (dir === logsDir) return !p.endsWith('.status.json');
-        return true;
-      },
+    // Only the two folders themselves: inboxes, prompts and worktrees are not events.
+    this.#fs = new DirWatch([tasksDir, logsDir], {
+      onName: (dir, name) => this.#onEntry(dir, name),
+      onError: (err) => this.#log(`watch error (the heartbeat covers it): ${String(err)}`),
     });
-    this.#fs.on('add', (p: string) => this.#onFile(p));
-    this.#fs.on('change', (p: string) => this.#onFile(p));
-    this.#fs.on('error', (err: unknown) =>
-      this.#log(`watch error (the heartbeat covers it): ${String(err)}`),
-    );
-    await new Promise<void>((resolve) => this.#fs?.once('ready', () => resolve()));
+    this.#fs.arm();
     await this.#enqueue(() => this.#cycle());
     this.#arm();
   }
@@ -69,8 +62,9 @@ export class Watcher {
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
-    await this.#fs?.close();
+    this.#fs?.close();
     await this.#queue.catch(() => undefined);
+    await this.#repo.standby?.dispose();
   }
 
   #arm(): void {
@@ -80,20 +74,41 @@ export class Watcher {
     }, this.#repo.config.heartbeatSeconds * 1000);
   }
 
-  #onFile(p: string): void {
+  #onEntry(dir: string, name: string | null): void {
     if (this.#stopped) return;
-    const dir = path.dirname(p);
-    const name = path.basename(p);
+    if (name === null) {
+      this.#scheduleCycle(); // something changed, but not said what: look at everything
+      return;
+    }
     if (dir === this.#repo.paths.logsDir) {
       // A worker wrote its status: a finished one frees a slot for the next ready task.
       const slug = /^dispatch-(.+)\.status\.json$/.exec(name)?.[1];
-      if (slug) void this.#enqueue(() => this.#onStatus(slug));
+      if (slug) this.#react(`status:${slug}`, () => this.#onStatus(slug));
       return;
     }
+    // Names of removed files come too: only what is there is a file to react to.
+    if (!name.endsWith('.md') || !present(path.join(dir, name))) return;
     const entry = classifyTaskEntry(name);
-    if (entry.kind === 'followup' || entry.kind === 'bad-followup') void this.#enqueue(() => this.#onDrop());
-    else if (entry.kind === 'task') void this.#enqueue(() => this.#onTask(name, entry.slug));
-    else if (entry.kind === 'bad-task') this.#log(`tasks/${name}: ${entry.reason}`);
+    if (entry.kind === 'followup' || entry.kind === 'bad-followup')
+      this.#react('drops', () => this.#onDrop());
+    else if (entry.kind === 'task') this.#react(`task:${name}`, () => this.#onTask(name, entry.slug));
+    else if (entry.kind === 'bad-task') {
+      const line = `tasks/${name}: ${entry.reason}`;
+      this.#react(`bad:${name}`, () => Promise.resolve(this.#log(line)));
+    }
+  }
+
+  /**
+   * Queues a reaction unless the same one is queued and not started yet: a write raises several
+   * events, and the queued reaction reads the disk when it runs, so one more would add nothing.
+   */
+  #react(key: string, op: () => Promise<void>): void {
+    if (this.#waiting.has(key)) return;
+    this.#waiting.add(key);
+    void this.#enqueue(() => {
+      this.#waiting.delete(key);
+      return op();
+    });
   }
 
   async #onDrop(): Promise<void> {
@@ -161,6 +176,7 @@ export class Watcher {
   }
 
   async #cycle(): Promise<CycleReport | null> {
+    this.#fs?.arm(); // a folder that could not be watched, or was made anew, is watched again
     try {
       this.#repo = { ...this.#repo, config: await loadConfig(this.#repo.info.root) };
     } catch (err) {
@@ -184,5 +200,14 @@ export class Watcher {
     });
     this.#queue = next;
     return next;
+  }
+}
+
+/** False when nothing is at `p` now; true when something is, or when that cannot be told. */
+function present(p: string): boolean {
+  try {
+    return lstatSync(p, { throwIfNoEntry: false }) !== undefined;
+  } catch {
+    return true;
   }
 }
