@@ -105,10 +105,12 @@ export class Chain {
 
   /** Runs the chain to its end. */
   async run(start: StartKind): Promise<ChainEnd> {
-    const status = await readStatus(this.#tp.statusFile);
+    const [status, { records }] = await Promise.all([
+      readStatus(this.#tp.statusFile),
+      readHistory(this.#tp.historyFile),
+    ]);
     this.#sessionId = start.kind === 'fresh' || start.kind === 'new' ? null : (status?.sessionId ?? null);
     this.#runs = status?.runs ?? 0;
-    const { records } = await readHistory(this.#tp.historyFile);
     const ledger = deliveryLedger(records, this.#ctx.assignment.runId);
     this.#sent = ledger.sent;
     await this.#endUnfinished(ledger.unfinished);

@@ -119,8 +119,11 @@ class Worker {
     const a = this.#a;
     let end: ChainEnd | null;
     try {
+      // Config and task are read while worker_started is recorded: both are on the path to the agent.
+      const prepared = this.#prepare();
+      prepared.catch(() => undefined); // awaited below; this only keeps it from counting as unhandled
       await this.#rec.event('worker_started', { pid: process.pid, epoch: a.epoch, start });
-      const { task, driver, config } = await this.#prepare();
+      const { task, driver, config } = await prepared;
       this.#chain = new Chain({
         assignment: a,
         task,
