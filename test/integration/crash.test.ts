@@ -399,7 +399,14 @@ function launch(rig: Rig, args: string[], env: Record<string, string> = {}): Lau
     output: () => out,
     ended,
     async waitForLine(re, timeoutMs = 30_000) {
-      await rig.waitFor(`${re} in the output of baton ${args.join(' ')}`, () => re.test(out), timeoutMs);
+      let exited = 'still running';
+      void ended.then((e) => (exited = show(e)));
+      await rig
+        .waitFor(`${re} in the output of baton ${args.join(' ')}`, () => re.test(out), timeoutMs)
+        .catch((err: unknown) => {
+          // What the process said (and whether it ended) is what tells a hang from a refusal.
+          throw new Error(`${String(err)} (pid ${child.pid}, ${exited}); its output:\n${out}`);
+        });
     },
   };
 }
