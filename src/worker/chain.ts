@@ -444,7 +444,14 @@ export class Chain {
             pendingFollowups: pending,
             lastProgressAt: new Date().toISOString(),
           });
-          void rec.event('run_started', { n, pid, argv: redactPrompt(argv, step.prompt) });
+          // startRecorded: this run's agent records its own start, so run_started alone (its
+          // process may die before it execs) does not mean an agent got the prompt.
+          void rec.event('run_started', {
+            n,
+            pid,
+            argv: redactPrompt(argv, step.prompt),
+            startRecorded: true,
+          });
           this.#setAgent(identityOf(pid));
         },
         onEvent: (ev) => {

@@ -3,9 +3,10 @@
  * starts. Pure: it reads records, not files.
  *
  * A run is *concluded* once an agent process recorded its own start (`agent_started`, written
- * by the agent's process before it becomes the agent), or the worker recorded `run_started`
- * (histories from before `agent_started` existed) or `run_exited` (a command that could not be
- * started at all). A follow-up whose every `prompt_sent` belongs to an unconcluded run never
+ * by the agent's process before it becomes the agent), or the worker recorded the run's end
+ * (`run_exited`: the agent ran, or its start failed or was killed, and the run failed, visibly),
+ * or, in histories from before `agent_started` existed, `run_started` (without
+ * `startRecorded`). A follow-up whose every `prompt_sent` belongs to an unconcluded run never
  * reached an agent: its worker was killed between recording the prompt and starting the agent.
  * It is sent again; one that reached an agent is never sent again.
  */
@@ -43,8 +44,9 @@ export function concludedRuns(records: readonly HistoryRecord[]): Set<string> {
   const concluded = new Set<string>();
   for (const r of records) {
     const key = runKey(r);
-    if (key !== null && (r.type === 'agent_started' || r.type === 'run_started' || r.type === 'run_exited'))
-      concluded.add(key);
+    if (key === null) continue;
+    const oldStart = r.type === 'run_started' && r.startRecorded !== true;
+    if (r.type === 'agent_started' || r.type === 'run_exited' || oldStart) concluded.add(key);
   }
   return concluded;
 }

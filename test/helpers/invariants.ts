@@ -49,28 +49,34 @@ export function sentIds(h: HistoryLine): string[] {
   return h.type === 'prompt_sent' && Array.isArray(h.followupIds) ? (h.followupIds as string[]) : [];
 }
 
-/** `runId#n` of the runs whose agent process recorded its own start (`agent_started`). */
-export function agentRuns(history: HistoryLine[]): Set<string> {
+/**
+ * `runId#n` of the runs that concluded: the agent process recorded its own start
+ * (`agent_started`), or the worker recorded the run's end (`run_exited`: also a start that failed
+ * or was killed before the exec, a failed run the user sees).
+ */
+export function concludedRuns(history: HistoryLine[]): Set<string> {
   return new Set(
-    history.filter((h) => h.type === 'agent_started').map((h) => `${String(h.runId)}#${String(h.n)}`),
+    history
+      .filter((h) => h.type === 'agent_started' || h.type === 'run_exited')
+      .map((h) => `${String(h.runId)}#${String(h.n)}`),
   );
 }
 
-/** The follow-up ids of the `prompt_sent` lines whose prompt reached an agent, in history order. */
+/** The follow-up ids of the `prompt_sent` lines whose run concluded, in history order. */
 export function deliveredIds(history: HistoryLine[]): string[] {
-  const ran = agentRuns(history);
+  const ran = concludedRuns(history);
   return history
     .filter((h) => sentIds(h).length > 0 && ran.has(`${String(h.runId)}#${String(h.n)}`))
     .flatMap(sentIds);
 }
 
 /**
- * Exactly once, in order: every accepted follow-up (a `followup_received` line) reached an
- * agent through exactly one `prompt_sent` (one whose run has an `agent_started`, the line the
- * agent's own process writes before it execs); no id reached an agent twice; ids reached agents
- * in arrival order (inbox ids sort in arrival order). A `prompt_sent` whose agent never started
- * (its worker was killed in between) does not count: it must have been sent again. Returns the
- * violations, empty when there are none.
+ * Exactly once, in order: every accepted follow-up (a `followup_received` line) was delivered by
+ * exactly one `prompt_sent` whose run concluded (`agent_started`, the line the agent's own
+ * process writes before it execs, or the run's recorded end); no id was delivered twice; ids
+ * were delivered in arrival order (inbox ids sort in arrival order). A `prompt_sent` whose run
+ * never concluded (its worker was killed before the agent started) does not count: it must have
+ * been sent again. Returns the violations, empty when there are none.
  */
 export function deliveryProblems(history: HistoryLine[]): string[] {
   const problems: string[] = [];
@@ -78,12 +84,12 @@ export function deliveryProblems(history: HistoryLine[]): string[] {
   const sent = deliveredIds(history);
   const count = new Map<string, number>();
   for (const id of sent) count.set(id, (count.get(id) ?? 0) + 1);
-  for (const [id, n] of count) if (n > 1) problems.push(`${id} reached an agent ${n} times`);
+  for (const [id, n] of count) if (n > 1) problems.push(`${id} was delivered ${n} times`);
   const seen = new Set<string>();
   for (const id of received) {
     if (seen.has(id)) problems.push(`${id} was received twice`);
     seen.add(id);
-    if (!count.has(id)) problems.push(`${id} was accepted but never reached an agent`);
+    if (!count.has(id)) problems.push(`${id} was accepted but never delivered`);
   }
   for (let i = 1; i < sent.length; i++) {
     if (sent[i]! < sent[i - 1]!) problems.push(`${sent[i]} was sent after the later ${sent[i - 1]}`);

@@ -4,8 +4,9 @@
  * moment (kill -9 of the watcher, the worker, the agent, a CLI), then recovered the way a user
  * would (another `watch --once`, or `continue` once the automatic retry is used up), and checked:
  *
- * - every accepted follow-up (a `followup_received` line) reached an agent exactly once (one
- *   `prompt_sent` naming it whose agent process recorded `agent_started`), in arrival order;
+ * - every accepted follow-up (a `followup_received` line) was delivered exactly once (one
+ *   `prompt_sent` naming it whose run concluded: its agent process recorded `agent_started`, or
+ *   the run's end was recorded), in arrival order;
  *   every drop and every confirmed `baton followup` is among them;
  * - never two agents alive in one worktree (fake-agent log spans, and /proc sampled live);
  * - every status file parses, every history line parses (nothing glued, nothing torn);
@@ -537,12 +538,12 @@ function check(rig: Rig, plan: Plan, obs: Observed, sampler: AgentSampler): void
   const history = rig.history(SLUG);
   expect(unparseableLogs(rig.root), 'unparseable status or history').toEqual([]);
   expect(deliveryProblems(history), 'follow-up delivery').toEqual([]);
-  // Every drop (by its label) reached an agent exactly once.
+  // Every drop (by its label) was delivered exactly once.
   const sent = deliveredIds(history);
   plan.followups.forEach((f, i) => {
     if (f.via !== 'drop') return;
     const n = sent.filter((id) => id.includes(`.${dropLabel(i)}.`)).length;
-    expect(n, `drop ${dropLabel(i)} reached an agent ${n} times`).toBe(1);
+    expect(n, `drop ${dropLabel(i)} delivered ${n} times`).toBe(1);
   });
   // A prompt a killed worker recorded but no agent received was sent again (counted for the summary).
   obs.redelivered = history.filter((h) => h.type === 'prompt_sent' && h.redelivery).flatMap(sentIds);
@@ -553,7 +554,7 @@ function check(rig: Rig, plan: Plan, obs: Observed, sampler: AgentSampler): void
     const kept = received.some((h) => h.body === b) || prompts.some((p) => p.includes(b));
     expect(kept, `confirmed follow-up ${JSON.stringify(b)} was lost`).toBe(true);
   }
-  // Nothing reached an agent without a record of its acceptance (ingest records before it publishes).
+  // Nothing was delivered without a record of its acceptance (ingest records before it publishes).
   expect(sent.filter((id) => !received.some((h) => h.id === id))).toEqual([]);
   // No two agents in one worktree, ever.
   const spans = agentSpans(rig.fakeEvents() as FakeEvent[], sampler.lastSeen, isAlive);

@@ -52,6 +52,14 @@ describe('deliveryLedger', () => {
     expect([...concludedRuns(h)]).toEqual(['r1#1', 'r1#2']);
   });
 
+  it('a run_started of a run whose agent records its start does not count: its process may die before the exec', () => {
+    const h = [sent('r1', 1, ['a']), rec('run_started', 'r1', { n: 1, pid: 3, startRecorded: true })];
+    expect(deliveryLedger(h, 'r2').undelivered).toEqual([h[0]]);
+    // Killed before the exec, but the worker saw the run end: a failed run, not sent again.
+    h.push(rec('run_exited', 'r1', { n: 1, ok: false, signal: 'SIGKILL' }));
+    expect(deliveryLedger(h, 'r2').undelivered).toEqual([]);
+  });
+
   it("the reading chain's own run id is never its own predecessor", () => {
     const h = [sent('r1', 1, ['a']), rec('agent_started', 'r1', { n: 2, pid: 9 })];
     const l = deliveryLedger(h, 'r1');
