@@ -11,10 +11,11 @@
  * of an earlier run that outlived its worker is ended before anything starts (deliveries.ts).
  */
 import { promises as fs } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { AgentDriver, RunContext, RunOutcome } from '../agents/types.js';
 import { CONTINUE_INSTRUCTION, fallbackPrompt, joinFollowups, type PastPrompt } from '../domain/prompts.js';
 import type { ProcessIdentity, Task } from '../domain/types.js';
-import { identityOf } from '../proc/identity.js';
+import { identityOf, killProcessGroup } from '../proc/identity.js';
 import { crashPoint } from '../proc/crash.js';
 import { appendHistory, readHistory, type HistoryRecord } from '../store/history.js';
 import {
@@ -306,14 +307,10 @@ export class Chain {
     for (const agent of agents) {
       let ended = false;
       if (await carriesEnv(agent.pid, 'BATON_RUN_ID', agent.runId)) {
-        try {
-          process.kill(-agent.pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
+        killProcessGroup(agent.pid, 'SIGKILL');
         const deadline = Date.now() + 5000;
         while ((await carriesEnv(agent.pid, 'BATON_RUN_ID', agent.runId)) && Date.now() < deadline)
-          await new Promise((r) => setTimeout(r, 10));
+          await sleep(10);
         ended = true;
       }
       await appendHistory(this.#tp.historyFile, 'run_exited', agent.runId, {
