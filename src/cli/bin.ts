@@ -4,6 +4,7 @@
  * main.js is imported only after the check because its imports (and theirs) may not even load
  * on an old Node. Keep this file free of newer syntax and of static imports but node-check.
  */
+import './compile-cache.js';
 import { NODE_UPGRADE_HINT, checkNodeVersion } from './node-check.js';
 
 const problem = checkNodeVersion(process.versions.node);

@@ -3,6 +3,7 @@
  * `baton hook` without the CLI around it. Loading commander and every command would cost each
  * commit more than the check itself; this loads only what the hook needs.
  */
+import './compile-cache.js';
 import { hookEntry } from './hook.js';
 
 const [name = '', ...args] = process.argv.slice(2);

@@ -3,6 +3,7 @@
  * The `baton` command. The one place that prints errors and sets the exit code: every command
  * throws BatonError for expected failures, and this turns it into one sentence, a hint and a code.
  */
+import './compile-cache.js';
 import { BatonError, ExitCode } from '../domain/errors.js';
 
 async function main(argv: string[]): Promise<number> {

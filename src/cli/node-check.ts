@@ -5,10 +5,10 @@
  */
 
 /** The oldest Node.js baton runs on (package.json `engines`). */
-export const MIN_NODE: readonly [number, number] = [20, 19];
+export const MIN_NODE: readonly [number, number] = [22, 22];
 
 /**
- * Null when `version` (`process.versions.node`, e.g. `20.19.0` or `v22.1.0`) is new enough;
+ * Null when `version` (`process.versions.node`, e.g. `22.22.0` or `v24.1.0`) is new enough;
  * otherwise the sentence to print. A version that cannot be parsed is let through.
  */
 export function checkNodeVersion(version: string): string | null {
@@ -23,4 +23,4 @@ export function checkNodeVersion(version: string): string | null {
 
 /** What to do about it. */
 export const NODE_UPGRADE_HINT =
-  'Install Node.js 20.19 or newer (https://nodejs.org/, or `nvm install 22`), then run baton again.';
+  'Install Node.js 22.22 or newer, 24 LTS recommended (https://nodejs.org/, or `nvm install 24`), then run baton again.';

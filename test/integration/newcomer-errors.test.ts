@@ -173,8 +173,8 @@ describe('errors a newcomer meets', () => {
     expect(old.stdout).toBe('');
     expectOneSentenceAndHint(
       { ...old },
-      'This is Node.js 18.19.1, and baton needs Node.js 20.19 or newer.',
-      'Install Node.js 20.19 or newer',
+      'This is Node.js 18.19.1, and baton needs Node.js 22.22 or newer.',
+      'Install Node.js 22.22 or newer',
     );
     const current = run([]);
     expect(current.code).toBe(0);

@@ -118,16 +118,16 @@ describe('assertAgentRunnable', () => {
 
 describe('checkNodeVersion', () => {
   it.each([
-    ['20.19.0', null],
-    ['20.20.2', null],
-    ['v22.1.0', null],
+    ['22.22.0', null],
+    ['v22.23.1', null],
+    ['23.0.0', null],
     ['24.0.0', null],
     ['nonsense', null],
   ])('%s is fine', (v, expected) => expect(checkNodeVersion(v)).toBe(expected));
 
-  it.each(['20.18.3', '18.19.1', 'v16.20.0', '8.0.0'])('%s is refused in one sentence', (v) => {
+  it.each(['22.21.1', '20.20.2', '18.19.1', 'v16.20.0', '8.0.0'])('%s is refused in one sentence', (v) => {
     expect(checkNodeVersion(v)).toBe(
-      `This is Node.js ${v.replace(/^v/, '')}, and baton needs Node.js 20.19 or newer.`,
+      `This is Node.js ${v.replace(/^v/, '')}, and baton needs Node.js 22.22 or newer.`,
     );
   });
 });
