@@ -48,8 +48,11 @@ export async function dispatch(
   }
   const { worktree, branch } = taskWorktree(repo.config, slug);
   const worktreeExists = existsSync(worktree);
-  // Cheap check first, so that a dispatch racing a live worker starts nothing at all.
-  if (worktreeExists) await assertFree(slug, path.join(await gitDirOf(worktree), 'baton.lock'));
+  // Cheap check first, so that a dispatch racing a live worker starts nothing at all. A folder
+  // whose `.git` is not written yet is a concurrent dispatch's `git worktree add` at work: the
+  // check under the repository lock decides then.
+  const gitDir = worktreeExists ? await gitDirOf(worktree).catch(() => null) : null;
+  if (gitDir !== null) await assertFree(slug, path.join(gitDir, 'baton.lock'));
   // A worktree exists only in a repository with commits: git is asked only when there is none.
   else await assertHasCommits(repo.info.root);
   assertAgentRunnable(agentConfig, process.env, { cwd: worktreeExists ? worktree : repo.info.root });
