@@ -302,10 +302,11 @@ reference-transaction)
   ;;
 post-checkout)
   run_chained "$@"
-  rc=$?
+  # Not rc: ask_baton sets that one, and a baton that failed must not become git's exit status.
+  chained_rc=$?
   # $3 = 1: a branch checkout (also `git worktree add`); 0: files only.
   if [ "$3" = 1 ] && ! allowed && locate && misplaced_here paths; then ask_baton "$@" </dev/null || exit 1; fi
-  exit $rc
+  exit "$chained_rc"
   ;;
 pre-commit | pre-merge-commit)
   if ! allowed && locate && commit_needs_baton; then ask_baton "$@" </dev/null || exit 1; fi
