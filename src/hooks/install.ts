@@ -11,7 +11,7 @@ import { findRepo, type RepoInfo } from '../git/repo.js';
 import { isRelativeHooksPath, resolveHooksDir, shownPath, type HooksDir } from './hooks-dir.js';
 import { refreshLayoutCache, removeLayoutCache } from './layout-cache.js';
 import { HOOK_NAMES, type HookName } from './rules.js';
-import { CHAINED_SUFFIX, currentTarget, isShim, renderShim, type ShimTarget } from './shim.js';
+import { CHAINED_SUFFIX, currentTarget, isShim, renderShims, type ShimTarget } from './shim.js';
 
 /** What is at one hook's place. */
 export type HookFileState = 'absent' | 'shim' | 'foreign';
@@ -54,8 +54,9 @@ export async function installHooks(root: string, target: ShimTarget = currentTar
   const added: HookName[] = [];
   const updated: HookName[] = [];
   const kept: string[] = [];
+  const shims = await renderShims(target);
   for (const f of await readHookFiles(hooks.dir)) {
-    const shim = await renderShim(f.name, target);
+    const shim = shims[f.name];
     if (f.state === 'shim' && f.text === shim && f.executable) continue;
     if (f.state === 'foreign') kept.push(await chain(f));
     await writeFileAtomic(f.path, shim, { mode: 0o755 });

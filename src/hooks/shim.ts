@@ -1,12 +1,13 @@
 /**
- * The hook shims: the templates shipped in `hooks/` (POSIX sh, one per hook), filled in at
- * install time with the absolute paths of the node and the baton that installed them.
+ * The hook shims: one template shipped as `hooks/baton-hook.sh` (POSIX sh, checked by shellcheck
+ * in the tests), filled in at install time with the hook's name and the absolute paths of the
+ * node and the baton that installed it: one file per hook, each differing in those three lines.
  */
 import { promises as fs } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 import { BatonError } from '../domain/errors.js';
-import type { HookName } from './rules.js';
+import { HOOK_NAMES, type HookName } from './rules.js';
 
 /** The line every shim carries; a hook file with it is baton's. */
 export const SHIM_MARKER = '# baton-hook-shim';
@@ -14,9 +15,9 @@ export const SHIM_MARKER = '# baton-hook-shim';
 /** The suffix of a hook that was there before baton, which the shim runs (`pre-commit.baton-chained`). */
 export const CHAINED_SUFFIX = '.baton-chained';
 
-/** The folder of shim templates in this package. */
-export function templatesDir(): string {
-  return fileURLToPath(new URL('../../hooks/', import.meta.url));
+/** The shim template in this package (`hooks/baton-hook.sh`). */
+export function templatePath(): string {
+  return fileURLToPath(new URL('../../hooks/baton-hook.sh', import.meta.url));
 }
 
 /** The lean hook entry the shims run (dist/cli/hook-main.js). */
@@ -45,33 +46,47 @@ export function currentTarget(): ShimTarget {
   return { node: process.execPath, entry: hookEntryPath() };
 }
 
+/**
+ * The template's lines that install fills in, each `<name>=''` on a line of its own: the hook
+ * this shim is, and the node and the entry it runs.
+ */
+const SLOTS = ['hook', 'baton_node', 'baton_entry'] as const;
+
 /** The shim for hook `name`, pointing at `target`. Pure given the template text. */
 export function fillShim(template: string, name: HookName, target: ShimTarget): string {
-  const filled = template
-    .replace(/^baton_node=''$/m, `baton_node=${shQuote(target.node)}`)
-    .replace(/^baton_entry=''$/m, `baton_entry=${shQuote(target.entry)}`);
-  if (!isShim(filled) || !filled.includes(`\nhook=${name}\n`) || filled === template) {
-    throw new BatonError(
-      'INTERNAL',
-      `The hook template for ${name} in ${templatesDir()} is not a baton shim.`,
-      {
-        hint: 'Reinstall baton: its hooks/ folder is damaged.',
-      },
-    );
+  const values: Record<(typeof SLOTS)[number], string> = {
+    hook: name,
+    baton_node: target.node,
+    baton_entry: target.entry,
+  };
+  const damaged = (): BatonError =>
+    new BatonError('INTERNAL', `baton's hook template ${templatePath()} is not a baton shim.`, {
+      hint: 'Reinstall baton: its hooks/ folder is damaged.',
+    });
+  if (!isShim(template)) throw damaged();
+  let filled = template;
+  for (const slot of SLOTS) {
+    const line = new RegExp(`^${slot}=''$`, 'gm');
+    // Exactly one: a template with none, or two, is not the one this code was written against.
+    if ((template.match(line) ?? []).length !== 1) throw damaged();
+    // A function, so a `$` in a path is not read as a replacement pattern.
+    filled = filled.replace(line, () => `${slot}=${shQuote(values[slot])}`);
   }
   return filled;
 }
 
-/** Reads the template of `name` and fills it in. */
-export async function renderShim(name: HookName, target: ShimTarget = currentTarget()): Promise<string> {
+/** Every hook's shim, pointing at `target`, from one read of the template. */
+export async function renderShims(target: ShimTarget = currentTarget()): Promise<Record<HookName, string>> {
   let template: string;
   try {
-    template = await fs.readFile(`${templatesDir()}${name}`, 'utf8');
+    template = await fs.readFile(templatePath(), 'utf8');
   } catch (err) {
-    throw new BatonError('INTERNAL', `baton's hook template ${templatesDir()}${name} cannot be read.`, {
+    throw new BatonError('INTERNAL', `baton's hook template ${templatePath()} cannot be read.`, {
       hint: 'Reinstall baton: its hooks/ folder is missing or damaged.',
       cause: err,
     });
   }
-  return fillShim(template, name, target);
+  const shims = {} as Record<HookName, string>;
+  for (const name of HOOK_NAMES) shims[name] = fillShim(template, name, target);
+  return shims;
 }

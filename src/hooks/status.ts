@@ -7,7 +7,7 @@ import type { RepoInfo } from '../git/repo.js';
 import { isRelativeHooksPath, resolveHooksDir, shownPath, type HooksDir } from './hooks-dir.js';
 import { readHookFiles, type HookFile } from './install.js';
 import type { HookName } from './rules.js';
-import { currentTarget, renderShim, type ShimTarget } from './shim.js';
+import { currentTarget, renderShims, type ShimTarget } from './shim.js';
 
 /** Why a hook does not protect the repository as it should. */
 export type HookProblemKind =
@@ -74,8 +74,9 @@ export async function inspectHooks(
   }
   const files = await readHookFiles(hooks.dir);
   const problems: HookProblem[] = [];
+  const shims = await renderShims(target);
   for (const f of files) {
-    const p = await problemOf(f, info.root, target);
+    const p = problemOf(f, info.root, shims[f.name]);
     if (p !== null) problems.push(p);
   }
   if (isRelativeHooksPath(hooks)) {
@@ -90,7 +91,8 @@ export async function inspectHooks(
   return { hooks, files, problems };
 }
 
-async function problemOf(f: HookFile, root: string, target: ShimTarget): Promise<HookProblem | null> {
+/** What is wrong with hook file `f`, given the shim this baton would install there. */
+function problemOf(f: HookFile, root: string, shim: string): HookProblem | null {
   const where = shownPath(root, f.path);
   const base = { hook: f.name, path: f.path };
   switch (f.state) {
@@ -109,7 +111,7 @@ async function problemOf(f: HookFile, root: string, target: ShimTarget): Promise
         hint: "Run `baton hooks install`: it keeps that hook running, chained behind baton's.",
       };
     case 'shim':
-      if (f.text !== (await renderShim(f.name, target))) {
+      if (f.text !== shim) {
         return {
           ...base,
           kind: 'stale',

@@ -10,9 +10,11 @@
 #
 # Every process started here is paid for by every commit, so the usual cases are decided in sh
 # without starting any: only when baton might refuse is it asked.
-hook=post-checkout
-# Written by `baton init`: the node and the baton that installed this shim. When they are gone,
-# `baton` on PATH is used.
+#
+# Written by `baton init` from baton's one template, hooks/baton-hook.sh (src/hooks/shim.ts fills
+# in the three lines below): the hook this file is, and the node and the baton that installed
+# it. When those are gone, `baton` on PATH is used.
+hook=''
 baton_node=''
 baton_entry=''
 
@@ -49,7 +51,9 @@ shell_of_chained() {
 run_chained() {
   [ -f "$chained" ] && [ -x "$chained" ] || return 0
   if shell_of_chained; then
-    # shellcheck disable=SC2086 # the shell and its options, as the "#!" line gave them
+    # SC2086: $chained_shell is the shell and its options, as the "#!" line gave them. SC2016: the
+    # '...' script is for that shell to expand; the paths reach it as $1..., never as code.
+    # shellcheck disable=SC2086,SC2016
     $chained_shell -c '__baton_chained=$1; shift; . "$__baton_chained"' "$0" "$chained" "$@"
   else
     "$chained" "$@"
@@ -59,7 +63,7 @@ run_chained() {
 # Where the hook fired: the worktree, its git dir, the common dir, the main worktree. Found
 # before git's repository variables are dropped (git sets GIT_DIR in a linked worktree's
 # pre-commit, for one), from the files git keeps: git runs hooks at the worktree's top.
-where_top= where_gitdir= where_common= where_root=
+where_top='' where_gitdir='' where_common='' where_root=''
 locate() {
   if [ -n "${GIT_WORK_TREE:-}${GIT_COMMON_DIR:-}" ] || ! cd -P . 2>/dev/null; then
     locate_by_git || return 1
@@ -126,7 +130,7 @@ EOF
 # JSON written by baton, one field a line (a unit test holds the two together).
 foreign_lock_at() {
   [ -f "$1" ] || return 1
-  held= mine=
+  held='' mine=''
   while IFS= read -r line || [ -n "$line" ]; do
     case $line in *'"released":'*false*) held=1 ;; esac
     case $line in *'"runId":'*"\"${BATON_RUN_ID:-}\""*) [ -n "${BATON_RUN_ID:-}" ] && mine=1 ;; esac
@@ -160,10 +164,10 @@ foreign_lock_anywhere() {
 # The task layout (branchPrefix, worktreesDir): baton's defaults (config/defaults.ts) when
 # baton.yaml does not mention either key, else what baton last cached in the common dir, as long
 # as baton.yaml's lines that decide it (each mentioning a key, and the one after it) are unchanged.
-prefix= worktrees=
+prefix='' worktrees=''
 layout_known() {
   [ -n "$prefix" ] && return 0
-  fp= take=
+  fp='' take=''
   if [ -f "$where_root/baton.yaml" ]; then
     while IFS= read -r line || [ -n "$line" ]; do
       case $line in
@@ -181,7 +185,7 @@ layout_known() {
   fi
   cache=$where_common/baton-hooks.cache
   [ -f "$cache" ] || return 1
-  p= w= cfp= body=
+  p='' w='' cfp='' body=''
   while IFS= read -r line || [ -n "$line" ]; do
     if [ -n "$body" ]; then
       cfp="$cfp$line$nl"
@@ -298,10 +302,11 @@ reference-transaction)
   ;;
 post-checkout)
   run_chained "$@"
-  rc=$?
+  # Not rc: ask_baton sets that one, and a baton that failed must not become git's exit status.
+  chained_rc=$?
   # $3 = 1: a branch checkout (also `git worktree add`); 0: files only.
   if [ "$3" = 1 ] && ! allowed && locate && misplaced_here paths; then ask_baton "$@" </dev/null || exit 1; fi
-  exit $rc
+  exit "$chained_rc"
   ;;
 pre-commit | pre-merge-commit)
   if ! allowed && locate && commit_needs_baton; then ask_baton "$@" </dev/null || exit 1; fi
