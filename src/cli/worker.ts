@@ -1,6 +1,7 @@
 /** `baton worker`: internal; started detached by a dispatcher with its assignment on stdin. */
 import { createWriteStream } from 'node:fs';
 import type { Command } from 'commander';
+import { preloadExeca } from '../proc/exec.js';
 import { runWorker } from '../worker/worker.js';
 
 /** Registers the hidden `worker` command. */
@@ -39,10 +40,12 @@ export async function workerMain(): Promise<number> {
 /**
  * Loads, while the worker waits for its assignment, what it would otherwise load lazily right
  * after it: the task parser and the YAML parser under it (100–200 ms of module loading and first
- * compilation here). A standby waits for as long as it stands by; a fresh worker waits while its
- * dispatcher takes the lock. Parsing a sample also compiles the parser's common path.
+ * compilation here), and execa, which starts the agent (~100 ms more). A standby waits for as
+ * long as it stands by; a fresh worker waits while its dispatcher makes the worktree and takes
+ * the lock. Parsing a sample also compiles the parser's common path.
  */
 function preload(): void {
+  preloadExeca();
   void import('../domain/task.js')
     .then(({ parseTask }) => parseTask('tasks/warm-up.md', 'warm-up', '---\ntitle: warm-up\n---\nwarm-up\n'))
     .catch(() => undefined);

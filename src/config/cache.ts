@@ -7,7 +7,8 @@
  * The variables an entry depends on are the ones the parse was seen reading (`recordingEnv`), so
  * a new variable read by a later parser is covered; the parser's own code is part of the key too.
  */
-import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeCacheFileSync } from '../store/atomic-sync.js';
 import type { Config } from './types.js';
 
 /** What a config parse depends on besides its code: the text, the root and the variables it read. */
@@ -88,17 +89,11 @@ export function readConfigCache(file: string): unknown {
   }
 }
 
-/** Replaces the cache file (temp file and rename). Best effort: only speed depends on it. */
+/** Replaces the cache file (write-file-atomic). Best effort: only speed depends on it. */
 export function writeConfigCache(file: string, entry: ConfigCacheEntry): void {
-  const tmp = `${file}.${process.pid}.tmp`;
   try {
-    writeFileSync(tmp, JSON.stringify(entry));
-    renameSync(tmp, file);
+    writeCacheFileSync(file, JSON.stringify(entry));
   } catch {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // never written
-    }
+    // write-file-atomic removes its temp file when the write fails
   }
 }

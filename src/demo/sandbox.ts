@@ -3,12 +3,12 @@
  * commit, a HOME of its own (so the user's git config, hooks path and identity stay out of it),
  * and the real baton CLI run as child processes from this package's dist folder.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, promises as fs, readFileSync, realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gitDirOf } from '../git/repo.js';
+import { run as runProcess } from '../proc/exec.js';
 import { killProcessGroup, waitForExit } from '../proc/identity.js';
 import { readJsonl } from '../store/history.js';
 import { inspectLock } from '../store/lock.js';
@@ -102,16 +102,18 @@ export async function makeSandbox(): Promise<Sandbox> {
 }
 
 /** Runs a program to its end with stdin closed (an open stdin makes agent CLIs wait). */
-export function run(file: string, args: string[], cwd: string, env: Record<string, string>): Promise<Ran> {
-  return new Promise((resolve) => {
-    const child = spawn(file, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    child.once('error', (err) => resolve({ code: 127, stdout, stderr: `${stderr}${err.message}\n` }));
-    child.once('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr }));
-  });
+export async function run(
+  file: string,
+  args: string[],
+  cwd: string,
+  env: Record<string, string>,
+): Promise<Ran> {
+  const r = await runProcess(file, args, { cwd, env });
+  return {
+    code: r.code,
+    stdout: r.stdout,
+    stderr: r.failure === 'not-found' ? `${r.stderr}${r.message}\n` : r.stderr,
+  };
 }
 
 /**

@@ -85,7 +85,8 @@ export async function commandLineOf(pid: number): Promise<string[]> {
       if (args.at(-1) === '') args.pop();
       return args;
     }
-    return (await run('ps', ['-o', 'command=', '-p', String(pid)])).trim().split(/\s+/);
+    const { runText } = await import('../proc/exec.js');
+    return (await runText('ps', ['-o', 'command=', '-p', String(pid)])).trim().split(/\s+/);
   } catch {
     return [];
   }

@@ -71,9 +71,9 @@ export async function refreshLayoutCache(
     );
     const file = path.join(commonDir, LAYOUT_CACHE);
     if (cache === null || (await fs.readFile(file, 'utf8').catch(() => null)) === cache) return;
-    const tmp = `${file}.${process.pid}.tmp`;
-    await fs.writeFile(tmp, cache);
-    await fs.rename(tmp, file);
+    // Loaded only when the cache changes: a hook runs on every commit.
+    const { default: writeFileAtomic } = await import('write-file-atomic');
+    await writeFileAtomic(file, cache, { fsync: false });
   } catch {
     // Only speed depends on it.
   }

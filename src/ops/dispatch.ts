@@ -8,6 +8,7 @@ import { ensureWorktree, type EnsuredWorktree } from '../git/worktree.js';
 import { inspectLock } from '../store/lock.js';
 import { taskPaths } from '../store/paths.js';
 import { readStatus } from '../store/status.js';
+import { preloadExeca } from '../proc/exec.js';
 import type { StartKind } from '../worker/assignment.js';
 import { assertAgentRunnable } from './preflight.js';
 import { loadTask, taskWorktree, type Repo } from './repo.js';
@@ -33,6 +34,8 @@ export async function dispatch(
   slug: string,
   opts: DispatchOptions = {},
 ): Promise<Started & { start: StartKind }> {
+  // A fresh worker is spawned through execa: its ~100 ms import runs while the task is read.
+  if (!repo.standby?.standing) preloadExeca();
   const task = await loadTask(repo, slug);
   assertDispatchable(task, opts.allowFinished === true);
   const agent = task.agent ?? repo.config.defaultAgent;

@@ -20,6 +20,7 @@ export async function checkStrays(repo: Repo, now: number): Promise<Finding[]> {
     const st = await fs.lstat(p).catch(() => null);
     return st !== null && st.isFile() && now - st.mtimeMs >= STRAY_AGE_MS;
   };
+  // write-file-atomic writes `<file>.<32-bit hash in decimal>` and renames it over <file>.
   const temp = (p: string): Finding =>
     problem(
       'stray-temp',
@@ -36,10 +37,14 @@ export async function checkStrays(repo: Repo, now: number): Promise<Finding[]> {
     [repo.paths.logsDir, true],
   ] as const) {
     for (const name of await names(dir)) {
-      // write-file-atomic writes `<file>.<32-bit hash in decimal>` and renames it over <file>.
       const isTemp = name.endsWith('.tmp') || (atomic && /\.json\.\d+$/.test(name));
       if (isTemp && (await old(path.join(dir, name)))) out.push(temp(path.join(dir, name)));
     }
+  }
+  // baton's caches in git's common dir (config, task index, hooks layout) are written the same way.
+  for (const name of await names(repo.info.commonDir)) {
+    const p = path.join(repo.info.commonDir, name);
+    if (isCacheTemp(name) && (await old(p))) out.push(temp(p));
   }
   const inboxes = (await names(repo.paths.inboxRoot)).filter(isValidSlug);
   for (const slug of inboxes) {
@@ -106,6 +111,15 @@ export async function checkLayout(repo: Repo): Promise<Finding[]> {
     );
   }
   return out;
+}
+
+/**
+ * A temp file of one of baton's caches in git's common dir: write-file-atomic's
+ * `<file>.<32-bit hash in decimal>` (renamed over <file> when whole), or `<file>.<pid>.tmp` of
+ * the writers before them. Only `baton-` names: the rest of that folder is git's.
+ */
+function isCacheTemp(name: string): boolean {
+  return /^baton-[\w.-]+\.(\d+|\d+\.tmp)$/.test(name);
 }
 
 async function names(dir: string): Promise<string[]> {

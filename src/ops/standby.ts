@@ -14,6 +14,7 @@
  *                         │ exits on its own ──▶ empty (the next take refills; no restart loop)
  *   any ──dispose──▶ disposed: the standby is ended and none is started again
  */
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { Repo } from './repo.js';
 import { discardWorker, spawnWorker, type WorkerProcess } from './worker-process.js';
@@ -38,6 +39,7 @@ export class StandbyPool {
   #standby: Promise<WorkerProcess | null> | null = null;
   #timer: NodeJS.Timeout | null = null;
   #disposed = false;
+  readonly #exitListeners = new WeakMap<ChildProcess, () => void>();
 
   constructor(opts: StandbyOptions) {
     this.#outputFile = opts.outputFile;
@@ -64,7 +66,9 @@ export class StandbyPool {
     this.#schedule();
     const w = standby === null ? null : await standby;
     if (w === null || w.child.exitCode !== null || w.child.signalCode !== null) return null;
-    w.child.removeAllListeners('exit');
+    // Only our own listener: execa's, which settles its result, must stay.
+    const onExit = this.#exitListeners.get(w.child);
+    if (onExit) w.child.off('exit', onExit);
     setRef(w, true);
     return w;
   }
@@ -97,9 +101,11 @@ export class StandbyPool {
       }
       // An idle standby never keeps the watcher's process alive.
       setRef(w, false);
-      w.child.once('exit', () => {
+      const onExit = (): void => {
         if (this.#standby === next) this.#standby = null;
-      });
+      };
+      this.#exitListeners.set(w.child, onExit);
+      w.child.once('exit', onExit);
       return w;
     });
     this.#standby = next;

@@ -3,10 +3,11 @@
  * detached (it must outlive whoever started it), its stdin the assignment pipe and its fd 3 the
  * acknowledgement pipe. Until it is assigned it holds nothing, so discarding it is always safe.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ProcessIdentity } from '../domain/types.js';
+import { spawnDetached } from '../proc/exec.js';
 import { identityOf, waitForExit } from '../proc/identity.js';
 
 /** A spawned, not yet assigned worker. */
@@ -31,12 +32,12 @@ export async function spawnWorker(root: string, outputFile: string): Promise<Wor
   try {
     const outFd = openSync(outputFile, 'a');
     try {
-      child = spawn(process.execPath, [...process.execArgv, cliEntry(), 'worker'], {
+      // The child has its own copy of the fd once spawned, which spawnDetached does before it resolves.
+      ({ child } = await spawnDetached(process.execPath, [...process.execArgv, cliEntry(), 'worker'], {
         cwd: root,
-        detached: true,
         stdio: ['pipe', outFd, outFd, 'pipe'],
         env: process.env,
-      });
+      }));
     } finally {
       closeSync(outFd);
     }

@@ -4,11 +4,8 @@
  * unrelated process is never signalled. Only the owner (or root) can read a process's
  * environment, which is what baton needs: its agents run as the same user.
  */
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { promisify } from 'node:util';
-
-const execFileAsync = promisify(execFile);
+import { run } from './exec.js';
 
 /** True when process `pid` is alive and its environment holds `name=value`. */
 export async function carriesEnv(pid: number, name: string, value: string): Promise<boolean> {
@@ -22,13 +19,9 @@ export async function carriesEnv(pid: number, name: string, value: string): Prom
       return false; // gone, a zombie (empty environ), or not ours
     }
   }
-  try {
-    // BSD ps: -E appends the environment to the command; -ww does not cut the line.
-    const { stdout } = await execFileAsync('ps', ['-wwE', '-o', 'command=', '-p', String(pid)], {
-      env: { ...process.env, LC_ALL: 'C' },
-    });
-    return stdout.split(/\s+/).includes(entry);
-  } catch {
-    return false;
-  }
+  // BSD ps: -E appends the environment to the command; -ww does not cut the line.
+  const r = await run('ps', ['-wwE', '-o', 'command=', '-p', String(pid)], {
+    env: { ...process.env, LC_ALL: 'C' },
+  }).catch(() => null);
+  return r !== null && r.failure === null && r.stdout.split(/\s+/).includes(entry);
 }

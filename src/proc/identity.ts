@@ -5,15 +5,12 @@
  *
  * Linux reads /proc; macOS (and other BSD-likes) ask `ps` and `sysctl`.
  */
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
 
 import { BatonError } from '../domain/errors.js';
 import type { ProcessIdentity } from '../domain/types.js';
-
-const execFileAsync = promisify(execFile);
+import { run, RunError, runText } from './exec.js';
 
 /** What became of a recorded process. Only `alive` means it can still act. */
 export type Liveness = 'alive' | 'dead' | 'zombie' | 'reused' | 'rebooted';
@@ -73,20 +70,17 @@ export async function snapshotOf(pid: number): Promise<ProcSnapshot | null> {
       throw err;
     }
   }
-  try {
-    const { stdout } = await execFileAsync(
-      'ps',
-      ['-o', 'pid=', '-o', 'ppid=', '-o', 'stat=', '-o', 'lstart=', '-p', String(pid)],
-      {
-        env: { ...process.env, LC_ALL: 'C' },
-      },
-    );
-    return parsePsLine(stdout.split('\n')[0] ?? '');
-  } catch (err) {
-    // ps exits 1 when no process matches.
-    if ((err as { code?: unknown }).code === 1) return null;
-    throw err;
-  }
+  const r = await run(
+    'ps',
+    ['-o', 'pid=', '-o', 'ppid=', '-o', 'stat=', '-o', 'lstart=', '-p', String(pid)],
+    {
+      env: { ...process.env, LC_ALL: 'C' },
+    },
+  );
+  // ps exits 1 when no process matches.
+  if (r.failure === 'exit' && r.code === 1) return null;
+  if (r.failure !== null) throw new RunError(r);
+  return parsePsLine(r.stdout.split('\n')[0] ?? '');
 }
 
 /** The id of the current boot: changes on every reboot, so identities from an earlier boot are dead. */
@@ -103,8 +97,7 @@ export async function bootId(): Promise<string> {
       return `btime-${btime}`;
     }
   }
-  const { stdout } = await execFileAsync('sysctl', ['-n', 'kern.boottime']);
-  return stdout.trim();
+  return (await runText('sysctl', ['-n', 'kern.boottime'])).trim();
 }
 
 /** The identity of a running (or zombie) process, or null if no process has that pid. */

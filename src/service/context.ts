@@ -2,10 +2,10 @@
  * Where a service is installed and how baton talks to its manager: the home folder, the
  * manager (systemd or launchd), and the command that runs `systemctl`/`launchctl`.
  */
-import { execFile } from 'node:child_process';
 import os from 'node:os';
 
 import { BatonError } from '../domain/errors.js';
+import { run } from '../proc/exec.js';
 
 /** The service managers baton can install into. */
 export type ServiceManagerKind = 'systemd' | 'launchd';
@@ -61,18 +61,20 @@ export function serviceContext(
 }
 
 /** Runs a manager command; never throws (a missing command is code 127). */
-export function runCommand(bin: string, args: string[]): Promise<RunResult> {
-  return new Promise((resolve) => {
-    execFile(bin, args, { encoding: 'utf8', timeout: 30_000 }, (err, stdout, stderr) => {
-      const raw = (err as { code?: unknown } | null)?.code;
-      const code = err === null ? 0 : raw === 'ENOENT' ? 127 : typeof raw === 'number' ? raw : 1;
-      resolve({
-        code,
-        stdout: String(stdout),
-        stderr: raw === 'ENOENT' ? `${bin}: command not found` : String(stderr),
-      });
-    });
-  });
+export async function runCommand(bin: string, args: string[]): Promise<RunResult> {
+  const r = await run(bin, args, { timeoutMs: 30_000 }).catch((err: unknown) => ({
+    code: 1,
+    stdout: '',
+    stderr: String((err as Error)?.message ?? err),
+    failure: 'other' as const,
+  }));
+  // A timed-out or signalled command is a failure like any other: never 0.
+  const code = r.failure === null ? 0 : r.failure === 'exit' || r.failure === 'not-found' ? r.code : 1;
+  return {
+    code,
+    stdout: r.stdout,
+    stderr: r.failure === 'not-found' ? `${bin}: command not found` : r.stderr,
+  };
 }
 
 /** The first line of what a failed command said, for one-sentence messages. */

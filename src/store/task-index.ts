@@ -11,9 +11,10 @@
  * tick, the same size), so such an entry is trusted only once the file's text is read again and
  * found the same (by digest); so is an entry whose identity changed but not its text.
  */
-import { readFileSync, renameSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
+import { readFileSync, type Stats } from 'node:fs';
 import { formatProblem, type Problem, type Result } from '../domain/errors.js';
 import type { Task, TaskFileStatus } from '../domain/types.js';
+import { writeCacheFileSync } from './atomic-sync.js';
 import { codeFingerprint } from './code-fingerprint.js';
 
 /**
@@ -156,21 +157,14 @@ export function loadTaskIndex(file: string, parser: string): TaskFileCache {
 }
 
 /**
- * Replaces the index at `file` (temp file and rename, so a reader sees a whole one; no fsync: a
+ * Replaces the index at `file` (write-file-atomic, so a reader sees a whole one; no fsync: a
  * torn index after a crash is merely ignored). Failures are swallowed: the index only saves time.
  */
 export function saveTaskIndex(file: string, parser: string, cache: TaskFileCache, nowMs: number): void {
-  // One writer per process at a time (this is synchronous), so the pid makes the name unique.
-  const tmp = `${file}.${process.pid}.tmp`;
   try {
-    writeFileSync(tmp, encodeIndex(parser, cache, nowMs));
-    renameSync(tmp, file);
+    writeCacheFileSync(file, encodeIndex(parser, cache, nowMs));
   } catch {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // never written
-    }
+    // write-file-atomic removes its temp file when the write fails
   }
 }
 

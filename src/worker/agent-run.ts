@@ -9,8 +9,9 @@
  * reached an agent (send it again); one with it did (never send it again), and its pid names
  * the process to end if it outlived its worker.
  */
+import type { ChildProcess } from 'node:child_process';
 import { createWriteStream, realpathSync, type WriteStream } from 'node:fs';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawnDetached } from '../proc/exec.js';
 import { findExecutable } from '../proc/executable.js';
 import type { AgentDriver, AgentEvent, OutputStream, RunOutcome, StdinPlan } from '../agents/types.js';
 
@@ -59,8 +60,8 @@ export function agentStartedPrefix(runId: string, n: number, now: Date = new Dat
   return `${head.slice(0, -1)},"pid":`;
 }
 
-/** Starts the agent. Never throws: a spawn failure is a failed outcome. */
-export function startAgentRun(spec: AgentRunSpec, listener: AgentRunListener): AgentRun {
+/** Starts the agent. Never rejects: a spawn failure is a failed outcome. */
+export async function startAgentRun(spec: AgentRunSpec, listener: AgentRunListener): Promise<AgentRun> {
   const [file, ...args] = spec.argv;
   const log = createWriteStream(spec.logFile, { flags: 'a' });
   const parser = spec.driver.createParser();
@@ -71,18 +72,22 @@ export function startAgentRun(spec: AgentRunSpec, listener: AgentRunListener): A
     cwd = spec.worktree;
   }
   const found = findExecutable(file ?? '', spec.env.PATH ?? '', cwd);
-  if (!found.ok) return notStarted(file ?? '', found.reason, log);
+  if (!found.ok) return notStarted(file ?? '', notFound(found.reason), log);
   const { historyFile, runId, n } = spec.started;
-  // Node's spawn rather than execa: the run must resolve when the agent exits even if a grandchild
-  // still holds its stdout, and the process group is ours to signal.
+  // The run ends on the agent's 'exit', not on execa's result: that waits for the pipes to close
+  // too, which a grandchild holding stdout could put off forever. The process group is ours to signal.
   const shArgs = ['-c', TRAMPOLINE, 'baton-agent', agentStartedPrefix(runId, n), historyFile];
-  const child: ChildProcess = spawn('/bin/sh', [...shArgs, found.path, ...args], {
-    cwd,
-    env: spec.env,
-    detached: true,
-    stdio: [spec.stdin.kind === 'ignore' ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-    windowsHide: true,
-  });
+  let child: ChildProcess;
+  try {
+    ({ child } = await spawnDetached('/bin/sh', [...shArgs, found.path, ...args], {
+      cwd,
+      env: spec.env,
+      stdio: [spec.stdin.kind === 'ignore' ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    }));
+  } catch (err) {
+    // execa itself could not be loaded: nothing was started.
+    return notStarted(file ?? '', `could not be started (${(err as Error).message})`, log);
+  }
   const exited = new Promise<{ code: number | null; signal: string | null } | { spawnError: Error }>(
     (resolve) => {
       child.once('exit', (code, signal) => resolve({ code, signal }));
@@ -171,14 +176,17 @@ export function startAgentRun(spec: AgentRunSpec, listener: AgentRunListener): A
   };
 }
 
+/** Why a command that `findExecutable` turned down cannot run, as the end of a sentence. */
+function notFound(reason: string): string {
+  return reason === 'directory'
+    ? 'is a directory, not a program'
+    : reason === 'not-executable'
+      ? 'is not executable'
+      : 'was not found';
+}
+
 /** A run whose command could not be found or executed: nothing was started. */
-function notStarted(file: string, reason: string, log: WriteStream): AgentRun {
-  const what =
-    reason === 'directory'
-      ? 'is a directory, not a program'
-      : reason === 'not-executable'
-        ? 'is not executable'
-        : 'was not found';
+function notStarted(file: string, what: string, log: WriteStream): AgentRun {
   const done = closeStream(log).then(() => failed(`the agent command ${JSON.stringify(file)} ${what}`));
   return { pid: null, done, signal: () => false, write: () => false, closeInput: () => undefined };
 }

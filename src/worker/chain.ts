@@ -419,7 +419,7 @@ export class Chain {
     const noteProgress = (now: number): void => {
       lastProgress = now;
     };
-    const run = startAgentRun(
+    const run = await startAgentRun(
       {
         argv,
         worktree: a.worktree,

@@ -94,7 +94,10 @@ describe('doctor', () => {
     const atomicLeftover = path.join(rig.root, 'tasks/logs', 'dispatch-gone.status.json.3141592653');
     const inboxTmp = path.join(rig.root, 'tasks/logs/inbox/alpha', '.1700000000000-abcd.stop.md.tmp');
     const claim = path.join(rig.root, 'tasks/logs/inbox/alpha', '.claim-0badcafe.alpha.followup.md');
+    // A cache in git's common dir, left mid-write by write-file-atomic.
+    const cacheLeftover = path.join(rig.root, '.git', 'baton-task-index.json.2718281828');
     makeOld(oldTmp);
+    makeOld(cacheLeftover, '{"format":');
     makeOld(atomicLeftover, '{"slug":');
     makeOld(inboxTmp);
     makeOld(claim, 'please also do this\n');
@@ -120,8 +123,8 @@ describe('doctor', () => {
     expect(misplaced[0]!.message).toContain(elsewhere);
     expect(byKind(j, 'prunable-worktree')).toHaveLength(1);
     const temps = byKind(j, 'stray-temp').map((p) => p.message);
-    expect(temps).toHaveLength(3);
-    for (const f of [oldTmp, atomicLeftover, inboxTmp])
+    expect(temps).toHaveLength(4);
+    for (const f of [oldTmp, atomicLeftover, inboxTmp, cacheLeftover])
       expect(temps.some((m) => m.includes(path.relative(rig.root, f)))).toBe(true);
     expect(temps.some((m) => m.includes('being-written'))).toBe(false);
     expect(byKind(j, 'stale-claim')).toHaveLength(1);
@@ -145,7 +148,7 @@ describe('doctor', () => {
         .history('gone')
         .some((h) => h.type === 'state_changed' && h.to === 'worker_gone' && h.by === 'doctor'),
     ).toBe(true);
-    for (const f of [oldTmp, atomicLeftover, inboxTmp]) expect(existsSync(f), f).toBe(false);
+    for (const f of [oldTmp, atomicLeftover, inboxTmp, cacheLeftover]) expect(existsSync(f), f).toBe(false);
     expect(existsSync(freshTmp)).toBe(true);
     expect(existsSync(claim)).toBe(true);
     expect(existsSync(stray)).toBe(true);

@@ -1,0 +1,180 @@
+/**
+ * How baton starts every process that is not git: through execa, which is loaded on first use
+ * and never at import time. Its import costs ~100–120 ms of one core (FIELD-NOTES), so the
+ * processes that must spawn quickly start it while nobody waits (`preloadExeca`): a worker
+ * while it waits for its assignment, the watcher at start, a dispatcher at its start.
+ *
+ *   run            a command to its end, output captured; never throws, the result says what went wrong
+ *   runText        the same, for callers that want stdout or an error naming the command
+ *   spawnDetached  a long-lived child in its own process group that outlives its parent
+ */
+import type { ChildProcess } from 'node:child_process';
+import os from 'node:os';
+import type * as Execa from 'execa';
+
+/** Why a command did not succeed. */
+export type RunFailure = 'not-found' | 'exit' | 'signal' | 'timeout' | 'other';
+
+/** What running a command to its end gave. */
+export interface Ran {
+  /** The exit code; 127 when the command could not be found, 128 + n after signal n. */
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** Null on exit code 0. */
+  failure: RunFailure | null;
+  /** One sentence for a user: what ran and how it failed ('' on success). */
+  message: string;
+}
+
+/** How to run a command. */
+export interface RunOptions {
+  cwd?: string;
+  /** The whole environment (not merged with this process's); this process's when omitted. */
+  env?: Record<string, string | undefined>;
+  /** Killed (SIGTERM) after this long. */
+  timeoutMs?: number;
+}
+
+/** One stdio entry of a detached child: as node:child_process takes it (`pipe`, `ignore`, or an open fd). */
+export type StdioEntry = 'pipe' | 'ignore' | number;
+
+/** A detached child's stdio: stdin, stdout, stderr, then any extra fds (fd 3, ...). */
+export type DetachedStdio = readonly [StdioEntry, StdioEntry, StdioEntry, ...StdioEntry[]];
+
+/**
+ * A started detached child. execa's subprocess is also a promise of its result; it is held here
+ * as a plain ChildProcess so that nobody awaits it by mistake (an async function returning it
+ * would wait for the child's end), and its result, which never rejects, is not needed.
+ */
+export interface Detached {
+  child: ChildProcess;
+}
+
+/** Loads execa (the module cache makes every call after the first free). */
+export function loadExeca(): Promise<typeof Execa> {
+  return import('execa');
+}
+
+/** Starts loading execa now, so that a later spawn does not pay for it; errors surface at use. */
+export function preloadExeca(): void {
+  loadExeca().catch(() => undefined);
+}
+
+/** Runs `file` with `args` to its end, stdin closed. Never throws: see `Ran.failure`. */
+export async function run(file: string, args: readonly string[], opts: RunOptions = {}): Promise<Ran> {
+  const { execa } = await loadExeca();
+  const r = await execa(file, args, {
+    cwd: opts.cwd,
+    env: opts.env ?? process.env,
+    extendEnv: false,
+    stdin: 'ignore',
+    reject: false,
+    stripFinalNewline: false,
+    timeout: opts.timeoutMs,
+    windowsHide: true,
+  });
+  const stdout = r.stdout;
+  const stderr = r.stderr;
+  const errno = (r.cause as NodeJS.ErrnoException | undefined)?.code;
+  const what = [file, ...args].join(' ');
+  if (!r.failed) return { code: 0, stdout, stderr, failure: null, message: '' };
+  if (errno === 'ENOENT' && r.exitCode === undefined) {
+    return { code: 127, stdout, stderr, failure: 'not-found', message: `${file} was not found.` };
+  }
+  if (r.timedOut) {
+    return {
+      code: 124,
+      stdout,
+      stderr,
+      failure: 'timeout',
+      message: `${what} took longer than ${opts.timeoutMs} ms.`,
+    };
+  }
+  if (r.exitCode !== undefined) {
+    const said = firstLine(stderr) || firstLine(stdout);
+    const message = `${what} exited with code ${r.exitCode}${said ? `: ${said}` : ''}.`;
+    return { code: r.exitCode, stdout, stderr, failure: 'exit', message };
+  }
+  if (r.signal !== undefined) {
+    const n = signalNumber(r.signal);
+    return {
+      code: 128 + n,
+      stdout,
+      stderr,
+      failure: 'signal',
+      message: `${what} was killed by ${r.signal}.`,
+    };
+  }
+  return {
+    code: 1,
+    stdout,
+    stderr,
+    failure: 'other',
+    message: `${what} could not be run: ${r.shortMessage}.`,
+  };
+}
+
+/** Error from `runText`: carries what the command gave. */
+export class RunError extends Error {
+  readonly ran: Ran;
+  constructor(ran: Ran) {
+    super(ran.message);
+    this.name = 'RunError';
+    this.ran = ran;
+  }
+}
+
+/** Runs `file` to its end and gives its stdout; throws RunError when it is missing or fails. */
+export async function runText(file: string, args: readonly string[], opts: RunOptions = {}): Promise<string> {
+  const r = await run(file, args, opts);
+  if (r.failure !== null) throw new RunError(r);
+  return r.stdout;
+}
+
+/** How to start a detached child. */
+export interface DetachedOptions {
+  cwd: string;
+  /** The whole environment (not merged with this process's). */
+  env: Record<string, string | undefined>;
+  stdio: DetachedStdio;
+}
+
+/**
+ * Starts `file` in a new process group (its pid is the group id, so `process.kill(-pid)` ends it
+ * and what it started) that outlives this process: execa's `cleanup` would kill it when we exit,
+ * and its buffering would hold its output, so both are off; a failed spawn resolves (never
+ * rejects) and shows as `pid === undefined` plus an 'error' event. The caller reads its pipes.
+ * Wait for the child's 'exit' event to learn when the process itself ended: execa's own result
+ * comes only once its pipes have closed too, which a grandchild holding them can put off forever.
+ */
+export async function spawnDetached(
+  file: string,
+  args: readonly string[],
+  opts: DetachedOptions,
+): Promise<Detached> {
+  const { execa } = await loadExeca();
+  const child = execa(file, args, {
+    cwd: opts.cwd,
+    env: opts.env,
+    extendEnv: false,
+    detached: true,
+    cleanup: false,
+    buffer: false,
+    reject: false,
+    // An open fd goes to spawn as it is (the child writes the file itself, not through us);
+    // execa's types only admit fds 3–9 there.
+    stdio: opts.stdio as unknown as Execa.Options['stdio'],
+    windowsHide: true,
+  });
+  return { child };
+}
+
+function firstLine(text: string): string {
+  return (text.trim().split('\n')[0] ?? '').replace(/[.\s]+$/, '');
+}
+
+function signalNumber(signal: string): number {
+  const n = (os.constants.signals as Record<string, number | undefined>)[signal];
+  return n ?? 0;
+}
