@@ -1,5 +1,6 @@
 /** `baton logs <slug> [-f]`: the task's agent output, every run. */
-import { createReadStream, promises as fs, watch } from 'node:fs';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { BatonError } from '../domain/errors.js';
 import { isNotFound } from '../store/history.js';
@@ -17,9 +18,9 @@ export function registerLogs(program: Command): void {
       assertSlug(slug);
       const repo = await openRepo(process.cwd());
       const file = taskPaths(repo.paths, slug).logFile;
-      let offset = 0;
+      let at: Place = { ino: null, offset: 0 };
       try {
-        offset = await copyFrom(file, 0);
+        at = await copyFrom(file, at);
       } catch (err) {
         if (!isNotFound(err)) throw err;
         if (!opts.follow) {
@@ -28,48 +29,82 @@ export function registerLogs(program: Command): void {
           });
         }
       }
-      if (opts.follow) await follow(file, offset);
+      if (opts.follow) await follow(file, at);
     });
 }
 
-async function copyFrom(file: string, offset: number): Promise<number> {
-  const { size } = await fs.stat(file);
-  if (size < offset) offset = 0; // truncated: start again
-  if (size === offset) return offset;
-  await new Promise<void>((resolve, reject) => {
-    const s = createReadStream(file, { start: offset, end: size - 1 });
-    s.on('error', reject);
-    s.on('end', resolve);
-    s.pipe(process.stdout, { end: false });
-  });
-  return size;
+/** Where a follow has read up to: the file it read (by identity) and how far. */
+interface Place {
+  ino: number | null;
+  offset: number;
 }
 
-function follow(file: string, start: number): Promise<void> {
-  return new Promise((resolve) => {
-    let offset = start;
-    let busy = false;
-    const tick = async (): Promise<void> => {
-      if (busy) return;
-      busy = true;
-      try {
-        offset = await copyFrom(file, offset);
-      } catch {
-        // not there yet
-      } finally {
-        busy = false;
-      }
-    };
-    // fs.watch on the folder catches the file's creation; the interval covers missed events.
-    const dir = file.slice(0, file.lastIndexOf('/'));
-    const watcher = watch(dir, () => void tick());
-    const timer = setInterval(() => void tick(), 500);
-    const stop = (): void => {
-      watcher.close();
-      clearInterval(timer);
-      resolve();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+/**
+ * Prints what `file` holds past `at`, and returns where that leaves off. A file replaced under
+ * the same name (rotated) or shorter than what was read (truncated) is printed from its start.
+ */
+async function copyFrom(file: string, at: Place): Promise<Place> {
+  const h = await fs.open(file, 'r');
+  try {
+    const { size, ino } = await h.stat();
+    const start = (at.ino !== null && ino !== at.ino) || size < at.offset ? 0 : at.offset;
+    if (size > start) {
+      // From the handle, so a rotation after the stat cannot mix two files' bytes.
+      await new Promise<void>((resolve, reject) => {
+        const s = h.createReadStream({ start, end: size - 1, autoClose: false });
+        s.on('error', reject);
+        s.on('end', resolve);
+        s.pipe(process.stdout, { end: false });
+      });
+    }
+    return { ino, offset: size };
+  } finally {
+    await h.close();
+  }
+}
+
+/**
+ * Prints what `file` gets from `start` on until SIGINT or SIGTERM: on every chokidar event for it
+ * (written, created, replaced, truncated), and when its folder is made anew.
+ */
+async function follow(file: string, start: Place): Promise<void> {
+  const stopped = new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
   });
+  const { watchFolders } = await import('../watch/folder-events.js');
+  const dir = path.dirname(file);
+  const name = path.basename(file);
+  let at = start;
+  // One read at a time; an event during a read asks for one more read after it.
+  let reading: Promise<void> | null = null;
+  let again = false;
+  const tick = (): void => {
+    if (reading) {
+      again = true;
+      return;
+    }
+    reading = copyFrom(file, at)
+      .then(
+        (p) => void (at = p),
+        () => undefined, // not there (yet, or between a rotation's unlink and add)
+      )
+      .finally(() => {
+        reading = null;
+        if (again) {
+          again = false;
+          tick();
+        }
+      });
+  };
+  const events = watchFolders([dir], {
+    onName: (_dir, n) => {
+      if (n === null || n === name) tick();
+    },
+    onError: () => undefined, // the next event for the file reads everything it missed
+  });
+  await events.ready;
+  tick(); // what was written while the watch was being set up
+  await stopped;
+  await events.close();
 }

@@ -4,9 +4,9 @@
  * otherwise (a pipe, a file, a test) each frame follows a separator line, so output stays
  * readable and nothing depends on ANSI codes. With `--json` each frame is one line of json.
  */
-import { watch, type FSWatcher } from 'node:fs';
 import { readBoard } from '../ops/board.js';
 import type { Repo } from '../ops/repo.js';
+import { watchFolders } from '../watch/folder-events.js';
 import { boardJson, renderBoard } from './status.js';
 
 /** Options of `watchBoard`. */
@@ -33,17 +33,12 @@ export async function watchBoard(opts: WatchBoardOptions): Promise<void> {
   const intervalMs = opts.intervalMs ?? 1000;
   const settleMs = opts.settleMs ?? 150;
   let poke: (() => void) | null = null;
-  const watchers: FSWatcher[] = [];
-  for (const dir of [opts.repo.paths.tasksDir, opts.repo.paths.logsDir]) {
-    try {
-      const w = watch(dir, () => poke?.());
-      // A watched folder removed under us: keep redrawing on the timer.
-      w.on('error', () => w.close());
-      watchers.push(w);
-    } catch {
-      // The folder does not exist (yet): the timer still redraws.
-    }
-  }
+  // Not waited for: the first frame reads the board anyway, and the timer redraws what a watch
+  // still being set up misses.
+  const events = watchFolders([opts.repo.paths.tasksDir, opts.repo.paths.logsDir], {
+    onName: () => poke?.(),
+    onError: () => undefined, // the timer keeps redrawing
+  });
   try {
     while (!opts.signal.aborted) {
       const at = now();
@@ -73,7 +68,7 @@ export async function watchBoard(opts: WatchBoardOptions): Promise<void> {
       });
     }
   } finally {
-    for (const w of watchers) w.close();
+    await events.close();
   }
 }
 

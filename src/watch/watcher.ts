@@ -16,7 +16,7 @@ import { liveHolder, wake } from '../ops/followup.js';
 import type { Repo } from '../ops/repo.js';
 import { withStandby } from '../ops/standby.js';
 import { carryOut, ingestStrayDrops, runCycle, type CycleReport } from './cycle.js';
-import { DirWatch } from './dir-watch.js';
+import { watchFolders, type FolderEvents } from './folder-events.js';
 
 /** What the watcher tells its caller (the CLI prints it). */
 export interface WatchLog {
@@ -28,7 +28,7 @@ export class Watcher {
   #repo: Repo;
   readonly #log: WatchLog;
   #queue: Promise<unknown> = Promise.resolve();
-  #fs: DirWatch | null = null;
+  #fs: FolderEvents | null = null;
   #timer: NodeJS.Timeout | null = null;
   #stopped = false;
   /** Live workers as of the last look; kept current by our own dispatches and by status events. */
@@ -49,11 +49,13 @@ export class Watcher {
     this.#repo = withStandby(this.#repo); // a booted worker takes the next assignment at once
     const { tasksDir, logsDir } = this.#repo.paths;
     // Only the two folders themselves: inboxes, prompts and worktrees are not events.
-    this.#fs = new DirWatch([tasksDir, logsDir], {
+    // A folder deleted and made anew is watched again by chokidar itself (folder-events.ts).
+    this.#fs = watchFolders([tasksDir, logsDir], {
       onName: (dir, name) => this.#onEntry(dir, name),
       onError: (err) => this.#log(`watch error (the heartbeat covers it): ${String(err)}`),
     });
-    this.#fs.arm();
+    // Listed first, then the first cycle: what lands before the listing is done, the cycle reads.
+    await this.#fs.ready;
     await this.#enqueue(() => this.#cycle());
     this.#arm();
   }
@@ -62,7 +64,7 @@ export class Watcher {
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
-    this.#fs?.close();
+    await this.#fs?.close();
     await this.#queue.catch(() => undefined);
     await this.#repo.standby?.dispose();
   }
@@ -77,12 +79,14 @@ export class Watcher {
   #onEntry(dir: string, name: string | null): void {
     if (this.#stopped) return;
     if (name === null) {
-      this.#scheduleCycle(); // something changed, but not said what: look at everything
+      this.#scheduleCycle(); // a watched folder itself came or went: look at everything
       return;
     }
     if (dir === this.#repo.paths.logsDir) {
-      // A worker wrote its status: a finished one frees a slot for the next ready task.
-      const slug = /^dispatch-(.+)\.status\.json$/.exec(name)?.[1];
+      // A worker wrote its status: a finished one frees a slot for the next ready task. Its
+      // history too: the worker writes its last status before it lets go of its lock, and
+      // `lock_released` after, so only that line finds it gone for sure.
+      const slug = /^dispatch-(.+)\.(?:status\.json|history\.jsonl)$/.exec(name)?.[1];
       if (slug) this.#react(`status:${slug}`, () => this.#onStatus(slug));
       return;
     }
@@ -176,7 +180,6 @@ export class Watcher {
   }
 
   async #cycle(): Promise<CycleReport | null> {
-    this.#fs?.arm(); // a folder that could not be watched, or was made anew, is watched again
     try {
       this.#repo = { ...this.#repo, config: await loadConfig(this.#repo.info.root) };
     } catch (err) {
