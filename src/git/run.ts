@@ -126,6 +126,13 @@ async function run(dir: string, env: Record<string, string>, args: readonly stri
       },
     })
       .env(env)
+      .outputHandler((_command, stdout) => {
+        // simple-git waits a further 50 ms after 'close' when git printed nothing (its
+        // completion plugin), which every quiet command (show-ref --quiet, merge-base
+        // --is-ancestor, a clean status, worktree prune) would pay. 'close' already means the
+        // output is all in, so one empty chunk, sent once its listeners are on, skips the wait.
+        queueMicrotask(() => stdout.emit('data', Buffer.alloc(0)));
+      })
       .raw([...args]);
   } catch (err) {
     throw commandError(args, err);
