@@ -10,13 +10,6 @@ import path from 'node:path';
 import { repoPaths, taskPaths } from '../store/paths.js';
 import type { LockView } from './rules.js';
 
-async function run(cmd: string, args: string[]): Promise<string> {
-  const { execFile } = await import('node:child_process');
-  return new Promise((resolve, reject) => {
-    execFile(cmd, args, { encoding: 'utf8' }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
-  });
-}
-
 /** The branch HEAD names in a git dir (short name), or null when detached or unreadable. */
 export async function headBranch(gitDir: string): Promise<string | null> {
   try {
