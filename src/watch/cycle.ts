@@ -16,6 +16,7 @@ import { ingestDrop, recoverClaims } from '../ops/ingest.js';
 import type { Repo } from '../ops/repo.js';
 import { appendHistory } from '../store/history.js';
 import { crashPoint } from '../proc/crash.js';
+import { withTimeout } from '../proc/timeout.js';
 import { writeControl } from '../store/inbox.js';
 import { taskPaths } from '../store/paths.js';
 import { readStatus, updateStatus } from '../store/status.js';
@@ -217,20 +218,4 @@ async function recoverAllClaims(repo: Repo): Promise<void> {
     return;
   }
   for (const slug of slugs) await recoverClaims(repo, slug);
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(message)), ms);
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(t);
-        reject(e instanceof Error ? e : new Error(String(e)));
-      },
-    );
-  });
 }

@@ -13,6 +13,7 @@ import type { ChildProcess } from 'node:child_process';
 import { createWriteStream, realpathSync, type WriteStream } from 'node:fs';
 import { spawnDetached } from '../proc/exec.js';
 import { findExecutable } from '../proc/executable.js';
+import { settlesWithin } from '../proc/timeout.js';
 import type { AgentDriver, AgentEvent, OutputStream, RunOutcome, StdinPlan } from '../agents/types.js';
 
 /** What the caller hears while the agent runs. */
@@ -147,7 +148,7 @@ export async function startAgentRun(spec: AgentRunSpec, listener: AgentRunListen
         // already gone
       }
     }
-    await withTimeout(Promise.all([stdoutDone, stderrDone]), 2000);
+    await settlesWithin(Promise.all([stdoutDone, stderrDone]), 2000);
     closeInput();
     await closeStream(log);
     if ('spawnError' in exit) {
@@ -224,16 +225,6 @@ function pumpLines(
     stream.on('end', finish);
     stream.on('close', finish);
     stream.on('error', finish);
-  });
-}
-
-function withTimeout(p: Promise<unknown>, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    void p.then(() => {
-      clearTimeout(t);
-      resolve();
-    });
   });
 }
 
