@@ -7,7 +7,7 @@
 import { readBoard } from '../ops/board.js';
 import type { Repo } from '../ops/repo.js';
 import { watchFolders } from '../watch/folder-events.js';
-import { boardJson, renderBoard } from './status.js';
+import { boardJson, renderBoard } from './board-view.js';
 
 /** Options of `watchBoard`. */
 export interface WatchBoardOptions {

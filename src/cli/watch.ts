@@ -14,7 +14,7 @@ export function registerWatch(program: Command): void {
     .option('--once', 'run exactly one heartbeat cycle and exit')
     .action(async (opts: { once?: boolean }) => {
       const { openRepo } = await import('../ops/repo.js');
-      const { newRunId } = await import('../ops/run-id.js');
+      const { newRunId } = await import('../launch/run-id.js');
       const { selfIdentity } = await import('../proc/identity.js');
       const { describeHolder, refreshLock, releaseLock, tryAcquireLock } = await import('../store/lock.js');
       const repo = await openRepo(process.cwd());
@@ -45,7 +45,9 @@ export function registerWatch(program: Command): void {
           return;
         }
         const { Watcher } = await import('../watch/watcher.js');
-        const watcher = new Watcher(repo, say);
+        const { StandbyPool, standbyLog } = await import('../launch/standby.js');
+        const standby = new StandbyPool({ outputFile: standbyLog(repo.paths) });
+        const watcher = new Watcher(repo, say, standby);
         const stopped = new Promise<void>((resolve) => {
           const stop = (sig: string): void => {
             say(`${sig}: stopping the watcher; workers keep running`);

@@ -5,6 +5,8 @@ import { BatonError } from '../domain/errors.js';
 import type { Task } from '../domain/types.js';
 import { assertHasCommits, gitDirOf } from '../git/repo.js';
 import { ensureWorktree, type EnsuredWorktree } from '../git/worktree.js';
+import type { StandbyPool } from '../launch/standby.js';
+import { busyError, dropWorker, launchWorker, startWorker, type Started } from '../launch/start-worker.js';
 import { inspectLock } from '../store/lock.js';
 import { taskPaths } from '../store/paths.js';
 import { readStatus } from '../store/status.js';
@@ -12,7 +14,6 @@ import { preloadExeca } from '../proc/exec.js';
 import type { StartKind } from '../worker/assignment.js';
 import { assertAgentRunnable } from './preflight.js';
 import { loadTask, taskWorktree, type Repo } from './repo.js';
-import { busyError, dropWorker, launchWorker, startWorker, type Started } from './start-worker.js';
 
 /** Options of a dispatch. */
 export interface DispatchOptions {
@@ -26,6 +27,11 @@ export interface DispatchOptions {
   allowFinished?: boolean;
   /** The heartbeat's automatic retry. */
   auto?: boolean;
+  /**
+   * The watcher's standby pool: a booted worker from it takes the assignment, saving a node
+   * start. Without one (every command but the watcher), a fresh worker is spawned.
+   */
+  standby?: StandbyPool;
 }
 
 /** Dispatches a task; throws BUSY (exit 3) when a live worker holds its lock. */
@@ -35,7 +41,7 @@ export async function dispatch(
   opts: DispatchOptions = {},
 ): Promise<Started & { start: StartKind }> {
   // A fresh worker is spawned through execa: its ~100 ms import runs while the task is read.
-  if (!repo.standby?.standing) preloadExeca();
+  if (!opts.standby?.standing) preloadExeca();
   const task = await loadTask(repo, slug);
   assertDispatchable(task, opts.allowFinished === true);
   const agent = task.agent ?? repo.config.defaultAgent;
@@ -61,7 +67,7 @@ export async function dispatch(
   assertAgentRunnable(agentConfig, process.env, { cwd: worktreeExists ? worktree : repo.info.root });
   await fs.mkdir(repo.paths.logsDir, { recursive: true });
   // The worker boots (100–400 ms for a fresh one) while the worktree is checked or made.
-  const worker = launchWorker(repo.paths, slug, repo.standby);
+  const worker = launchWorker(repo.paths, slug, opts.standby);
   let ready: { wt: EnsuredWorktree; lockPath: string; start: StartKind };
   try {
     ready = await prepare(repo, slug, task, { worktree, branch }, opts);

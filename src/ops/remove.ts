@@ -17,6 +17,8 @@ import { gitDirOf } from '../git/repo.js';
 import { branchExists, currentBranch, deleteBranch } from '../git/refs.js';
 import { findTaskWorktree, readRemovalFacts, removeWorktree } from '../git/removal.js';
 import { repoLockPath } from '../git/worktree.js';
+import { newRunId } from '../launch/run-id.js';
+import { busyError } from '../launch/start-worker.js';
 import { liveness, selfIdentity } from '../proc/identity.js';
 import { appendHistory } from '../store/history.js';
 import { releaseLock, tryAcquireLock, withRepoLock, type LockRecord } from '../store/lock.js';
@@ -24,8 +26,6 @@ import { taskPaths } from '../store/paths.js';
 import { readStatus, updateStatus } from '../store/status.js';
 import { loadTaskFile } from '../store/taskfiles.js';
 import { assertSlug, taskWorktree, type Repo } from './repo.js';
-import { newRunId } from './run-id.js';
-import { busyError } from './start-worker.js';
 
 /** What `remove` did. */
 export interface RemoveResult {

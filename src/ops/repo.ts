@@ -10,15 +10,15 @@ import { repoPaths, type RepoPaths } from '../store/paths.js';
 import { loadTaskFile } from '../store/taskfiles.js';
 import { existsSync } from 'node:fs';
 import { formatProblem } from '../domain/errors.js';
-import type { StandbyPool } from './standby.js';
 
-/** An opened repository. */
+/**
+ * An opened repository: a plain value (what git says, the config, the paths), copied freely.
+ * Live resources such as the watcher's standby pool are passed beside it, never inside it.
+ */
 export interface Repo {
   info: RepoInfo;
   config: Config;
   paths: RepoPaths;
-  /** The watcher's standby worker, which its dispatches hand their assignment to (standby.ts). */
-  standby?: StandbyPool;
 }
 
 /** Finds the repository around `cwd` and loads its config. */

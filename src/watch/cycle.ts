@@ -9,6 +9,7 @@ import { planCycle, type CycleTask, type Decision } from '../domain/cycle.js';
 import { BatonError } from '../domain/errors.js';
 import { ACTIVE_STATES } from '../domain/states.js';
 import { classifyTaskEntry } from '../domain/files.js';
+import type { StandbyPool } from '../launch/standby.js';
 import { readBoard, readTaskLock, type Board, type TaskFileCache } from '../ops/board.js';
 import { dispatch } from '../ops/dispatch.js';
 import { liveHolder, wake } from '../ops/followup.js';
@@ -73,15 +74,22 @@ export async function ingestStrayDrops(
   return out;
 }
 
-/**
- * Runs one cycle and writes heartbeat.json. `cache` holds parsed task files across cycles (the
- * watcher's); without one, the cycle's two board reads share a fresh one.
- */
-export async function runCycle(
-  repo: Repo,
-  now: () => Date = () => new Date(),
-  cache: TaskFileCache = new Map(),
-): Promise<CycleReport> {
+/** What a cycle runs with besides the repository; every field has a default. */
+export interface CycleOptions {
+  now?: () => Date;
+  /**
+   * Parsed task files across cycles (the watcher's); without one, the cycle's two board reads
+   * share a fresh one.
+   */
+  cache?: TaskFileCache;
+  /** The watcher's standby pool, handed to every dispatch the cycle makes (launch/standby.ts). */
+  standby?: StandbyPool;
+}
+
+/** Runs one cycle and writes heartbeat.json. */
+export async function runCycle(repo: Repo, opts: CycleOptions = {}): Promise<CycleReport> {
+  const now = opts.now ?? (() => new Date());
+  const cache = opts.cache ?? new Map();
   const started = now();
   const ingested = await ingestStrayDrops(repo);
   // A live worker looks at its inbox now (steer and interrupt act at once); others are started below.
@@ -97,7 +105,7 @@ export async function runCycle(
   const decisions = planCycle(tasks, repo.config, now());
   crashPoint('cycle.after-plan');
   const done: CycleReport['decisions'] = [];
-  for (const d of decisions) done.push({ ...d, result: await carryOut(repo, d) });
+  for (const d of decisions) done.push({ ...d, result: await carryOut(repo, d, opts.standby) });
   const after = decisions.length > 0 ? await readBoard(repo, cache) : board;
   const report: CycleReport = {
     ts: started.toISOString(),
@@ -143,8 +151,11 @@ export function cycleTasks(board: Board): CycleTask[] {
   return out;
 }
 
-/** Carries out one decision; returns what happened, in words. Never throws. */
-export async function carryOut(repo: Repo, d: Decision): Promise<string> {
+/**
+ * Carries out one decision; returns what happened, in words. Never throws. A dispatch it makes
+ * takes its worker from `standby` when one is given and standing.
+ */
+export async function carryOut(repo: Repo, d: Decision, standby?: StandbyPool): Promise<string> {
   try {
     switch (d.kind) {
       case 'mark': {
@@ -197,6 +208,7 @@ export async function carryOut(repo: Repo, d: Decision): Promise<string> {
             auto: d.kind === 'retry',
             allowFinished: d.kind !== 'dispatch',
             inboxOnly: d.kind === 'start_inbox' && ran,
+            standby,
           }),
           repo.config.dispatchTimeoutSeconds * 1000,
           `the dispatch of ${d.slug} took longer than dispatchTimeoutSeconds (${repo.config.dispatchTimeoutSeconds} s)`,

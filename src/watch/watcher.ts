@@ -11,10 +11,10 @@ import { lstatSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../config/load.js';
 import { classifyTaskEntry } from '../domain/files.js';
+import type { StandbyPool } from '../launch/standby.js';
 import { readTask, type TaskFileCache } from '../ops/board.js';
 import { liveHolder, wake } from '../ops/followup.js';
 import type { Repo } from '../ops/repo.js';
-import { withStandby } from '../ops/standby.js';
 import { carryOut, ingestStrayDrops, runCycle, type CycleReport } from './cycle.js';
 import { watchFolders, type FolderEvents } from './folder-events.js';
 
@@ -27,6 +27,8 @@ export interface WatchLog {
 export class Watcher {
   #repo: Repo;
   readonly #log: WatchLog;
+  /** Keeps a booted worker that takes the next assignment at once; see the constructor. */
+  readonly #standby: StandbyPool;
   #queue: Promise<unknown> = Promise.resolve();
   #fs: FolderEvents | null = null;
   #timer: NodeJS.Timeout | null = null;
@@ -39,14 +41,20 @@ export class Watcher {
   /** Parsed task files, re-parsed only when they change. */
   readonly #taskCache: TaskFileCache = new Map();
 
-  constructor(repo: Repo, log: WatchLog) {
+  /**
+   * `standby` is a pool not yet started: the watcher starts it with itself, hands it to every
+   * dispatch it makes, and disposes of it when it stops. It is passed beside the repository, not
+   * inside it, because `repo` is a plain value that is copied on every config reload.
+   */
+  constructor(repo: Repo, log: WatchLog, standby: StandbyPool) {
     this.#repo = repo;
     this.#log = log;
+    this.#standby = standby;
   }
 
   /** Starts watching; resolves once the file watcher is ready and the first cycle has run. */
   async start(): Promise<void> {
-    this.#repo = withStandby(this.#repo); // a booted worker takes the next assignment at once
+    this.#standby.start(); // a booted worker takes the next assignment at once
     const { tasksDir, logsDir } = this.#repo.paths;
     // Only the two folders themselves: inboxes, prompts and worktrees are not events.
     // A folder deleted and made anew is watched again by chokidar itself (folder-events.ts).
@@ -66,7 +74,7 @@ export class Watcher {
     if (this.#timer) clearTimeout(this.#timer);
     await this.#fs?.close();
     await this.#queue.catch(() => undefined);
-    await this.#repo.standby?.dispose();
+    await this.#standby.dispose();
   }
 
   #arm(): void {
@@ -165,7 +173,7 @@ export class Watcher {
   }
 
   async #start(slug: string, kind: 'dispatch' | 'start_inbox'): Promise<void> {
-    const result = await carryOut(this.#repo, { kind, slug });
+    const result = await carryOut(this.#repo, { kind, slug }, this.#standby);
     this.#log(`${slug}: ${result}`);
     if (result.startsWith('started')) this.#running.add(slug);
   }
@@ -187,7 +195,10 @@ export class Watcher {
         `baton.yaml is invalid; keeping the last good config: ${err instanceof Error ? err.message : String(err)}`,
       );
     }
-    const report = await runCycle(this.#repo, () => new Date(), this.#taskCache);
+    const report = await runCycle(this.#repo, {
+      cache: this.#taskCache,
+      standby: this.#standby,
+    });
     this.#running = new Set(
       report.tasks.filter((t) => t.pid !== null && t.slug !== null).map((t) => t.slug as string),
     );

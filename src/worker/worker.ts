@@ -13,7 +13,7 @@ import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import { BatonError } from '../domain/errors.js';
 import type { ProcessIdentity, Task } from '../domain/types.js';
-import { newRunId } from '../ops/run-id.js';
+import { newRunId } from '../launch/run-id.js';
 import { selfIdentity } from '../proc/identity.js';
 import { crashPoint } from '../proc/crash.js';
 import { appendHistory } from '../store/history.js';

@@ -173,7 +173,7 @@ export async function makeRig(opts: { init?: boolean; config?: string } = {}): P
 
 /**
  * Pids of live processes whose environment carries `BATON_TEST_MARKER=<marker>`, except the idle
- * standby worker of a watcher that still runs (src/ops/standby.ts): it holds nothing and ends
+ * standby worker of a watcher that still runs (src/launch/standby.ts): it holds nothing and ends
  * with its watcher, so "nothing runs but the watcher" holds with it. A standby whose watcher is
  * gone is listed: it should have ended.
  */

@@ -1,5 +1,5 @@
 /**
- * The watcher's warm standby worker (src/ops/standby.ts): a drop is served by a worker that was
+ * The watcher's warm standby worker (src/launch/standby.ts): a drop is served by a worker that was
  * started before the drop, a new standby replaces it, an idle standby holds no lock and counts
  * as no worker, and it never outlives its watcher (SIGTERM or kill -9).
  */

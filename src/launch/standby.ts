@@ -16,7 +16,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import type { Repo } from './repo.js';
+import type { RepoPaths } from '../store/paths.js';
 import { discardWorker, spawnWorker, type WorkerProcess } from './worker-process.js';
 
 /**
@@ -112,16 +112,12 @@ export class StandbyPool {
   }
 }
 
-/** The repository as the watcher uses it: with a started standby pool that its dispatches use. */
-export function withStandby(repo: Repo): Repo & { standby: StandbyPool } {
-  const standby = new StandbyPool({ outputFile: standbyLog(repo) });
-  standby.start();
-  return { ...repo, standby };
-}
-
-/** Where standbys write what they print before they have a task (normally nothing). */
-export function standbyLog(repo: Repo): string {
-  return path.join(repo.paths.logsDir, 'standby.log');
+/**
+ * Where the standbys of the repository at `paths` write what they print before they have a task
+ * (normally nothing): the `outputFile` of its pool.
+ */
+export function standbyLog(paths: RepoPaths): string {
+  return path.join(paths.logsDir, 'standby.log');
 }
 
 /** Whether the process and its pipes keep the event loop alive. */

@@ -1,0 +1,116 @@
+/**
+ * The board as people and scripts see it: the stable json of `status --json` and the table of
+ * `status`, shared by `status` and `status --watch`. Pure: it formats a board already read
+ * (ops/board.ts reads it) and does no I/O.
+ */
+import type { Board, BoardTask } from '../ops/board.js';
+
+/** The stable json shape of `status --json`. */
+export function boardJson(board: Board): {
+  tasks: Record<string, unknown>[];
+  rejected: Record<string, unknown>[];
+  problems: string[];
+} {
+  return {
+    tasks: board.tasks.map(taskJson),
+    rejected: board.rejected.map((r) => ({ ...r })),
+    problems: board.problems,
+  };
+}
+
+function taskJson(t: BoardTask): Record<string, unknown> {
+  const s = t.status;
+  return {
+    slug: t.slug,
+    file: t.file,
+    state: t.state,
+    title: t.task?.title ?? null,
+    priority: t.task?.priority ?? null,
+    agent: s?.agent ?? t.task?.agent ?? null,
+    branch: s?.branch ?? null,
+    worktree: s?.worktree ?? null,
+    pid: t.lock?.live ? t.lock.pid : null,
+    agentPid: t.lock?.live ? (s?.agentPid ?? null) : null,
+    runId: s?.runId ?? null,
+    epoch: s?.epoch ?? t.lock?.epoch ?? null,
+    sessionId: s?.sessionId ?? null,
+    runs: s?.runs ?? 0,
+    pendingFollowups: t.pendingFollowups,
+    lastExitCode: s?.lastExitCode ?? null,
+    startedAt: s?.startedAt ?? null,
+    updatedAt: s?.updatedAt ?? null,
+    lastOutputAt: s?.lastOutputAt ?? null,
+    lastProgressAt: s?.lastProgressAt ?? null,
+    retryAt: s?.retryAt ?? null,
+    autoRetries: s?.autoRetries ?? 0,
+    error: t.error,
+  };
+}
+
+/** A readable table of the board. */
+export function renderBoard(board: Board, now: Date): string {
+  if (board.tasks.length === 0 && board.rejected.length === 0) {
+    return 'No tasks yet: write tasks/<slug>.md (front matter, then the prompt), then `baton dispatch <slug>`.\n';
+  }
+  const rows = board.tasks.map((t) => {
+    const j = taskJson(t);
+    return [
+      t.slug ?? '-',
+      t.state,
+      String(j.agent ?? '-'),
+      j.pid === null ? '-' : String(j.pid),
+      String(j.runs),
+      String(j.pendingFollowups),
+      age(j.updatedAt as string | null, now),
+      age(j.lastOutputAt as string | null, now),
+      short(j.sessionId as string | null),
+      t.error ? oneLine(t.error) : t.state === 'invalid' ? '' : ((t.task?.title ?? '') as string),
+    ];
+  });
+  const head = [
+    'TASK',
+    'STATE',
+    'AGENT',
+    'PID',
+    'RUNS',
+    'QUEUED',
+    'UPDATED',
+    'LAST OUTPUT',
+    'SESSION',
+    'NOTE',
+  ];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const fmt = (r: string[]): string =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  const lines = [fmt(head), ...rows.map(fmt)];
+  if (board.problems.length > 0) {
+    lines.push('', `Out of place (${board.problems.length}):`);
+    for (const p of board.problems) lines.push(`  ${p}`);
+  }
+  if (board.rejected.length > 0) {
+    lines.push('', `Rejected drops (${board.rejected.length}):`);
+    for (const r of board.rejected.slice(-20)) lines.push(`  ${r.file}: ${oneLine(r.reason)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function age(iso: string | null, now: Date): string {
+  if (!iso) return '-';
+  const s = Math.max(0, Math.round((now.getTime() - Date.parse(iso)) / 1000));
+  if (s < 60) return `${s}s ago`;
+  if (s < 3600) return `${Math.round(s / 60)}m ago`;
+  if (s < 86400) return `${Math.round(s / 3600)}h ago`;
+  return `${Math.round(s / 86400)}d ago`;
+}
+
+function short(id: string | null): string {
+  return id ? (id.length > 13 ? `${id.slice(0, 12)}…` : id) : '-';
+}
+
+function oneLine(s: string): string {
+  const line = s.replace(/\s+/g, ' ').trim();
+  return line.length > 100 ? `${line.slice(0, 99)}…` : line;
+}
