@@ -116,7 +116,11 @@ async function hooksBench(n: number): Promise<HooksResult> {
             `c${i}`,
           ];
           const t0 = process.hrtime.bigint();
-          const r = spawnSync('git', args, { cwd: c.cwd, env: { ...rig.env, ...c.extraEnv }, encoding: 'utf8' });
+          const r = spawnSync('git', args, {
+            cwd: c.cwd,
+            env: { ...rig.env, ...c.extraEnv },
+            encoding: 'utf8',
+          });
           times.push(Number(process.hrtime.bigint() - t0) / 1e6);
           if ((r.status !== 0) !== (c.refused === true && !hooksOff))
             throw new Error(`commit in "${c.name}" exited ${r.status}: ${r.stderr}`);
@@ -156,5 +160,7 @@ if (process.argv.includes('--json')) {
     `baton git hooks: median of ${n} commits (load average ${out.load.toFixed(1)}; \`node -e 0\` takes ${out.nodeStartMs} ms here)\n`,
   );
   for (const r of out.results)
-    process.stdout.write(`  ${r.case}: ${r.withoutMs} ms without hooks, ${r.withMs} ms with: +${r.overheadMs} ms\n`);
+    process.stdout.write(
+      `  ${r.case}: ${r.withoutMs} ms without hooks, ${r.withMs} ms with: +${r.overheadMs} ms\n`,
+    );
 }

@@ -49,7 +49,9 @@ const asked = [...process.argv.slice(2), ...list(process.env.BENCH_ONLY)];
 const skipped = list(process.env.BENCH_SKIP);
 const unknown = [...asked, ...skipped].filter((m) => !(MEASURES as readonly string[]).includes(m));
 if (unknown.length > 0) {
-  process.stderr.write(`bench: unknown measure ${unknown.join(', ')}; the measures are ${MEASURES.join(', ')}\n`);
+  process.stderr.write(
+    `bench: unknown measure ${unknown.join(', ')}; the measures are ${MEASURES.join(', ')}\n`,
+  );
   process.exit(2);
 }
 const wanted = (m: Measure): boolean => (asked.length === 0 || asked.includes(m)) && !skipped.includes(m);
@@ -78,10 +80,7 @@ const results: Results = {
 process.stderr.write(`bench: ${N} samples per latency; load average ${results.loadAvgBefore.join(' ')}\n`);
 if (wanted('latency')) results.latency = await latency(N);
 if (wanted('scale'))
-  Object.assign(
-    results,
-    await scale(SIZES, wanted('idle') ? (rig, n) => idleWatcher(rig, n, IDLE_S) : null),
-  );
+  Object.assign(results, await scale(SIZES, wanted('idle') ? (rig, n) => idleWatcher(rig, n, IDLE_S) : null));
 if (wanted('idle') && !results.idle) results.idle = await idleAlone(IDLE_S);
 if (wanted('hooks')) results.hooks = await hooks();
 results.loadAvgAfter = os.loadavg().map(r1);
