@@ -5,18 +5,15 @@
  */
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import {
-  existsSync,
-  mkdtempSync,
-  promises as fs,
-  readdirSync,
-  readFileSync,
-  readlinkSync,
-  realpathSync,
-} from 'node:fs';
+import { existsSync, mkdtempSync, promises as fs, readFileSync, realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type FakeEvent, fakeLogReader } from './fake-log.ts';
+import { killMarked } from './processes.ts';
+
+export type { FakeEvent } from './fake-log.ts';
+export { killMarked, markedPids, processAlive } from './processes.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** The project root. */
@@ -31,6 +28,49 @@ export interface CliResult {
   code: number;
   stdout: string;
   stderr: string;
+}
+
+/** Options of {@link runCommand}. */
+export interface RunOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Written to the command's stdin, which is closed either way (nothing waits on a terminal). */
+  input?: string;
+}
+
+/** Runs `cmd` to its end; a non-zero exit or a failure to start is data (`code`), never a throw. */
+export function runCommand(cmd: string, args: string[], opts: RunOptions = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      cmd,
+      args,
+      { cwd: opts.cwd, env: opts.env, maxBuffer: 64 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+      },
+    );
+    child.stdin?.end(opts.input);
+  });
+}
+
+/**
+ * Polls `fn` every `everyMs` until it returns a truthy value; fails with `what` after
+ * `timeoutMs`. The benchmark polls every 2 ms where the poll's own delay would add to a sample.
+ */
+export async function waitFor<T>(
+  what: string,
+  fn: () => T | Promise<T>,
+  timeoutMs = 30_000,
+  everyMs = 20,
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
 }
 
 /** A temporary managed repository with fake agents configured. */
@@ -48,10 +88,18 @@ export interface Rig {
   writeTask(slug: string, body: string, front?: Record<string, unknown>): Promise<void>;
   writeConfig(yamlText: string): Promise<void>;
   status(slug: string): Record<string, unknown> | null;
+  /** True when `slug` is idle with neither worker nor agent recorded: its run has ended whole. */
+  isIdle(slug: string): boolean;
   history(slug: string): Record<string, unknown>[];
-  fakeEvents(): Record<string, unknown>[];
-  /** Polls `fn` until it returns a truthy value; fails with `what` after `timeoutMs`. */
-  waitFor<T>(what: string, fn: () => T | Promise<T>, timeoutMs?: number): Promise<NonNullable<T>>;
+  /** Every whole line the fake agents have logged so far (read incrementally: cheap to poll). */
+  fakeEvents(): FakeEvent[];
+  /** {@link waitFor}, for this rig's tests. */
+  waitFor<T>(
+    what: string,
+    fn: () => T | Promise<T>,
+    timeoutMs?: number,
+    everyMs?: number,
+  ): Promise<NonNullable<T>>;
   /** Ends every process started under this rig (by pid) and removes the temp folder. */
   cleanup(): Promise<void>;
 }
@@ -95,21 +143,21 @@ export async function makeRig(opts: { init?: boolean; config?: string } = {}): P
     GIT_COMMITTER_NAME: 'Baton Test',
     GIT_COMMITTER_EMAIL: 'test@example.com',
   };
+  // What the caller's shell may have set must not steer the processes under test.
   delete env.BATON_RUN_ID;
+  delete env.BATON_CRASH_AT;
+  delete env.BATON_ALLOW;
   const baton: Rig['baton'] = (args, o = {}) =>
-    new Promise((resolve) => {
-      const child = execFile(
-        process.execPath,
-        [batonBin, ...args],
-        { cwd: o.cwd ?? root, env: { ...env, ...(o.env ?? {}) }, maxBuffer: 64 * 1024 * 1024 },
-        (err, stdout, stderr) => {
-          const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-          resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-        },
-      );
-      if (o.input !== undefined) child.stdin?.end(o.input);
-      else child.stdin?.end();
+    runCommand(process.execPath, [batonBin, ...args], {
+      cwd: o.cwd ?? root,
+      env: { ...env, ...(o.env ?? {}) },
+      ...(o.input !== undefined ? { input: o.input } : {}),
     });
+  const fakeLogEvents = fakeLogReader(fakeLog);
+  const status = (slug: string): Record<string, unknown> | null => {
+    const f = path.join(root, 'tasks/logs', `dispatch-${slug}.status.json`);
+    return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as Record<string, unknown>) : null;
+  };
   const rig: Rig = {
     base,
     root,
@@ -130,9 +178,10 @@ export async function makeRig(opts: { init?: boolean; config?: string } = {}): P
     async writeConfig(yamlText) {
       await fs.writeFile(path.join(root, 'baton.yaml'), yamlText);
     },
-    status(slug) {
-      const f = path.join(root, 'tasks/logs', `dispatch-${slug}.status.json`);
-      return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as Record<string, unknown>) : null;
+    status,
+    isIdle(slug) {
+      const s = status(slug);
+      return s?.state === 'idle' && s.pid === null && s.agentPid === null;
     },
     history(slug) {
       const f = path.join(root, 'tasks/logs', `dispatch-${slug}.history.jsonl`);
@@ -142,22 +191,8 @@ export async function makeRig(opts: { init?: boolean; config?: string } = {}): P
         .filter((l) => l.trim() !== '')
         .map((l) => JSON.parse(l) as Record<string, unknown>);
     },
-    fakeEvents() {
-      if (!existsSync(fakeLog)) return [];
-      return readFileSync(fakeLog, 'utf8')
-        .split('\n')
-        .filter((l) => l.trim() !== '')
-        .map((l) => JSON.parse(l) as Record<string, unknown>);
-    },
-    async waitFor(what, fn, timeoutMs = 30_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const v = await fn();
-        if (v) return v as NonNullable<typeof v>;
-        if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    },
+    fakeEvents: () => fakeLogEvents.events(),
+    waitFor,
     async cleanup() {
       await killMarked(marker);
       await fs.rm(base, { recursive: true, force: true });
@@ -169,71 +204,6 @@ export async function makeRig(opts: { init?: boolean; config?: string } = {}): P
     await rig.writeConfig(opts.config ?? fakeAgentsYaml());
   }
   return rig;
-}
-
-/**
- * Pids of live processes whose environment carries `BATON_TEST_MARKER=<marker>`, except the idle
- * standby worker of a watcher that still runs (src/launch/standby.ts): it holds nothing and ends
- * with its watcher, so "nothing runs but the watcher" holds with it. A standby whose watcher is
- * gone is listed: it should have ended.
- */
-export function markedPids(marker: string): number[] {
-  const all = allMarkedPids(marker);
-  return all.filter((pid) => !isIdleStandby(pid, all));
-}
-
-function allMarkedPids(marker: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const pid = Number(entry);
-    if (pid === process.pid) continue;
-    try {
-      const env = readFileSync(`/proc/${pid}/environ`, 'latin1');
-      if (env.includes(`BATON_TEST_MARKER=${marker}\0`) && !isZombie(pid)) pids.push(pid);
-    } catch {
-      // gone, or not ours to read
-    }
-  }
-  return pids;
-}
-
-/** A `baton worker` still waiting in `/` for its assignment, child of a marked process (its watcher). */
-function isIdleStandby(pid: number, marked: number[]): boolean {
-  try {
-    if (!/\0worker\0$/.test(readFileSync(`/proc/${pid}/cmdline`, 'latin1'))) return false;
-    if (readlinkSync(`/proc/${pid}/cwd`) !== '/') return false;
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    return marked.includes(ppid);
-  } catch {
-    return false;
-  }
-}
-
-function isZombie(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
-  } catch {
-    return true;
-  }
-}
-
-/** SIGKILLs every process carrying the marker, by pid, until none is left. */
-export async function killMarked(marker: string): Promise<void> {
-  for (let round = 0; round < 50; round++) {
-    const pids = allMarkedPids(marker);
-    if (pids.length === 0) return;
-    for (const pid of pids) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** A baton process running in the background (e.g. `baton watch`), with its stderr collected. */
@@ -288,21 +258,9 @@ export function spawnBaton(rig: Rig, args: string[]): Background {
   };
 }
 
-/** True while `pid` runs and is not a zombie (by /proc: tests end processes by pid). */
-export function processAlive(pid: number): boolean {
-  try {
-    return !isZombie(pid) && readFileSync(`/proc/${pid}/stat`, 'latin1').length > 0;
-  } catch {
-    return false;
-  }
-}
-
-/** One line of the fake agents' log (test/fixtures/agents/README.md). */
-export type FakeEvent = Record<string, unknown> & { event: string; pid: number; t: number };
-
 /** The fake agents' `start` events of task `slug`, in order. */
 export function agentStarts(rig: Rig, slug: string): FakeEvent[] {
-  return (rig.fakeEvents() as FakeEvent[]).filter(
-    (e) => e.event === 'start' && (e.env as Record<string, string>).BATON_SLUG === slug,
-  );
+  return rig
+    .fakeEvents()
+    .filter((e) => e.event === 'start' && (e.env as Record<string, string>).BATON_SLUG === slug);
 }
