@@ -3,6 +3,7 @@
  * `status`, shared by `status` and `status --watch`. Pure: it formats a board already read
  * (ops/board.ts reads it) and does no I/O.
  */
+import { waitingFor, type Waiting, type WaitingContext } from '../domain/waiting.js';
 import type { Board, BoardTask } from '../ops/board.js';
 
 /** The stable json shape of `status --json`. */
@@ -10,15 +11,49 @@ export function boardJson(board: Board): {
   tasks: Record<string, unknown>[];
   rejected: Record<string, unknown>[];
   problems: string[];
+  watcher: { pid: number; since: string } | null;
+  drops: number;
 } {
+  const ctx = waitingContext(board);
   return {
-    tasks: board.tasks.map(taskJson),
+    tasks: board.tasks.map((t) => taskJson(t, ctx)),
     rejected: board.rejected.map((r) => ({ ...r })),
     problems: board.problems,
+    watcher: board.watcher ?? null,
+    drops: board.drops ?? 0,
   };
 }
 
-function taskJson(t: BoardTask): Record<string, unknown> {
+/** What a waiting task is judged against: the watcher, the slots taken, the limits. */
+function waitingContext(board: Board): WaitingContext {
+  const limits = board.limits ?? { maxConcurrent: Infinity, heartbeatSeconds: 30 };
+  return {
+    watcher: board.watcher ? { pid: board.watcher.pid, heartbeatSeconds: limits.heartbeatSeconds } : null,
+    running: board.tasks.filter((t) => t.lock?.live).length,
+    maxConcurrent: limits.maxConcurrent,
+  };
+}
+
+/** Why the task waits, if it does (domain/waiting.ts). */
+function waitingOf(t: BoardTask, ctx: WaitingContext): Waiting | null {
+  if (t.slug === null || t.task === null) return null;
+  const s = t.status;
+  return waitingFor(
+    {
+      slug: t.slug,
+      state: t.state,
+      live: t.lock?.live === true,
+      ranBefore: (s?.runId ?? null) !== null,
+      pendingFollowups: t.pendingFollowups,
+      retryAt: s?.retryAt ?? null,
+      failure: t.failure ?? null,
+      since: s?.updatedAt ?? (t.fileMtimeMs ? new Date(t.fileMtimeMs).toISOString() : null),
+    },
+    ctx,
+  );
+}
+
+function taskJson(t: BoardTask, ctx: WaitingContext): Record<string, unknown> {
   const s = t.status;
   return {
     slug: t.slug,
@@ -43,7 +78,8 @@ function taskJson(t: BoardTask): Record<string, unknown> {
     lastProgressAt: s?.lastProgressAt ?? null,
     retryAt: s?.retryAt ?? null,
     autoRetries: s?.autoRetries ?? 0,
-    error: t.error,
+    error: t.error ?? t.failure?.message ?? null,
+    waiting: waitingOf(t, ctx),
   };
 }
 
@@ -52,8 +88,10 @@ export function renderBoard(board: Board, now: Date): string {
   if (board.tasks.length === 0 && board.rejected.length === 0) {
     return 'No tasks yet: write tasks/<slug>.md (front matter, then the prompt), then `baton dispatch <slug>`.\n';
   }
+  const ctx = waitingContext(board);
   const rows = board.tasks.map((t) => {
-    const j = taskJson(t);
+    const j = taskJson(t, ctx);
+    const waiting = j.waiting as Waiting | null;
     return [
       t.slug ?? '-',
       t.state,
@@ -64,7 +102,13 @@ export function renderBoard(board: Board, now: Date): string {
       age(j.updatedAt as string | null, now),
       age(j.lastOutputAt as string | null, now),
       short(j.sessionId as string | null),
-      t.error ? oneLine(t.error) : t.state === 'invalid' ? '' : ((t.task?.title ?? '') as string),
+      waiting
+        ? oneLine(waiting.detail)
+        : j.error
+          ? oneLine(String(j.error))
+          : t.state === 'invalid'
+            ? ''
+            : ((t.task?.title ?? '') as string),
     ];
   });
   const head = [
@@ -85,7 +129,7 @@ export function renderBoard(board: Board, now: Date): string {
       .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
       .join('  ')
       .trimEnd();
-  const lines = [fmt(head), ...rows.map(fmt)];
+  const lines = [watcherLine(board, now), fmt(head), ...rows.map(fmt)];
   if (board.problems.length > 0) {
     lines.push('', `Out of place (${board.problems.length}):`);
     for (const p of board.problems) lines.push(`  ${p}`);
@@ -95,6 +139,15 @@ export function renderBoard(board: Board, now: Date): string {
     for (const r of board.rejected.slice(-20)) lines.push(`  ${r.file}: ${oneLine(r.reason)}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** Whether a watcher runs, and what lies in tasks/ that no one has picked up. */
+function watcherLine(board: Board, now: Date): string {
+  const drops = board.drops ?? 0;
+  const waiting = drops > 0 ? `; ${drops} follow-up drop${drops === 1 ? '' : 's'} not ingested yet` : '';
+  if (board.watcher)
+    return `watcher: running (pid ${board.watcher.pid}, since ${age(board.watcher.since, now)})${waiting}\n`;
+  return `watcher: none running: ready tasks and dropped follow-ups wait; start one with \`baton watch\`${waiting}\n`;
 }
 
 function age(iso: string | null, now: Date): string {

@@ -12,7 +12,15 @@ import type { TaskState } from '../domain/states.js';
 import type { TaskStatus } from '../domain/types.js';
 import { gitDirOf } from '../git/repo.js';
 import { isNotFound, readJsonl } from '../store/history.js';
+import {
+  failureFile,
+  failureFileName,
+  isCurrent,
+  readFailureSync,
+  type DispatchFailureRecord,
+} from '../store/dispatch-failure.js';
 import { listDir, type Listing } from '../store/listing.js';
+import { inspectLock } from '../store/lock.js';
 import { taskPaths } from '../store/paths.js';
 import { readStatusSync, statusFileName } from '../store/status-read.js';
 import {
@@ -47,6 +55,8 @@ export interface BoardTask {
   pendingFollowups: number;
   /** The task file's mtime as the board read it (0 when unknown): the heartbeat orders by it. */
   fileMtimeMs?: number;
+  /** Its last dispatch failed for a lasting reason and nothing changed since (store/dispatch-failure.ts). */
+  failure?: DispatchFailureRecord | null;
 }
 
 /** A rejected follow-up drop, as recorded in `rejected.jsonl`. */
@@ -60,6 +70,12 @@ export interface RejectedEntry {
 /** The whole board. */
 export interface Board {
   tasks: BoardTask[];
+  /** The live watcher of this repository, if any. */
+  watcher?: { pid: number; since: string } | null;
+  /** Follow-up drops lying in tasks/ that no one has ingested yet. */
+  drops?: number;
+  /** The limits a waiting task is judged against. */
+  limits?: { maxConcurrent: number; heartbeatSeconds: number };
   rejected: RejectedEntry[];
   /** Task branches or worktrees out of place (what hooks can be made to miss), one sentence each. */
   problems: string[];
@@ -118,7 +134,10 @@ export async function readBoard(repo: Repo, cache?: TaskFileCache): Promise<Boar
   const rejected = (await readJsonl<RejectedEntry>(repo.paths.rejectedFile)).records;
   const slugs = new Set(tasks.flatMap((t) => (t.slug === null ? [] : [t.slug])));
   const problems = slugs.size === 0 ? [] : await misplacedProblems(repo, slugs, worktrees);
-  return { tasks, rejected, problems };
+  const drops = listed.tasks.filter((n) => classifyTaskEntry(n).kind === 'followup').length;
+  const watcher = await readWatcher(repo);
+  const { maxConcurrent, heartbeatSeconds } = repo.config;
+  return { tasks, rejected, problems, watcher, drops, limits: { maxConcurrent, heartbeatSeconds } };
 }
 
 /** Reads one task's file, status and lock. */
@@ -134,7 +153,9 @@ export async function readTask(
   const status = readStatusSync(taskPaths(repo.paths, slug).statusFile);
   const lock = await readTaskLock(repo, slug);
   const pendingFollowups = await countFollowups(repo, slug);
-  return boardTask(name, slug, loaded, status, lock, pendingFollowups);
+  const task = boardTask(name, slug, loaded, status, lock, pendingFollowups);
+  task.failure = currentFailure(repo, slug);
+  return task;
 }
 
 /** The lists a board read starts from, each taken once. */
@@ -172,6 +193,7 @@ async function readListedTask(
   const pendingFollowups = listed.inboxes.has(slug) ? await countFollowups(repo, slug) : 0;
   const task = boardTask(name, slug, loaded.result, status, lock, pendingFollowups);
   task.fileMtimeMs = loaded.mtimeMs;
+  task.failure = listed.logs.has(failureFileName(slug)) ? currentFailure(repo, slug) : null;
   return task;
 }
 
@@ -191,6 +213,18 @@ function boardTask(
   });
   const error = loaded.ok ? (status?.error ?? null) : loaded.error;
   return { slug, file: `tasks/${name}`, state, task, status, error, lock, pendingFollowups };
+}
+
+/** The task's recorded dispatch failure while it is current: a changed file or config ends it. */
+function currentFailure(repo: Repo, slug: string): DispatchFailureRecord | null {
+  const record = readFailureSync(failureFile(repo.paths, slug));
+  return record !== null && isCurrent(record, repo.paths, slug) ? record : null;
+}
+
+/** The watcher that holds the repository's watch lock, when it is alive. */
+async function readWatcher(repo: Repo): Promise<{ pid: number; since: string } | null> {
+  const lock = await inspectLock(path.join(repo.info.commonDir, 'baton-watch.lock')).catch(() => null);
+  return lock?.live && lock.record ? { pid: lock.record.holder.pid, since: lock.record.acquiredAt } : null;
 }
 
 /** Follow-ups waiting in the task's inbox; the inbox module (and its parser) loads only when one exists. */

@@ -1,4 +1,5 @@
 /** `baton dispatch`: make the worktree, take the lock, start the worker (SPEC section 3). */
+import { clearFailure } from '../store/dispatch-failure.js';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { BatonError } from '../domain/errors.js';
@@ -87,6 +88,7 @@ export async function dispatch(
     auto: opts.auto === true,
     worker,
   });
+  await clearFailure(repo.paths, slug); // a lasting failure recorded earlier is over
   return { ...started, start: ready.start };
 }
 

@@ -19,6 +19,7 @@ import { appendHistory } from '../store/history.js';
 import { crashPoint } from '../proc/crash.js';
 import { withTimeout } from '../proc/timeout.js';
 import { writeControl } from '../store/inbox.js';
+import { LASTING_DISPATCH_ERRORS, recordFailure } from '../store/dispatch-failure.js';
 import { taskPaths } from '../store/paths.js';
 import { readStatus, updateStatus } from '../store/status.js';
 
@@ -84,6 +85,8 @@ export interface CycleOptions {
   cache?: TaskFileCache;
   /** The watcher's standby pool, handed to every dispatch the cycle makes (launch/standby.ts). */
   standby?: StandbyPool;
+  /** Fill every free slot with ready tasks (the watcher's first cycle; domain/cycle.ts). */
+  fillSlots?: boolean;
 }
 
 /** Runs one cycle and writes heartbeat.json. */
@@ -102,7 +105,7 @@ export async function runCycle(repo: Repo, opts: CycleOptions = {}): Promise<Cyc
   await recoverAllClaims(repo);
   const board = await readBoard(repo, cache);
   const tasks = cycleTasks(board);
-  const decisions = planCycle(tasks, repo.config, now());
+  const decisions = planCycle(tasks, repo.config, now(), { fillSlots: opts.fillSlots === true });
   crashPoint('cycle.after-plan');
   const done: CycleReport['decisions'] = [];
   for (const d of decisions) done.push({ ...d, result: await carryOut(repo, d, opts.standby) });
@@ -146,6 +149,7 @@ export function cycleTasks(board: Board): CycleTask[] {
       retryAt: t.status?.retryAt ?? null,
       autoRetries: t.status?.autoRetries ?? 0,
       lastProgressAt: t.status?.lastProgressAt ?? t.status?.startedAt ?? null,
+      dispatchBlocked: (t.failure ?? null) !== null,
     });
   }
   return out;
@@ -218,6 +222,11 @@ export async function carryOut(repo: Repo, d: Decision, standby?: StandbyPool): 
     }
   } catch (err) {
     if (err instanceof BatonError && err.code === 'BUSY') return `skipped: ${err.message}`;
+    if (err instanceof BatonError && LASTING_DISPATCH_ERRORS.has(err.code) && d.kind !== 'mark') {
+      // Said once: later cycles pass the task over until its file or baton.yaml changes.
+      await recordFailure(repo.paths, d.slug, { code: err.code, message: err.message, hint: err.hint ?? null });
+      return `failed: ${err.message} Not tried again until tasks/${d.slug}.md or baton.yaml changes.`;
+    }
     return `failed: ${err instanceof Error ? err.message : String(err)}`;
   }
 }

@@ -64,7 +64,8 @@ export class Watcher {
     });
     // Listed first, then the first cycle: what lands before the listing is done, the cycle reads.
     await this.#fs.ready;
-    await this.#enqueue(() => this.#cycle());
+    // Tasks already waiting are arrivals nothing saw: they fill the free slots at once.
+    await this.#enqueue(() => this.#cycle({ fillSlots: true }));
     this.#arm();
   }
 
@@ -153,6 +154,7 @@ export class Watcher {
     }
     const neverRan = (t.status?.runId ?? null) === null;
     if (t.state !== 'ready' || !neverRan || t.lock?.live) return;
+    if (t.failure) return; // its dispatch failed for a lasting reason; status says which
     // A reaction to one dropped file is a cycle of its own that dispatches at most that task:
     // maxDispatchesPerCycle caps a heartbeat's batch; maxConcurrent caps everything.
     if (this.#running.size >= this.#repo.config.maxConcurrent) {
@@ -187,7 +189,7 @@ export class Watcher {
     });
   }
 
-  async #cycle(): Promise<CycleReport | null> {
+  async #cycle(opts: { fillSlots?: boolean } = {}): Promise<CycleReport | null> {
     try {
       this.#repo = { ...this.#repo, config: await loadConfig(this.#repo.info.root) };
     } catch (err) {
@@ -198,6 +200,7 @@ export class Watcher {
     const report = await runCycle(this.#repo, {
       cache: this.#taskCache,
       standby: this.#standby,
+      fillSlots: opts.fillSlots === true,
     });
     this.#running = new Set(
       report.tasks.filter((t) => t.pid !== null && t.slug !== null).map((t) => t.slug as string),
