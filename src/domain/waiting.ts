@@ -73,7 +73,8 @@ export function waitingFor(t: WaitingInput, ctx: WaitingContext): Waiting | null
     detail,
     since,
   });
-  if (t.state === 'draft') return at('draft', `A draft: set \`status: ready\` in tasks/${t.slug}.md to run it.`);
+  if (t.state === 'draft')
+    return at('draft', `A draft: set \`status: ready\` in tasks/${t.slug}.md to run it.`);
   if ((t.state === 'worker_gone' || t.state === 'stalled') && t.retryAt !== null) {
     const when = `at ${t.retryAt}`;
     return ctx.watcher === null
@@ -107,7 +108,8 @@ export function waitingFor(t: WaitingInput, ctx: WaitingContext): Waiting | null
   );
 }
 
-const START_WATCHER = 'run `baton watch` (or `baton service install`), or start it now with `baton dispatch`.';
+const START_WATCHER =
+  'run `baton watch` (or `baton service install`), or start it now with `baton dispatch`.';
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;

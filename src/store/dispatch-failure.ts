@@ -60,7 +60,11 @@ export async function recordFailure(
   failure: { code: string; message: string; hint: string | null },
   now: Date = new Date(),
 ): Promise<DispatchFailureRecord> {
-  const record: DispatchFailureRecord = { ...failure, at: now.toISOString(), ...currentVersions(paths, slug) };
+  const record: DispatchFailureRecord = {
+    ...failure,
+    at: now.toISOString(),
+    ...currentVersions(paths, slug),
+  };
   await fs.mkdir(paths.logsDir, { recursive: true });
   await writeFileAtomic(failureFile(paths, slug), `${JSON.stringify(record, null, 2)}\n`, { fsync: false });
   return record;

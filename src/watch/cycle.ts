@@ -224,7 +224,11 @@ export async function carryOut(repo: Repo, d: Decision, standby?: StandbyPool): 
     if (err instanceof BatonError && err.code === 'BUSY') return `skipped: ${err.message}`;
     if (err instanceof BatonError && LASTING_DISPATCH_ERRORS.has(err.code) && d.kind !== 'mark') {
       // Said once: later cycles pass the task over until its file or baton.yaml changes.
-      await recordFailure(repo.paths, d.slug, { code: err.code, message: err.message, hint: err.hint ?? null });
+      await recordFailure(repo.paths, d.slug, {
+        code: err.code,
+        message: err.message,
+        hint: err.hint ?? null,
+      });
       return `failed: ${err.message} Not tried again until tasks/${d.slug}.md or baton.yaml changes.`;
     }
     return `failed: ${err instanceof Error ? err.message : String(err)}`;

@@ -50,7 +50,9 @@ describe('waitingFor', () => {
   });
 
   it('a stopped task with follow-ups waits for a person; a draft says how to make it ready', () => {
-    expect(waitingFor(task({ state: 'interrupted', ranBefore: true, pendingFollowups: 2 }), watching)).toEqual({
+    expect(
+      waitingFor(task({ state: 'interrupted', ranBefore: true, pendingFollowups: 2 }), watching),
+    ).toEqual({
       reason: 'stopped',
       detail: 'Stopped by `baton stop`: its 2 follow-ups wait for `baton continue alpha`.',
       since: '2026-12-04T10:00:00.000Z',
