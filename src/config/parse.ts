@@ -137,7 +137,12 @@ export function parseConfig(
   const worktreesDir = resolveWorktreesDir(get('worktreesDir'), repoRoot, env, ctx);
   const hooks = parseHooksConfig(get('hooks'), ctx);
   return {
-    config: { ...(settings as Omit<Config, 'agents' | 'worktreesDir' | 'hooks'>), agents, worktreesDir, hooks },
+    config: {
+      ...(settings as Omit<Config, 'agents' | 'worktreesDir' | 'hooks'>),
+      agents,
+      worktreesDir,
+      hooks,
+    },
     warnings: ctx.warnings.map(formatProblem),
     errors: ctx.errors,
   };

@@ -14,6 +14,7 @@ import { dispatch } from '../ops/dispatch.js';
 import { liveHolder, wake } from '../ops/followup.js';
 import { ingestDrop, recoverClaims } from '../ops/ingest.js';
 import type { Repo } from '../ops/repo.js';
+import { healHooks } from '../hooks/heal.js';
 import { appendHistory } from '../store/history.js';
 import { crashPoint } from '../proc/crash.js';
 import { writeControl } from '../store/inbox.js';
@@ -36,6 +37,8 @@ export interface CycleReport {
   decisions: (Decision & { result: string })[];
   ingested: { file: string; result: string }[];
   problems: string[];
+  /** What the hooks self-heal said this cycle (hooks/heal.ts): [] when they were in place. */
+  hooks: string[];
 }
 
 /**
@@ -82,6 +85,11 @@ export async function runCycle(
   cache: TaskFileCache = new Map(),
 ): Promise<CycleReport> {
   const started = now();
+  const hooks = await healHooks(
+    repo.info,
+    { autoRepair: repo.config.hooks.autoRepair, logsDir: repo.paths.logsDir, by: 'heartbeat' },
+    started,
+  );
   const ingested = await ingestStrayDrops(repo);
   // A live worker looks at its inbox now (steer and interrupt act at once); others are started below.
   for (const slug of new Set(
@@ -112,7 +120,8 @@ export async function runCycle(
     })),
     decisions: done,
     ingested: ingested.map(({ file, result }) => ({ file, result })),
-    problems: after.problems,
+    problems: [...after.problems, ...hooks.said],
+    hooks: hooks.said,
   };
   await fs.mkdir(path.dirname(repo.paths.heartbeatFile), { recursive: true });
   await writeFileAtomic(repo.paths.heartbeatFile, `${JSON.stringify(report, null, 2)}\n`);
