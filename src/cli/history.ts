@@ -1,6 +1,6 @@
 /** `baton history <slug> [--json]`: every prompt and run, in order. */
 import type { Command } from 'commander';
-import { readHistory, type HistoryRecord } from '../store/history.js';
+import { readJsonl, type HistoryRecord } from '../store/history.js';
 import { taskPaths } from '../store/paths.js';
 
 /** Registers `history`. */
@@ -14,7 +14,7 @@ export function registerHistory(program: Command): void {
       const { assertSlug, openRepo } = await import('../ops/repo.js');
       assertSlug(slug);
       const repo = await openRepo(process.cwd());
-      const { records, skipped } = await readHistory(taskPaths(repo.paths, slug).historyFile);
+      const { records, skipped } = await readJsonl<HistoryRecord>(taskPaths(repo.paths, slug).historyFile);
       if (opts.json) {
         for (const r of records) process.stdout.write(`${JSON.stringify(r)}\n`);
         return;

@@ -10,10 +10,10 @@ import { fileURLToPath } from 'node:url';
 import { gitDirOf } from '../git/repo.js';
 import { run as runProcess } from '../proc/exec.js';
 import { killProcessGroup, waitForExit } from '../proc/identity.js';
-import { readJsonl } from '../store/history.js';
+import { readHistory } from '../store/history.js';
 import { inspectLock } from '../store/lock.js';
 import { repoPaths, taskPaths } from '../store/paths.js';
-import type { HistoryRecord } from '../store/history.js';
+import type { HistoryEvent } from '../domain/history.js';
 import type { TaskStatus } from '../domain/types.js';
 
 /** What a child process printed and how it ended. */
@@ -37,7 +37,7 @@ export interface Sandbox {
   baton(args: string[]): Promise<Ran>;
   git(args: string[], cwd?: string): Promise<Ran>;
   status(slug: string): TaskStatus | null;
-  history(slug: string): Promise<HistoryRecord[]>;
+  history(slug: string): Promise<HistoryEvent[]>;
 }
 
 /** The variables a worker gives its agent: inherited by a demo run inside a task, they would mislead it. */
@@ -88,7 +88,7 @@ export async function makeSandbox(): Promise<Sandbox> {
       }
     },
     async history(slug) {
-      return (await readJsonl<HistoryRecord>(taskPaths(repoPaths(repo), slug).historyFile)).records;
+      return (await readHistory(taskPaths(repoPaths(repo), slug).historyFile)).events;
     },
   };
   for (const args of [

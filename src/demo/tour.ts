@@ -6,7 +6,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { HistoryRecord } from '../store/history.js';
+import { toHistoryEvent, type HistoryEvent } from '../domain/history.js';
 import type { TaskStatus } from '../domain/types.js';
 import { waitFor as waitUntil, type Ran, type Sandbox } from './sandbox.js';
 
@@ -66,7 +66,7 @@ export async function runTour(box: Sandbox, say: Say, signal?: AbortSignal): Pro
   const history = await box.history(SLUG);
   const sent = history.find((r) => r.type === 'interrupt_sent');
   if (!sent) throw new Error('history shows no interrupt_sent');
-  say(`   The worker sent ${String(sent.signal ?? 'SIGINT')} to the agent, then resumed the same session`);
+  say(`   The worker sent ${sent.signal ?? 'SIGINT'} to the agent, then resumed the same session`);
   say(
     `   (${short(afterInterrupt.sessionId)}) with the new instruction: ${afterInterrupt.runs} runs in all.`,
   );
@@ -95,15 +95,16 @@ function quote(arg: string): string {
   return /^[\w./:@=-]+$/.test(text) ? text : `"${text.replace(/(["\\$`])/g, '\\$1')}"`;
 }
 
-function parseLines(text: string): HistoryRecord[] {
+function parseLines(text: string): HistoryEvent[] {
   return text
     .split('\n')
     .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as HistoryRecord);
+    .map((l) => toHistoryEvent(JSON.parse(l)))
+    .filter((e) => e !== null);
 }
 
 /** History as a short timeline: seconds since the first record, the event, what matters in it. */
-export function condenseHistory(records: HistoryRecord[]): string[] {
+export function condenseHistory(records: HistoryEvent[]): string[] {
   const t0 = records.length > 0 ? Date.parse(records[0]?.ts ?? '') : 0;
   const runs = new Map<string, number>();
   const lines: string[] = [];
@@ -118,7 +119,7 @@ export function condenseHistory(records: HistoryRecord[]): string[] {
   return lines;
 }
 
-function summary(r: HistoryRecord): string | null {
+function summary(r: HistoryEvent): string | null {
   const text = (v: unknown): string => {
     const line = String(v ?? '')
       .replace(/<!--[\s\S]*?-->/g, '')
@@ -128,21 +129,21 @@ function summary(r: HistoryRecord): string | null {
   };
   switch (r.type) {
     case 'task_dispatched':
-      return `worker pid ${String(r.pid)}, lock epoch ${String(r.epoch)}`;
+      return `worker pid ${r.pid}, lock epoch ${r.epoch}`;
     case 'followup_received':
-      return `${String(r.mode)}: ${text(r.body ?? r.prompt)}`;
+      return `${r.mode ?? 'queue'}: ${text(r.body)}`;
     case 'prompt_sent':
-      return `run ${String(r.n)}, ${r.mode === 'resume' ? 'same session' : 'new session'}: ${text(r.prompt)}`;
+      return `run ${r.n}, ${r.mode === 'resume' ? 'same session' : 'new session'}: ${text(r.prompt)}`;
     case 'run_started':
-      return `run ${String(r.n)}, agent pid ${String(r.pid)}`;
+      return `run ${r.n}, agent pid ${String(r.pid)}`;
     case 'session_captured':
-      return `session ${short(typeof r.sessionId === 'string' ? r.sessionId : null)}`;
+      return `session ${short(r.sessionId)}`;
     case 'interrupt_sent':
-      return `${String(r.signal)} to agent pid ${String(r.pid)}`;
+      return `${r.signal ?? 'a signal'} to agent pid ${String(r.pid)}`;
     case 'run_exited':
-      return `run ${String(r.n)} ${r.ok === true ? 'succeeded' : `ended: ${String(r.error ?? 'failed')}`}`;
+      return `run ${r.n} ${r.ok === true ? 'succeeded' : `ended: ${r.error ?? 'failed'}`}`;
     case 'state_changed':
-      return `${String(r.from)} -> ${String(r.to)}`;
+      return `${String(r.from)} -> ${r.to}`;
     case 'lock_released':
       return `epoch ${String(r.epoch)}`;
     case 'worker_started':
@@ -199,9 +200,7 @@ function settled(box: Sandbox, runs: number): TaskStatus | null {
 }
 
 async function sessionIds(box: Sandbox): Promise<Set<string>> {
-  const ids = (await box.history(SLUG))
-    .filter((r) => r.type === 'session_captured' && typeof r.sessionId === 'string')
-    .map((r) => r.sessionId as string);
+  const ids = (await box.history(SLUG)).filter((r) => r.type === 'session_captured').map((r) => r.sessionId);
   return new Set(ids);
 }
 
@@ -213,11 +212,11 @@ function short(id: string | null): string {
  * Every worker and agent the history names has ended (a zombie counts as ended); waits a
  * moment for the last worker, which releases its lock just before it exits.
  */
-async function assertNothingRunning(history: HistoryRecord[]): Promise<void> {
+async function assertNothingRunning(history: HistoryEvent[]): Promise<void> {
   const pids = new Set<number>();
   for (const r of history) {
-    if ((r.type === 'task_dispatched' || r.type === 'run_started') && typeof r.pid === 'number')
-      pids.add(r.pid);
+    if (r.type === 'task_dispatched') pids.add(r.pid);
+    if (r.type === 'run_started' && typeof r.pid === 'number') pids.add(r.pid);
   }
   const { snapshotOf } = await import('../proc/identity.js');
   const alive = async (): Promise<number[]> => {

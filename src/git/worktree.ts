@@ -42,10 +42,7 @@ export async function ensureWorktree(spec: WorktreeSpec): Promise<EnsuredWorktre
     const entries = await listWorktrees(spec.root);
     const again = checkExisting(spec, entries);
     if (again) return again;
-    await createWorktree(
-      spec,
-      entries.some((e) => e.prunable),
-    );
+    await createWorktree(spec, entries.some((e) => e.prunable));
     return { path: realpathSync(spec.path), branch: spec.branch, created: true };
   });
 }

@@ -1,5 +1,5 @@
 /**
- * The append-only history of a task (`dispatch-<slug>.history.jsonl`, SPEC section 4).
+ * The append-only history of a task (`dispatch-<slug>.history.jsonl`; the events are domain/history.ts, the file format docs/reference.md).
  *
  * Each record is one JSON line written with a single `write()` on an O_APPEND descriptor, so
  * lines from concurrent processes never interleave. A crash can still leave a torn last line (no
@@ -7,49 +7,33 @@
  * is never glued onto it.
  */
 import { promises as fs } from 'node:fs';
+import {
+  toHistoryEvent,
+  type EventOf,
+  type HistoryEvent,
+  type HistoryFields,
+  type HistoryType,
+} from '../domain/history.js';
 
-/** Event types baton records; others may appear (readers must tolerate unknown types). */
-export type HistoryType =
-  | 'task_dispatched'
-  | 'prompt_sent'
-  | 'followup_received'
-  | 'run_started'
-  /** Written by the agent's own process just before it becomes the agent (agent-run.ts). */
-  | 'agent_started'
-  | 'session_captured'
-  | 'run_exited'
-  | 'interrupt_sent'
-  | 'steer_sent'
-  | 'state_changed'
-  | 'lock_taken_over'
-  | 'lock_released'
-  | 'worker_started'
-  | 'worker_exited'
-  | 'session_fallback'
-  | 'rejected'
-  | 'retry_scheduled'
-  | 'removed'
-  | 'stalled'
-  | 'watcher_started'
-  | 'watcher_stopped';
+export type { HistoryType } from '../domain/history.js';
 
-/** One history line. `runId` is null for events outside a run (e.g. a follow-up accepted while idle). */
+/** One parsed history line as found: any type, any fields (see domain/history.ts for the events). */
 export interface HistoryRecord {
   ts: string;
-  type: HistoryType | string;
+  type: string;
   runId: string | null;
   [field: string]: unknown;
 }
 
 /** Appends one record as a whole line, repairing a torn last line first. */
-export async function appendHistory(
+export async function appendHistory<T extends HistoryType>(
   file: string,
-  type: HistoryType,
+  type: T,
   runId: string | null,
-  fields: Record<string, unknown> = {},
+  fields: HistoryFields<T>,
   now: Date = new Date(),
-): Promise<HistoryRecord> {
-  const record: HistoryRecord = { ts: now.toISOString(), type, runId, ...fields };
+): Promise<EventOf<T>> {
+  const record = { ts: now.toISOString(), type, runId, ...fields } as EventOf<T>;
   await appendLine(file, JSON.stringify(record));
   return record;
 }
@@ -106,9 +90,23 @@ export function parseJsonl<T>(text: string): JsonlRead<T> {
   return { records, skipped };
 }
 
-/** Reads a task's history. */
-export async function readHistory(file: string): Promise<JsonlRead<HistoryRecord>> {
-  return readJsonl<HistoryRecord>(file);
+/** A task's history as events; `skipped` counts lines that are torn or not events baton knows. */
+export interface HistoryRead {
+  events: HistoryEvent[];
+  skipped: number;
+}
+
+/** Reads a task's history as events (domain/history.ts), skipping what is not one. */
+export async function readHistory(file: string): Promise<HistoryRead> {
+  const { records, skipped } = await readJsonl<unknown>(file);
+  const events: HistoryEvent[] = [];
+  let unknown = 0;
+  for (const r of records) {
+    const e = toHistoryEvent(r);
+    if (e === null) unknown++;
+    else events.push(e);
+  }
+  return { events, skipped: skipped + unknown };
 }
 
 /** True for ENOENT errors. */

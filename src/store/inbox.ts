@@ -81,9 +81,9 @@ export async function recordedClaims(
   const wanted = new Set(claims);
   const found = new Map<string, string>();
   if (wanted.size === 0) return found;
-  for (const r of (await readHistory(historyFile)).records) {
-    if (r.type === 'followup_received' && typeof r.claim === 'string' && wanted.has(r.claim))
-      found.set(r.claim, String(r.id));
+  for (const r of (await readHistory(historyFile)).events) {
+    if (r.type === 'followup_received' && r.claim !== undefined && wanted.has(r.claim))
+      found.set(r.claim, r.id);
   }
   return found;
 }

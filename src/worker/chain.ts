@@ -17,7 +17,8 @@ import { CONTINUE_INSTRUCTION, fallbackPrompt, joinFollowups, type PastPrompt } 
 import type { ProcessIdentity, Task } from '../domain/types.js';
 import { identityOf, killProcessGroup } from '../proc/identity.js';
 import { crashPoint } from '../proc/crash.js';
-import { appendHistory, readHistory, type HistoryRecord } from '../store/history.js';
+import { appendHistory, readHistory } from '../store/history.js';
+import type { PromptSent } from '../domain/history.js';
 import {
   isControl,
   kindOfId,
@@ -106,13 +107,13 @@ export class Chain {
 
   /** Runs the chain to its end. */
   async run(start: StartKind): Promise<ChainEnd> {
-    const [status, { records }] = await Promise.all([
+    const [status, { events }] = await Promise.all([
       readStatus(this.#tp.statusFile),
       readHistory(this.#tp.historyFile),
     ]);
     this.#sessionId = start.kind === 'fresh' || start.kind === 'new' ? null : (status?.sessionId ?? null);
     this.#runs = status?.runs ?? 0;
-    const ledger = deliveryLedger(records, this.#ctx.assignment.runId);
+    const ledger = deliveryLedger(events, this.#ctx.assignment.runId);
     this.#sent = ledger.sent;
     await this.#endUnfinished(ledger.unfinished);
     // Prompts a killed worker recorded but no agent received go first (after a new task prompt).
@@ -356,11 +357,11 @@ export class Chain {
   async #fallback(step: Step, reason: string): Promise<Step> {
     const history = await readHistory(this.#tp.historyFile);
     // A prompt that never reached an agent is not part of the session's past.
-    const concluded = concludedRuns(history.records);
-    const past: PastPrompt[] = history.records
-      .filter((r) => r.type === 'prompt_sent' && typeof r.prompt === 'string')
+    const concluded = concludedRuns(history.events);
+    const past: PastPrompt[] = history.events
+      .filter((r): r is PromptSent => r.type === 'prompt_sent')
       .filter((r) => followupIdsOf(r).length === 0 || concluded.has(runKey(r) ?? ''))
-      .map((r) => ({ ts: r.ts, kind: String(r.kind ?? 'prompt'), prompt: String(r.prompt) }));
+      .map((r) => ({ ts: r.ts, kind: r.kind ?? 'prompt', prompt: r.prompt }));
     await this.#ctx.rec.event('session_fallback', { reason, prompts: past.length });
     return {
       kind: `${step.kind}+fallback`,
@@ -510,12 +511,12 @@ export class Chain {
 }
 
 /** Sends again a `prompt_sent` that never reached an agent: the same prompt, the same follow-ups. */
-function redeliveryStep(r: HistoryRecord): Step {
+function redeliveryStep(r: PromptSent): Step {
   const ids = followupIdsOf(r);
-  const modes = Array.isArray(r.modes) ? r.modes.map(String) : [];
+  const modes = r.modes ?? [];
   return {
-    kind: typeof r.kind === 'string' ? r.kind : 'followup',
-    prompt: typeof r.prompt === 'string' ? r.prompt : '',
+    kind: r.kind ?? 'followup',
+    prompt: r.prompt,
     resume: r.mode === 'resume',
     items: ids.map((id, i) => ({
       id,

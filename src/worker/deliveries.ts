@@ -10,7 +10,7 @@
  * reached an agent: its worker was killed between recording the prompt and starting the agent.
  * It is sent again; one that reached an agent is never sent again.
  */
-import type { HistoryRecord } from '../store/history.js';
+import type { HistoryEvent, PromptSent } from '../domain/history.js';
 
 /** An agent that recorded its start but whose end no worker recorded: it may still run. */
 export interface UnfinishedAgent {
@@ -24,23 +24,24 @@ export interface DeliveryLedger {
   /** Every follow-up id some `prompt_sent` named, delivered or not. */
   sent: Set<string>;
   /** `prompt_sent` records whose follow-ups never reached an agent, oldest first: send them again. */
-  undelivered: HistoryRecord[];
+  undelivered: PromptSent[];
   /** Agents of earlier runs with no recorded exit. */
   unfinished: UnfinishedAgent[];
 }
 
 /** The follow-up ids a `prompt_sent` record delivers. */
-export function followupIdsOf(r: HistoryRecord): string[] {
-  return r.type === 'prompt_sent' && Array.isArray(r.followupIds) ? r.followupIds.map(String) : [];
+export function followupIdsOf(r: HistoryEvent): string[] {
+  return r.type === 'prompt_sent' ? (r.followupIds ?? []) : [];
 }
 
 /** `runId#n`: one agent run within a worker's run. */
-export function runKey(r: HistoryRecord): string | null {
-  return typeof r.runId === 'string' && typeof r.n === 'number' ? `${r.runId}#${r.n}` : null;
+export function runKey(r: HistoryEvent): string | null {
+  const n = 'n' in r ? r.n : undefined;
+  return r.runId !== null && n !== undefined ? `${r.runId}#${n}` : null;
 }
 
 /** The runs that reached an agent, or ended without one (see the module comment). */
-export function concludedRuns(records: readonly HistoryRecord[]): Set<string> {
+export function concludedRuns(records: readonly HistoryEvent[]): Set<string> {
   const concluded = new Set<string>();
   for (const r of records) {
     const key = runKey(r);
@@ -52,7 +53,7 @@ export function concludedRuns(records: readonly HistoryRecord[]): Set<string> {
 }
 
 /** Reads the ledger from a task's history; `self` is the run id of the chain reading it. */
-export function deliveryLedger(records: readonly HistoryRecord[], self: string): DeliveryLedger {
+export function deliveryLedger(records: readonly HistoryEvent[], self: string): DeliveryLedger {
   const concluded = concludedRuns(records);
   const exited = new Set<string>();
   for (const r of records) {
@@ -61,8 +62,9 @@ export function deliveryLedger(records: readonly HistoryRecord[], self: string):
   }
   const sent = new Set<string>();
   const reached = new Set<string>();
-  const latest = new Map<string, HistoryRecord>();
+  const latest = new Map<string, PromptSent>();
   for (const r of records) {
+    if (r.type !== 'prompt_sent') continue;
     const ids = followupIdsOf(r);
     if (ids.length === 0) continue;
     const key = runKey(r);
@@ -73,7 +75,7 @@ export function deliveryLedger(records: readonly HistoryRecord[], self: string):
       if (ok) reached.add(id);
     }
   }
-  const undelivered: HistoryRecord[] = [];
+  const undelivered: PromptSent[] = [];
   for (const [id, r] of latest) {
     if (reached.has(id) || r.runId === self || undelivered.includes(r)) continue;
     undelivered.push(r);
@@ -82,9 +84,9 @@ export function deliveryLedger(records: readonly HistoryRecord[], self: string):
   const unfinished: UnfinishedAgent[] = [];
   for (const r of records) {
     const key = runKey(r);
-    if (r.type !== 'agent_started' || key === null || exited.has(key) || r.runId === self) continue;
-    if (typeof r.pid === 'number' && Number.isSafeInteger(r.pid) && r.pid > 1)
-      unfinished.push({ runId: String(r.runId), n: Number(r.n), pid: r.pid });
+    if (r.type !== 'agent_started' || r.runId === null || key === null || exited.has(key)) continue;
+    if (r.runId === self) continue;
+    if (Number.isSafeInteger(r.pid) && r.pid > 1) unfinished.push({ runId: r.runId, n: r.n, pid: r.pid });
   }
   return { sent, undelivered, unfinished };
 }

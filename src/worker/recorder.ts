@@ -44,12 +44,14 @@ export class Recorder {
     const from = this.#state;
     const changed = patch.state !== undefined && patch.state !== from;
     if (changed) this.#state = patch.state ?? null;
-    const recorded = changed
-      ? this.#onHistory(async () => {
-          const fields = { from, to: patch.state, ...(patch.error ? { error: patch.error } : {}) };
-          await appendHistory(this.#paths.historyFile, 'state_changed', this.#runId, fields, this.#now());
-        })
-      : this.#history;
+    const to = patch.state;
+    const recorded =
+      changed && to !== undefined
+        ? this.#onHistory(async () => {
+            const fields = { from, to, ...(patch.error ? { error: patch.error } : {}) };
+            await appendHistory(this.#paths.historyFile, 'state_changed', this.#runId, fields, this.#now());
+          })
+        : this.#history;
     const op = async (): Promise<TaskStatus> => {
       await recorded.catch(() => undefined);
       return updateStatus(this.#paths.statusFile, this.#slug, { ...patch, runId: this.#runId }, this.#now());

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import type { HistoryRecord } from '../../src/store/history.js';
+import { toHistoryEvent, type HistoryEvent } from '../../src/domain/history.js';
 import { agentStartedPrefix } from '../../src/worker/agent-run.js';
 import { concludedRuns, deliveryLedger } from '../../src/worker/deliveries.js';
 
-const rec = (type: string, runId: string | null, fields: Record<string, unknown> = {}): HistoryRecord => ({
-  ts: '2026-11-27T00:00:00.000Z',
-  type,
-  runId,
-  ...fields,
-});
+/** A history line as the worker reads it: through the same check, so a malformed one fails here. */
+const rec = (type: string, runId: string | null, fields: Record<string, unknown> = {}): HistoryEvent => {
+  const e = toHistoryEvent({ ts: '2026-11-27T00:00:00.000Z', type, runId, ...fields });
+  if (e === null) throw new Error(`not a history event: ${type} ${JSON.stringify(fields)}`);
+  return e;
+};
 const sent = (runId: string, n: number, ids: string[], extra: Record<string, unknown> = {}) =>
   rec('prompt_sent', runId, {
     n,
@@ -68,10 +68,12 @@ describe('deliveryLedger', () => {
   });
 
   it('an agent with a recorded start and no recorded exit may still run; pids 0 and 1 are never named', () => {
+    // A start line whose pid is not a number is not read as an event at all.
+    expect(toHistoryEvent({ ts: 't', type: 'agent_started', runId: 'r1', n: 3, pid: 'x' })).toBeNull();
     const h = [
       rec('agent_started', 'r1', { n: 1, pid: 4242 }),
       rec('agent_started', 'r1', { n: 2, pid: 1 }),
-      rec('agent_started', 'r1', { n: 3, pid: 'x' }),
+      rec('agent_started', 'r1', { n: 4, pid: 0 }),
       rec('agent_started', 'r0', { n: 1, pid: 50 }),
       rec('run_exited', 'r0', { n: 1 }),
     ];

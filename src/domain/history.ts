@@ -1,0 +1,242 @@
+/**
+ * The events of a task's history (`dispatch-<slug>.history.jsonl`), as one discriminated union.
+ * Pure: the shapes, the list of types (docs/reference.md is checked against it), and the check
+ * that turns a parsed line into an event. Writing and reading the file is store/history.ts.
+ *
+ * History is read back after crashes and across baton versions, so a reader never trusts a
+ * line: `toHistoryEvent` checks the fields readers rely on and returns null for anything else
+ * (an unknown type, a line from a future baton, a hand-edited one), which readers skip.
+ */
+
+/** Every event type baton writes, in the order a run meets them. */
+export const HISTORY_TYPES = [
+  'task_dispatched',
+  'worker_started',
+  'followup_received',
+  'prompt_sent',
+  'run_started',
+  'agent_started',
+  'session_captured',
+  'run_exited',
+  'interrupt_sent',
+  'steer_sent',
+  'session_fallback',
+  'stalled',
+  'state_changed',
+  'lock_taken_over',
+  'lock_released',
+  'rejected',
+  'removed',
+] as const;
+
+/** One of `HISTORY_TYPES`. */
+export type HistoryType = (typeof HISTORY_TYPES)[number];
+
+interface Base<T extends HistoryType> {
+  ts: string;
+  type: T;
+  /** The worker's run id; null for events outside a run (a follow-up accepted while idle). */
+  runId: string | null;
+}
+
+/** A lock holder as a takeover names it. */
+export interface HolderRef {
+  runId: string;
+  pid: number;
+  epoch: number;
+}
+
+/** A dispatcher (or a worker taking up its own inbox) handed the task to a worker. */
+export interface TaskDispatched extends Base<'task_dispatched'> {
+  epoch: number;
+  pid: number;
+  agent?: string;
+  start: string;
+  by?: 'worker';
+}
+/** The worker took up its assignment. */
+export interface WorkerStarted extends Base<'worker_started'> {
+  pid: number;
+  epoch: number;
+  start: string;
+}
+/** A follow-up was accepted into the inbox; `claim` (absent in old histories) names its claim file. */
+export interface FollowupReceived extends Base<'followup_received'> {
+  id: string;
+  mode?: string;
+  file?: string;
+  claim?: string;
+  body?: string;
+}
+/** The worker chose the next prompt: the whole text, and the follow-ups it delivers. */
+export interface PromptSent extends Base<'prompt_sent'> {
+  n: number;
+  kind?: string;
+  /** `new`, `resume`, or `live` for a steer. */
+  mode?: string;
+  sessionId?: string | null;
+  promptFile?: string;
+  followupIds?: string[];
+  modes?: string[];
+  delivery?: string;
+  /** The earlier `prompt_sent` (of a killed worker) this one sends again. */
+  redelivery?: { runId: string; n: number };
+  prompt: string;
+}
+/** The worker is starting agent run `n`. */
+export interface RunStarted extends Base<'run_started'> {
+  n: number;
+  pid?: number | null;
+  argv?: string[];
+  /** Set by workers whose agents record `agent_started`; old histories lack it. */
+  startRecorded?: boolean;
+}
+/** Written by the agent's own process just before it execs the agent. */
+export interface AgentStarted extends Base<'agent_started'> {
+  n: number;
+  pid: number;
+}
+/** The agent's session id became known. */
+export interface SessionCaptured extends Base<'session_captured'> {
+  n?: number;
+  sessionId: string;
+}
+/** Agent run `n` ended; `orphaned` when a later worker ended an agent its dead worker left. */
+export interface RunExited extends Base<'run_exited'> {
+  n: number;
+  ok?: boolean;
+  exitCode?: number | null;
+  signal?: string | null;
+  error?: string | null;
+  sessionId?: string | null;
+  orphaned?: boolean;
+}
+/** The worker signalled its agent to stop. */
+export interface InterruptSent extends Base<'interrupt_sent'> {
+  n?: number;
+  signal?: string;
+  reason?: string;
+  pid?: number;
+}
+/** A steer message went into the live session. */
+export interface SteerSent extends Base<'steer_sent'> {
+  n?: number;
+  id?: string;
+  delivered?: string;
+}
+/** No session could be resumed: a new one carries the earlier prompts. */
+export interface SessionFallback extends Base<'session_fallback'> {
+  reason?: string;
+  prompts?: number;
+}
+/** No progress for `stallSeconds`: the worker stopped its agent. */
+export interface Stalled extends Base<'stalled'> {
+  n?: number;
+  idleSeconds?: number;
+}
+/** The task's state changed (by the worker, the heartbeat, doctor or remove). */
+export interface StateChanged extends Base<'state_changed'> {
+  from?: string | null;
+  to: string;
+  by?: string;
+  reason?: string;
+  error?: string;
+  retryAt?: string;
+}
+/** A stale lock was taken over. */
+export interface LockTakenOver extends Base<'lock_taken_over'> {
+  from?: HolderRef;
+  epoch?: number;
+  by?: string;
+}
+/** The worker let go of the task's lock, the last thing it does. */
+export interface LockReleased extends Base<'lock_released'> {
+  epoch?: number;
+}
+/** A follow-up for this task could not be accepted. */
+export interface Rejected extends Base<'rejected'> {
+  file?: string;
+  reason?: string;
+}
+/** `baton remove` deleted the worktree, and the branch when it did. */
+export interface Removed extends Base<'removed'> {
+  worktree?: string | null;
+  branch?: string;
+  branchDeleted?: boolean;
+  unmergedHead?: string;
+  unmergedCommits?: number;
+  branchKept?: string | null;
+  discardedChanges?: unknown;
+  force?: boolean;
+}
+
+/** One history event. */
+export type HistoryEvent =
+  | TaskDispatched
+  | WorkerStarted
+  | FollowupReceived
+  | PromptSent
+  | RunStarted
+  | AgentStarted
+  | SessionCaptured
+  | RunExited
+  | InterruptSent
+  | SteerSent
+  | SessionFallback
+  | Stalled
+  | StateChanged
+  | LockTakenOver
+  | LockReleased
+  | Rejected
+  | Removed;
+
+/** The event of type `T`. */
+export type EventOf<T extends HistoryType> = Extract<HistoryEvent, { type: T }>;
+
+/** What a writer supplies for an event of type `T`: everything but `ts`, `type` and `runId`. */
+export type HistoryFields<T extends HistoryType> = Omit<EventOf<T>, 'ts' | 'type' | 'runId'>;
+
+type Kind = 'string' | 'number';
+
+/** The fields readers rely on, per type; a line without them is not read as that event. */
+const REQUIRED: { readonly [T in HistoryType]: Readonly<Record<string, Kind>> } = {
+  task_dispatched: {},
+  worker_started: {},
+  followup_received: { id: 'string' },
+  prompt_sent: { n: 'number', prompt: 'string' },
+  run_started: { n: 'number' },
+  agent_started: { n: 'number', pid: 'number' },
+  session_captured: { sessionId: 'string' },
+  run_exited: { n: 'number' },
+  interrupt_sent: {},
+  steer_sent: {},
+  session_fallback: {},
+  stalled: {},
+  state_changed: { to: 'string' },
+  lock_taken_over: {},
+  lock_released: {},
+  rejected: {},
+  removed: {},
+};
+
+const TYPES: ReadonlySet<string> = new Set(HISTORY_TYPES);
+
+/** True for the name of an event type baton writes. */
+export function isHistoryType(type: unknown): type is HistoryType {
+  return typeof type === 'string' && TYPES.has(type);
+}
+
+/** A parsed history line as an event, or null when it is not one baton can rely on. */
+export function toHistoryEvent(raw: unknown): HistoryEvent | null {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return null;
+  const o = raw as Record<string, unknown>;
+  if (typeof o['ts'] !== 'string' || !isHistoryType(o['type'])) return null;
+  if (o['runId'] !== null && typeof o['runId'] !== 'string') return null;
+  for (const [field, kind] of Object.entries(REQUIRED[o['type']])) if (typeof o[field] !== kind) return null;
+  if (o['followupIds'] !== undefined && !isStringArray(o['followupIds'])) return null;
+  return o as unknown as HistoryEvent;
+}
+
+function isStringArray(v: unknown): v is string[] {
+  return Array.isArray(v) && v.every((x) => typeof x === 'string');
+}
