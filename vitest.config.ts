@@ -25,6 +25,17 @@ export default defineConfig({
       },
       {
         test: {
+          // Opt-in (BATON_HOOK_MANAGERS=1, `npm run test:hook-managers`): husky, lefthook,
+          // simple-git-hooks and pre-commit as installed from their registries.
+          name: 'hook-managers',
+          include: ['test/hook-managers/**/*.test.ts'],
+          testTimeout: 120_000,
+          maxWorkers: 2,
+          sequence: { groupOrder: 3 },
+        },
+      },
+      {
+        test: {
           name: 'real-agents',
           include: ['test/real-agents/**/*.test.ts'],
           sequence: { groupOrder: 2 },
