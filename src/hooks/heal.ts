@@ -70,13 +70,18 @@ export async function healHooks(
   try {
     const damage = await quickHookDamage(info);
     if (damage.length === 0) return { said: [], repaired: false };
-    const record = { ts: now.toISOString(), by: opts.by, damage };
+    const record = (type: string): Record<string, unknown> => ({
+      ts: now.toISOString(),
+      type,
+      by: opts.by,
+      damage,
+    });
     if (!opts.autoRepair) {
       const key = damage.join('\n');
       const seen = path.join(taskHooksDir(info.commonDir), '.warned');
       if ((await fs.readFile(seen, 'utf8').catch(() => '')) === key) return { said: [], repaired: false };
       await fs.writeFile(seen, key);
-      await log(opts.logsDir, { ...record, type: 'hooks_damaged' });
+      await log(opts.logsDir, record('hooks_damaged'));
       return {
         said: [
           `baton's git hooks were taken out (${damage.join('; ')}); hooks.autoRepair is false, so run \`baton hooks install\`.`,
@@ -85,7 +90,7 @@ export async function healHooks(
       };
     }
     const done = await installHooks(info.root);
-    await log(opts.logsDir, { ...record, type: 'hooks_repaired', done });
+    await log(opts.logsDir, { ...record('hooks_repaired'), done });
     return {
       said: [`re-installed baton's git hooks (${damage.join('; ')}): ${done.join('; ')}`],
       repaired: true,

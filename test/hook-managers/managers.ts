@@ -28,11 +28,16 @@ export interface Run {
 /** Runs `cmd` in `cwd` with `env`; never throws. */
 export function run(cmd: string, args: string[], cwd: string, env: Record<string, string>): Run {
   const p = spawnSync(cmd, args, { cwd, env, encoding: 'utf8' });
-  return { code: p.status ?? 1, stdout: p.stdout ?? '', stderr: (p.stderr ?? '') + (p.error ? String(p.error) : '') };
+  return {
+    code: p.status ?? 1,
+    stdout: p.stdout ?? '',
+    stderr: (p.stderr ?? '') + (p.error ? String(p.error) : ''),
+  };
 }
 
 /** The shell line each manager runs as its pre-commit. */
-const HOOK_LINE = 'echo "$MGR_NAME pre-commit $(pwd -P)" >> "$MGR_LOG"; if [ -f "$MGR_BLOCK" ]; then exit 3; fi';
+const HOOK_LINE =
+  'echo "$MGR_NAME pre-commit $(pwd -P)" >> "$MGR_LOG"; if [ -f "$MGR_BLOCK" ]; then exit 3; fi';
 
 /** One hook manager. */
 export interface Manager {
@@ -54,7 +59,9 @@ function commitAll(root: string, env: Record<string, string>, msg: string): void
 
 function npmBin(name: string): string | null {
   const p = path.join(MANAGERS_BIN, name);
-  return existsSync(p) ? null : `${p} is missing: run \`npm install husky@9 lefthook@2 simple-git-hooks@2\` in ${MANAGERS_DIR}`;
+  return existsSync(p)
+    ? null
+    : `${p} is missing: run \`npm install husky@9 lefthook@2 simple-git-hooks@2\` in ${MANAGERS_DIR}`;
 }
 
 const husky: Manager = {

@@ -33,6 +33,22 @@ export function git(r: Rig, cwd: string, args: string[], env: Record<string, str
   return run('git', args, cwd, { ...base, ...env });
 }
 
+/**
+ * A commit with a change in it (lefthook skips its commands when nothing is staged): appends to
+ * `changes.txt`, stages it, commits.
+ */
+export async function commitChange(
+  r: Rig,
+  cwd: string,
+  msg: string,
+  env: Record<string, string> = {},
+): Promise<Run> {
+  await fs.appendFile(path.join(cwd, 'changes.txt'), `${msg}\n`);
+  const add = git(r, cwd, ['add', '-A', '--', 'changes.txt'], env);
+  if (add.code !== 0) return add;
+  return git(r, cwd, ['commit', '-q', '-m', msg], env);
+}
+
 /** Every file under the manager's folders (mode and bytes), the repo's path made generic. */
 export async function managerFiles(m: Manager, root: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
@@ -48,13 +64,13 @@ export async function managerFiles(m: Manager, root: string): Promise<Record<str
   return out;
 }
 
-/** What a manager-only install leaves, for `order` (the manager run once, or twice). */
+/** What a manager-only install leaves: the manager run once, or twice for the re-run order. */
 export async function managerOnly(m: Manager, order: Order): Promise<Record<string, string>> {
   const { r } = await managerRig(m);
   try {
     await m.setup(r.root, r.env);
     expectOk(await m.install(r.root, r.env, false));
-    if (order !== 'manager first') expectOk(await m.install(r.root, r.env, true));
+    if (order === 'manager re-run after baton') expectOk(await m.install(r.root, r.env, true));
     return await managerFiles(m, r.root);
   } finally {
     await r.cleanup();
@@ -65,7 +81,7 @@ function expectOk(x: Run): void {
   expect(x.code, x.stdout + x.stderr).toBe(0);
 }
 
-/** Runs the whole scenario; returns the per-commit times it saw (ms), for the notes. */
+/** Runs the whole scenario. */
 export async function scenario(m: Manager, order: Order): Promise<void> {
   const reference = await managerOnly(m, order);
   const { r, log, block } = await managerRig(m);
@@ -77,6 +93,18 @@ export async function scenario(m: Manager, order: Order): Promise<void> {
     if (order === 'baton first') expectOk(await m.install(r.root, r.env, false));
     if (order === 'manager re-run after baton') expectOk(await m.install(r.root, r.env, true));
 
+    if (order !== 'manager first') {
+      // What the manager did to baton's hooks, as status tells it: pre-commit's migration mode
+      // still runs baton's check (kept as pre-commit.legacy); the others took it out.
+      const before = await r.baton(['hooks', 'status']);
+      if (m.name === 'pre-commit') {
+        expect(before.stdout).toContain(
+          "baton's check kept as pre-commit.legacy (pre-commit's migration mode)",
+        );
+      } else {
+        expect(before.code, before.stdout).toBe(1);
+      }
+    }
     // The dispatch notices what the manager did to baton's hooks and repairs it.
     await r.writeTask('alpha', '@fake sleep=60000');
     await r.writeTask('beta', 'x');
@@ -86,29 +114,33 @@ export async function scenario(m: Manager, order: Order): Promise<void> {
     const runId = String(r.status('alpha')?.['runId']);
     const wt = realpathSync(path.join(r.worktreesDir, 'alpha'));
 
+    if (order !== 'manager first') {
+      const repairs = readFileSync(path.join(r.root, 'tasks/logs/hooks.jsonl'), 'utf8');
+      expect(repairs).toContain('"type":"hooks_repaired","by":"dispatch"');
+    }
     const status = await r.baton(['hooks', 'status']);
     expect(status.code, status.stdout + status.stderr).toBe(0);
     expect(status.stdout).toContain("pre-commit: ok (runs baton's check, then pre-commit.baton-chained)");
     expect(status.stdout).toContain('task worktrees: .git/baton-hooks');
 
     // The manager's hook runs, in the main worktree and the task's, and its exit code counts.
-    expectOk(git(r, r.root, ['commit', '-q', '--allow-empty', '-m', 'main ok']));
-    expectOk(git(r, wt, ['commit', '-q', '--allow-empty', '-m', 'agent ok'], { BATON_RUN_ID: runId }));
+    expectOk(await commitChange(r, r.root, 'main ok'));
+    expectOk(await commitChange(r, wt, 'agent ok', { BATON_RUN_ID: runId }));
     const seen = readFileSync(log, 'utf8');
     expect(seen).toContain(`${m.name} pre-commit ${r.root}\n`);
     expect(seen).toContain(`${m.name} pre-commit ${wt}\n`);
     await fs.writeFile(block, '');
-    const blocked = git(r, wt, ['commit', '-q', '--allow-empty', '-m', 'blocked'], { BATON_RUN_ID: runId });
+    const blocked = await commitChange(r, wt, 'blocked', { BATON_RUN_ID: runId });
     expect(blocked.code).not.toBe(0);
-    expect(git(r, r.root, ['commit', '-q', '--allow-empty', '-m', 'blocked']).code).not.toBe(0);
+    expect((await commitChange(r, r.root, 'blocked')).code).not.toBe(0);
     await fs.rm(block);
 
     // The three rules.
-    const outside = git(r, wt, ['commit', '-q', '--allow-empty', '-m', 'from outside']);
+    const outside = await commitChange(r, wt, 'from outside');
     expect(outside.code).not.toBe(0);
     expect(outside.stderr).toContain('this commit does not come from it');
     expectOk(git(r, r.root, ['switch', '-q', '-c', 'task/beta'], { BATON_ALLOW: '1' }));
-    const elsewhere = git(r, r.root, ['commit', '-q', '--allow-empty', '-m', 'on beta']);
+    const elsewhere = await commitChange(r, r.root, 'on beta');
     expect(elsewhere.code).not.toBe(0);
     expect(elsewhere.stderr).toContain('takes commits only in its worktree');
     expectOk(git(r, r.root, ['switch', '-q', 'main'], { BATON_ALLOW: '1' }));
@@ -123,7 +155,7 @@ export async function scenario(m: Manager, order: Order): Promise<void> {
     expect(await batonTraces(r.root)).toEqual([]);
     // The manager's hook still runs in both worktrees once baton is gone (husky's only with the
     // per-worktree config gone: git then looks for .husky/_ in the task worktree itself).
-    expectOk(git(r, r.root, ['commit', '-q', '--allow-empty', '-m', 'after uninstall']));
+    expectOk(await commitChange(r, r.root, 'after uninstall'));
   } finally {
     await r.cleanup();
   }
