@@ -7,7 +7,7 @@ export function registerDemo(program: Command): void {
   program
     .command('demo')
     .description(
-      'Show the whole flow live in a throwaway repository with a built-in demo agent (no model, no login): init, dispatch, a queued follow-up, an interrupt, history, remove. About 10 seconds.',
+      'Show the whole flow live in a throwaway repository with a built-in demo agent (no model, no login): init, dispatch, a queued follow-up, an interrupt, history, remove. About 12 seconds.',
     )
     .option('--keep', 'keep the throwaway repository and print where it is')
     .action(async (opts: { keep?: boolean }) => {

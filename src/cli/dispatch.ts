@@ -13,7 +13,7 @@ export function registerDispatch(program: Command): void {
     .action(async (slug: string, opts: { fresh?: boolean }) => {
       const { loadTask, openRepo, taskWorktree } = await import('../ops/repo.js');
       const { uncommittedBaseWarning } = await import('../ops/preflight.js');
-      const { branchExists } = await import('../git/repo.js');
+      const { branchExists } = await import('../git/refs.js');
       const { dispatch } = await import('../ops/dispatch.js');
       const repo = await openRepo(process.cwd());
       const task = await loadTask(repo, slug);

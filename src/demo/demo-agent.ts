@@ -10,10 +10,10 @@
  * SIGINT during a turn ends it the way Claude does: an "[Request interrupted by user]" line, an
  * error result, exit 0. A prompt containing `<!-- demo: steps=N -->` works N steps.
  */
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { commitPaths } from '../git/commits.js';
 
 const STEP_MS = 250;
 
@@ -58,11 +58,9 @@ function headline(prompt: string): string {
   return (line ?? 'Carry on.').slice(0, 120);
 }
 
-function commit(cwd: string, text: string): string {
+function commit(cwd: string, text: string): Promise<string> {
   appendFileSync(path.join(cwd, 'DEMO.md'), `- ${text}\n`);
-  execFileSync('git', ['add', 'DEMO.md'], { cwd, stdio: 'ignore' });
-  execFileSync('git', ['commit', '-q', '-m', `demo: ${text}`], { cwd, stdio: 'ignore' });
-  return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd, encoding: 'utf8' }).trim();
+  return commitPaths(cwd, ['DEMO.md'], `demo: ${text}`);
 }
 
 async function main(): Promise<number> {
@@ -153,9 +151,10 @@ async function main(): Promise<number> {
   }
   let sha: string;
   try {
-    sha = commit(cwd, what);
+    sha = await commit(cwd, what);
   } catch (err) {
-    const message = `git commit failed: ${(err as Error).message.split('\n')[0] ?? ''}`;
+    // Already `git <cmd> failed: <stderr>`.
+    const message = (err as Error).message.split('\n')[0] ?? '';
     print({ type: 'result', subtype: 'success', is_error: true, result: message, ...sid });
     return 1;
   }

@@ -7,6 +7,7 @@ import { mkdtempSync, promises as fs, readFileSync, realpathSync } from 'node:fs
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { initRepoWithCommit } from '../git/commits.js';
 import { gitDirOf } from '../git/repo.js';
 import { run as runProcess } from '../proc/exec.js';
 import { killProcessGroup, waitForExit } from '../proc/identity.js';
@@ -33,9 +34,9 @@ export interface Sandbox {
   agentScript: string;
   /** The demo agent's session folder. */
   agentHome: string;
+  /** The environment baton and git run with in the demo (pass it to src/git/ as `baseEnv`). */
   env: Record<string, string>;
   baton(args: string[]): Promise<Ran>;
-  git(args: string[], cwd?: string): Promise<Ran>;
   status(slug: string): TaskStatus | null;
   history(slug: string): Promise<HistoryEvent[]>;
 }
@@ -66,6 +67,8 @@ export async function makeSandbox(): Promise<Sandbox> {
     path.join(home, '.gitconfig'),
     '[user]\n\tname = baton demo\n\temail = demo@baton.invalid\n[commit]\n\tgpgsign = false\n[init]\n\tdefaultBranch = main\n',
   );
+  // Every GIT_* goes, not only GIT_REPO_VARS: the demo must not see the user's identity,
+  // editor or config either (its HOME has its own .gitconfig).
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (v !== undefined && !AGENT_VARS.includes(k) && !k.startsWith('GIT_')) env[k] = v;
@@ -79,7 +82,6 @@ export async function makeSandbox(): Promise<Sandbox> {
     agentHome,
     env,
     baton: (args) => run(process.execPath, [cli, ...args], repo, env),
-    git: (args, cwd = repo) => run('git', args, cwd, env),
     status(slug) {
       try {
         return JSON.parse(readFileSync(taskPaths(repoPaths(repo), slug).statusFile, 'utf8')) as TaskStatus;
@@ -91,13 +93,7 @@ export async function makeSandbox(): Promise<Sandbox> {
       return (await readHistory(taskPaths(repoPaths(repo), slug).historyFile)).events;
     },
   };
-  for (const args of [
-    ['init', '-q', '-b', 'main'],
-    ['commit', '-q', '--allow-empty', '-m', 'A first commit'],
-  ]) {
-    const r = await box.git(args);
-    if (r.code !== 0) throw new Error(`git ${args.join(' ')} failed: ${r.stderr.trim()}`);
-  }
+  await initRepoWithCommit(repo, 'main', 'A first commit', { baseEnv: env });
   return box;
 }
 

@@ -7,6 +7,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { toHistoryEvent, type HistoryEvent } from '../domain/history.js';
+import { logOneline, mergeFastForward } from '../git/commits.js';
 import type { TaskStatus } from '../domain/types.js';
 import { waitFor as waitUntil, type Ran, type Sandbox } from './sandbox.js';
 
@@ -77,14 +78,13 @@ export async function runTour(box: Sandbox, say: Say, signal?: AbortSignal): Pro
   const json = await box.baton(['history', SLUG, '--json']);
   if (json.code !== 0) throw new Error(`\`baton history ${SLUG} --json\` exited with ${json.code}`);
   for (const line of condenseHistory(parseLines(json.stdout))) say(`   │ ${line}`);
-  const log = await box.git(['log', '--format=%h %s', `main..${BRANCH}`]);
+  const log = await logOneline(box.repo, `main..${BRANCH}`, { baseEnv: box.env });
   say(`   $ git log --oneline main..${BRANCH}`);
-  for (const line of log.stdout.split('\n').filter((l) => l !== '')) say(`   │ ${line}`);
+  for (const line of log) say(`   │ ${line}`);
 
   step('Merge the branch, then remove the worktree and branch');
-  const merged = await box.git(['merge', '-q', '--ff-only', BRANCH]);
+  await mergeFastForward(box.repo, BRANCH, { baseEnv: box.env });
   say(`   $ git merge --ff-only ${BRANCH}`);
-  if (merged.code !== 0) throw new Error(`git merge failed: ${merged.stderr.trim()}`);
   await sh(['remove', SLUG]);
   await assertNothingRunning(history.concat(await box.history(SLUG)));
 }

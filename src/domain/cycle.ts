@@ -1,5 +1,5 @@
 /**
- * One heartbeat cycle's decisions (SPEC sections 2 and 5), as a pure function of what was read
+ * One heartbeat cycle's decisions (docs/design.md, "The watcher"), as a pure function of what was read
  * off disk. The watcher carries the decisions out; every one is idempotent, so a decision made
  * twice (a doubled event, an overlapping cycle) changes nothing.
  */
@@ -27,6 +27,12 @@ export interface CycleTask {
   autoRetries: number;
   /** Last sign of progress (agent event or worktree change), or when the run started. */
   lastProgressAt: string | null;
+  /**
+   * Its last dispatch failed for a reason that will not go away by itself (an unknown agent, an
+   * agent not installed, a repository with no commits) and neither its file nor the config has
+   * changed since: dispatching it again would only fail again and spend the cycle's dispatch.
+   */
+  dispatchBlocked?: boolean;
 }
 
 /** The limits a cycle respects. */
@@ -57,12 +63,28 @@ const HOLD_INBOX: ReadonlySet<TaskState> = new Set([
   'starting',
 ]);
 
+/** How a cycle plans beyond its limits. */
+export interface CycleOptions {
+  /**
+   * Fill every free slot with ready tasks, not only `maxDispatchesPerCycle`: the watcher's first
+   * cycle, whose ready tasks arrived while nothing watched (a running watcher would have
+   * dispatched each on its own event).
+   */
+  fillSlots?: boolean;
+}
+
 /**
  * Plans a cycle. Order: record deaths and stalls, then due retries and waiting follow-ups
  * (these count toward `maxConcurrent` only), then new tasks by priority, oldest file, slug
- * (these also count toward `maxDispatchesPerCycle`).
+ * (these also count toward `maxDispatchesPerCycle`, unless `fillSlots`). A task whose dispatch
+ * is blocked is passed over and never spends a slot or the cycle's dispatch.
  */
-export function planCycle(tasks: readonly CycleTask[], limits: CycleLimits, now: Date): Decision[] {
+export function planCycle(
+  tasks: readonly CycleTask[],
+  limits: CycleLimits,
+  now: Date,
+  opts: CycleOptions = {},
+): Decision[] {
   const decisions: Decision[] = [];
   const nowMs = now.getTime();
   const retryAtOf = new Map<string, string | null>();
@@ -102,13 +124,15 @@ export function planCycle(tasks: readonly CycleTask[], limits: CycleLimits, now:
   }
   for (const t of tasks) {
     if (t.live || t.pendingFollowups === 0 || HOLD_INBOX.has(t.state) || !t.ranBefore) continue;
+    if (t.dispatchBlocked === true) continue;
     if ((t.state === 'worker_gone' || t.state === 'stalled') && retryAtOf.get(t.slug) !== null) continue; // the retry drains it
     if (take()) decisions.push({ kind: 'start_inbox', slug: t.slug });
   }
   const ready = tasks
     .filter((t) => !t.live && !t.ranBefore && t.fileStatus === 'ready' && t.state === 'ready')
+    .filter((t) => t.dispatchBlocked !== true)
     .sort((a, b) => b.priority - a.priority || a.fileMtimeMs - b.fileMtimeMs || a.slug.localeCompare(b.slug));
-  let budget = limits.maxDispatchesPerCycle;
+  let budget = opts.fillSlots === true ? Infinity : limits.maxDispatchesPerCycle;
   for (const t of ready) {
     if (budget <= 0 || !take()) break;
     budget--;

@@ -6,7 +6,9 @@
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import type { RemovalFacts } from '../domain/removal.js';
-import { branchExists, git, listWorktrees, type WorktreeEntry } from './repo.js';
+import { branchExists, countCommits, isAncestor, resolveCommit } from './refs.js';
+import { statusPorcelain } from './status.js';
+import { listWorktrees, worktreePrune, worktreeRemove, type WorktreeEntry } from './worktrees.js';
 
 /** What to read facts about. */
 export interface RemovalTarget {
@@ -34,11 +36,10 @@ export async function readRemovalFacts(t: RemovalTarget): Promise<RemovalFacts> 
 
   let worktree: RemovalFacts['worktree'] = null;
   if (wt !== null) {
-    const status = await git(wt.path).raw(['status', '--porcelain', '--untracked-files=all']);
-    const dirty = status.split('\n').filter((l) => l.trim() !== '');
+    const dirty = await statusPorcelain(wt.path, { allUntracked: true });
     const detachedCommits =
       wt.branch === null && wt.head !== null
-        ? await count(t.root, [wt.head, '--not', '--branches', ...keep])
+        ? await countCommits(t.root, [wt.head, '--not', '--branches', ...keep])
         : 0;
     worktree = { path: wt.path, branch: wt.branch, dirty, detachedCommits };
   }
@@ -46,8 +47,9 @@ export async function readRemovalFacts(t: RemovalTarget): Promise<RemovalFacts> 
   let branchInfo: RemovalFacts['branchInfo'] = null;
   if (await branchExists(t.root, t.branch)) {
     const ref = `refs/heads/${t.branch}`;
-    const head = (await git(t.root).raw(['rev-parse', '--verify', `${ref}^{commit}`])).trim();
-    const unsafeCommits = await count(t.root, [ref, '--not', ...keep]);
+    const head = await resolveCommit(t.root, ref);
+    if (head === null) throw new Error(`${ref} names no commit`);
+    const unsafeCommits = await countCommits(t.root, [ref, '--not', ...keep]);
     const merged = base === null ? false : await isAncestor(t.root, ref, `refs/heads/${base}`);
     const elsewhere = entries.find((e) => !e.prunable && e.branch === t.branch && real(e.path) !== target);
     branchInfo = { head, unsafeCommits, merged, checkedOutAt: elsewhere?.path ?? null };
@@ -57,34 +59,8 @@ export async function readRemovalFacts(t: RemovalTarget): Promise<RemovalFacts> 
 
 /** `git worktree remove [--force] <path>`, then prune what is left of it. */
 export async function removeWorktree(root: string, worktreePath: string, force: boolean): Promise<void> {
-  const g = git(root);
-  await g.raw(['worktree', 'remove', ...(force ? ['--force', '--force'] : []), worktreePath]);
-  await g.raw(['worktree', 'prune']);
-}
-
-/** Deletes a branch; the caller has decided it may (merged into the base, or --force). */
-export async function deleteBranch(root: string, branch: string): Promise<void> {
-  // -D, not -d: -d judges "merged" against HEAD or the upstream, and the caller has already
-  // judged it against the task's base.
-  await git(root).raw(['branch', '-D', '--', branch]);
-}
-
-async function count(root: string, args: string[]): Promise<number> {
-  const out = await git(root).raw(['rev-list', '--count', ...args]);
-  const n = Number.parseInt(out.trim(), 10);
-  return Number.isNaN(n) ? 0 : n;
-}
-
-async function isAncestor(root: string, ref: string, base: string): Promise<boolean> {
-  // `merge-base --is-ancestor` answers by exit code alone; comparing the merge base says the same
-  // and tells a failed git apart from a "no".
-  const [mb, tip] = await Promise.all([
-    git(root)
-      .raw(['merge-base', ref, base])
-      .catch(() => ''),
-    git(root).raw(['rev-parse', `${ref}^{commit}`]),
-  ]);
-  return mb.trim() !== '' && mb.trim() === tip.trim();
+  await worktreeRemove(root, worktreePath, force);
+  await worktreePrune(root);
 }
 
 function real(p: string): string {

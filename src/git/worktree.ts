@@ -7,7 +7,14 @@ import { existsSync, promises as fs, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { BatonError } from '../domain/errors.js';
 import { withRepoLock } from '../store/lock.js';
-import { branchExists, currentBranch, git, listWorktrees, type WorktreeEntry } from './repo.js';
+import { branchExists, currentBranch } from './refs.js';
+import {
+  listWorktrees,
+  worktreeAdd,
+  worktreePrune,
+  type WorktreeCheckout,
+  type WorktreeEntry,
+} from './worktrees.js';
 
 /** The repository-level lock that serialises worktree creation and removal. */
 export function repoLockPath(commonDir: string): string {
@@ -42,7 +49,10 @@ export async function ensureWorktree(spec: WorktreeSpec): Promise<EnsuredWorktre
     const entries = await listWorktrees(spec.root);
     const again = checkExisting(spec, entries);
     if (again) return again;
-    await createWorktree(spec, entries.some((e) => e.prunable));
+    await createWorktree(
+      spec,
+      entries.some((e) => e.prunable),
+    );
     return { path: realpathSync(spec.path), branch: spec.branch, created: true };
   });
 }
@@ -107,8 +117,7 @@ async function createWorktree(spec: WorktreeSpec, prunable: boolean): Promise<vo
   // Made under the repository lock, for a branch baton owns: baton's own hooks would only ask
   // baton whether it may do what it decided (a shell and a git process per hook). BATON_ALLOW
   // skips just those checks; hooks chained from before baton still run.
-  const g = git(spec.root, { BATON_ALLOW: '1' });
-  if (prunable) await g.raw(['worktree', 'prune']);
+  if (prunable) await worktreePrune(spec.root);
   if (existsSync(spec.path)) {
     const entries = await fs.readdir(spec.path).catch(() => null);
     if (entries === null || entries.length > 0) {
@@ -122,13 +131,13 @@ async function createWorktree(spec: WorktreeSpec, prunable: boolean): Promise<vo
     }
   }
   await fs.mkdir(path.dirname(spec.path), { recursive: true });
-  const args = ['worktree', 'add'];
+  let checkout: WorktreeCheckout;
   const [exists, current] = await Promise.all([
     branchExists(spec.root, spec.branch),
     spec.base === null ? currentBranch(spec.root) : Promise.resolve(null),
   ]);
   if (exists) {
-    args.push(spec.path, spec.branch);
+    checkout = { branch: spec.branch };
   } else {
     const base = spec.base ?? current;
     if (base === null) {
@@ -146,10 +155,10 @@ async function createWorktree(spec: WorktreeSpec, prunable: boolean): Promise<vo
         hint: 'Set `base:` in the task file to an existing branch.',
       });
     }
-    args.push('-b', spec.branch, spec.path, base);
+    checkout = { newBranch: spec.branch, from: base };
   }
   try {
-    await g.raw(args);
+    await worktreeAdd(spec.root, spec.path, checkout, { BATON_ALLOW: '1' });
   } catch (err) {
     // post-checkout hooks may fail after the worktree was made; anything else is a real failure.
     if (!(await isWorktreeOn(spec))) {

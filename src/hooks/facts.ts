@@ -1,20 +1,14 @@
 /**
  * The facts a hook decides on, read straight from the files git and baton keep. A hook is paid
  * for by every commit, so nothing here spawns git on the usual path, and modules are loaded only
- * when needed (not even git/repo.ts; the lock code only when there is a lock).
+ * when needed (not even git/repo.ts, nor simple-git behind src/git/run.ts, which costs ~35 ms to
+ * load: only a hook run by hand asks git; the lock code only when there is a lock).
  */
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 
 import { repoPaths, taskPaths } from '../store/paths.js';
 import type { LockView } from './rules.js';
-
-async function run(cmd: string, args: string[]): Promise<string> {
-  const { execFile } = await import('node:child_process');
-  return new Promise((resolve, reject) => {
-    execFile(cmd, args, { encoding: 'utf8' }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
-  });
-}
 
 /** The branch HEAD names in a git dir (short name), or null when detached or unreadable. */
 export async function headBranch(gitDir: string): Promise<string | null> {
@@ -112,19 +106,10 @@ export async function locateHook(env: Record<string, string | undefined>): Promi
   let gitDir = env['BATON_HOOK_GIT_DIR'];
   let common = env['BATON_HOOK_COMMON_DIR'];
   if (!top || !gitDir || !common) {
-    try {
-      const out = await run('git', [
-        'rev-parse',
-        '--path-format=absolute',
-        '--show-toplevel',
-        '--absolute-git-dir',
-        '--git-common-dir',
-      ]);
-      [top, gitDir, common] = out.split('\n');
-    } catch {
-      return null;
-    }
-    if (!top || !gitDir || !common) return null;
+    const { locateWorkTree } = await import('../git/locate.js');
+    const found = await locateWorkTree(process.cwd(), env);
+    if (found === null) return null;
+    ({ toplevel: top, gitDir, commonDir: common } = found);
   }
   const [toplevel, realGitDir, commonDir] = await Promise.all([real(top), real(gitDir), real(common)]);
   const main = realGitDir === commonDir;

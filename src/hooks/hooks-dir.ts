@@ -5,7 +5,8 @@
  */
 import path from 'node:path';
 
-import { git, type RepoInfo } from '../git/repo.js';
+import { configPath } from '../git/config.js';
+import type { RepoInfo } from '../git/repo.js';
 
 /** Where the hooks are, and why there. */
 export interface HooksDir {
@@ -19,19 +20,11 @@ export interface HooksDir {
 
 /** The hooks folder of the repository. */
 export async function resolveHooksDir(info: RepoInfo): Promise<HooksDir> {
-  // git config exits 1 with no output when the key is unset: that is ''.
-  const out = await git(info.root)
-    .raw(['config', '--show-scope', '--type=path', '--get', 'core.hooksPath'])
-    .catch(() => '');
-  const line = out.replace(/\n$/, '');
-  const tab = line.indexOf('\t');
-  const value = tab < 0 ? line : line.slice(tab + 1);
-  if (value === '') return { dir: path.join(info.commonDir, 'hooks'), configured: null, scope: null };
-  return {
-    dir: path.resolve(info.root, value),
-    configured: value,
-    scope: tab < 0 ? null : line.slice(0, tab),
-  };
+  const set = await configPath(info.root, 'core.hooksPath');
+  // An empty core.hooksPath is as good as none: git then uses the common dir's hooks/.
+  if (set === null || set.value === '')
+    return { dir: path.join(info.commonDir, 'hooks'), configured: null, scope: null };
+  return { dir: path.resolve(info.root, set.value), configured: set.value, scope: set.scope };
 }
 
 /** True when core.hooksPath is relative, so linked worktrees look for hooks in their own copy. */

@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 
-import type { WorktreeEntry } from '../git/repo.js';
+import type { WorktreeEntry } from '../git/worktrees.js';
 import { isValidSlug } from '../domain/slug.js';
 
 /** The hooks baton installs. */

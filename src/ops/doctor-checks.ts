@@ -7,7 +7,8 @@ import path from 'node:path';
 
 import { isValidSlug } from '../domain/slug.js';
 import { ACTIVE_STATES } from '../domain/states.js';
-import { gitDirOf, listWorktrees, type WorktreeEntry } from '../git/repo.js';
+import { gitDirOf } from '../git/repo.js';
+import { listWorktrees, type WorktreeEntry } from '../git/worktrees.js';
 import { repoLockPath } from '../git/worktree.js';
 import { realOrResolved } from '../hooks/layout.js';
 import { describeMisplaced, findMisplacedBranches } from '../hooks/rules.js';

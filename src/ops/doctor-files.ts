@@ -6,7 +6,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 
 import { isValidSlug } from '../domain/slug.js';
-import { git } from '../git/repo.js';
+import { ignoredPaths, trackedFiles } from '../git/status.js';
 import { problem, type Finding } from './doctor-types.js';
 import type { Repo } from './repo.js';
 
@@ -84,10 +84,9 @@ export async function checkLayout(repo: Repo): Promise<Finding[]> {
       ),
     );
   }
-  const g = git(repo.info.root);
   // A name that is never tracked: check-ignore answers for tracked paths as if nothing ignored them.
   const probe = 'tasks/logs/.baton-doctor-probe';
-  const ignored = await g.checkIgnore([probe]).catch(() => [] as string[]);
+  const ignored = await ignoredPaths(repo.info.root, [probe]).catch(() => [] as string[]);
   if (ignored.length === 0) {
     out.push(
       problem(
@@ -100,12 +99,12 @@ export async function checkLayout(repo: Repo): Promise<Finding[]> {
       ),
     );
   }
-  const tracked = (await g.raw(['ls-files', '--', 'tasks/logs']).catch(() => '')).trim();
-  if (tracked !== '') {
+  const tracked = await trackedFiles(repo.info.root, ['tasks/logs']).catch(() => [] as string[]);
+  if (tracked.length > 0) {
     out.push(
       problem(
         'logs-tracked',
-        `${tracked.split('\n').length} file(s) under tasks/logs/ are tracked by git.`,
+        `${tracked.length} file(s) under tasks/logs/ are tracked by git.`,
         'Stop tracking them (they stay on disk): `git rm -r --cached tasks/logs` and commit.',
       ),
     );

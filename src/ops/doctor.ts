@@ -9,8 +9,8 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 
 import { ACTIVE_STATES } from '../domain/states.js';
-import { git } from '../git/repo.js';
 import { repoLockPath } from '../git/worktree.js';
+import { worktreePrune } from '../git/worktrees.js';
 import { installHooks } from '../hooks/install.js';
 import { checkHooks, type HookProblem } from '../hooks/status.js';
 import { appendHistory } from '../store/history.js';
@@ -89,9 +89,7 @@ async function applyFix(repo: Repo, action: FixAction, now: Date): Promise<boole
     }
     case 'prune-worktrees':
       // Worktree add/remove/prune are serialised by the repository lock (see git/worktree.ts).
-      await withRepoLock(repoLockPath(repo.info.commonDir), () =>
-        git(repo.info.root).raw(['worktree', 'prune']),
-      );
+      await withRepoLock(repoLockPath(repo.info.commonDir), () => worktreePrune(repo.info.root));
       return true;
     case 'create-dirs':
       await fs.mkdir(repo.paths.logsDir, { recursive: true });

@@ -2,7 +2,7 @@
  * The reconcile's check of "one branch, one worktree" (SPEC section 5): hooks can be bypassed
  * (`--no-verify`, `core.hooksPath=/dev/null`), so status and the heartbeat look for themselves.
  */
-import { listWorktrees, type WorktreeEntry } from '../git/repo.js';
+import { listWorktrees, type WorktreeEntry } from '../git/worktrees.js';
 import { realOrResolved } from '../hooks/layout.js';
 import { describeMisplaced, findMisplacedBranches } from '../hooks/rules.js';
 import type { Repo } from './repo.js';

@@ -10,7 +10,8 @@
  */
 import type { AgentConfig } from '../config/types.js';
 import { BatonError } from '../domain/errors.js';
-import { currentBranch, git } from '../git/repo.js';
+import { currentBranch } from '../git/refs.js';
+import { statusPorcelain } from '../git/status.js';
 import { findExecutable } from '../proc/executable.js';
 
 export { findExecutable, type ExecutableLookup } from '../proc/executable.js';
@@ -96,13 +97,10 @@ export async function uncommittedBaseWarning(
 ): Promise<string | null> {
   const checkedOut = await currentBranch(root);
   if (checkedOut === null || (base !== null && base !== checkedOut)) return null;
-  const out = await git(root)
-    .raw(['status', '--porcelain', '--', '.', ...BATON_OWN.map((p) => `:(top,exclude)${p}`)])
-    .catch(() => '');
-  const files = out
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => l.slice(3));
+  const lines = await statusPorcelain(root, {
+    pathspecs: ['.', ...BATON_OWN.map((p) => `:(top,exclude)${p}`)],
+  }).catch(() => [] as string[]);
+  const files = lines.map((l) => l.slice(3));
   if (files.length === 0) return null;
   const named = files.slice(0, NAMED_PATHS).join(', ');
   const more = files.length > NAMED_PATHS ? ` and ${files.length - NAMED_PATHS} more` : '';

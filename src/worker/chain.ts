@@ -39,6 +39,7 @@ import { startAgentRun, type AgentRun } from './agent-run.js';
 import type { Assignment, StartKind } from './assignment.js';
 import type { Recorder } from './recorder.js';
 import { recoverSessionId } from './session.js';
+import { withoutRepoVars } from '../git/env.js';
 
 /** Everything the chain needs, wired by the worker. */
 export interface ChainContext {
@@ -572,10 +573,8 @@ function agentEnv(
   sessionId: string | null,
   extra: Record<string, string>,
 ): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (v !== undefined && !/^GIT_(DIR|WORK_TREE|INDEX_FILE|COMMON_DIR|PREFIX)$/.test(k)) env[k] = v;
-  }
+  // The agent's own git must act on its worktree, not on a repository named by a hook's GIT_DIR.
+  const env = withoutRepoVars(process.env);
   Object.assign(env, extra, {
     BATON_SLUG: a.slug,
     BATON_RUN_ID: a.runId,

@@ -6,16 +6,20 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { git } from '../git/repo.js';
+import { resolveCommit } from '../git/refs.js';
+import { statusPorcelainZ } from '../git/status.js';
 
 /** A fingerprint of the worktree's state; it changes whenever a file or HEAD does. */
 export async function worktreeFingerprint(worktree: string): Promise<string> {
-  const g = git(worktree);
+  // A worktree removed mid-run answers nothing rather than failing the supervisor.
   const [head, status] = await Promise.all([
-    g.raw(['rev-parse', '--verify', '--quiet', 'HEAD']).catch(() => ''),
-    g.raw(['status', '--porcelain=v1', '-z', '--untracked-files=all']).catch(() => ''),
+    resolveCommit(worktree, 'HEAD').catch(() => null),
+    statusPorcelainZ(worktree).catch(() => ''),
   ]);
-  const hash = createHash('sha1').update(head).update('\0').update(status);
+  const hash = createHash('sha1')
+    .update(head ?? '')
+    .update('\0')
+    .update(status);
   for (const entry of status.split('\0')) {
     const file = entry.slice(3);
     if (file === '') continue;

@@ -22,6 +22,23 @@ const task = (slug: string, over: Partial<CycleTask> = {}): CycleTask => ({
 });
 
 describe('planCycle', () => {
+  it('passes over a task whose dispatch is blocked, so a valid task behind it starts in the same cycle', () => {
+    const tasks = [task('bad', { priority: 5, dispatchBlocked: true }), task('good')];
+    expect(planCycle(tasks, { ...limits, maxDispatchesPerCycle: 1 }, now)).toEqual([
+      { kind: 'dispatch', slug: 'good' },
+    ]);
+    const queued = task('q', { state: 'idle', ranBefore: true, pendingFollowups: 1, dispatchBlocked: true });
+    expect(planCycle([queued], limits, now)).toEqual([]);
+  });
+
+  it('fills every free slot in priority order when asked (the first cycle), still within maxConcurrent', () => {
+    const tasks = [task('a'), task('b', { priority: 2 }), task('c', { priority: 1 }), task('d')];
+    const one = { ...limits, maxDispatchesPerCycle: 1 };
+    expect(planCycle(tasks, one, now).map((d) => d.slug)).toEqual(['b']);
+    expect(planCycle(tasks, one, now, { fillSlots: true }).map((d) => d.slug)).toEqual(['b', 'c', 'a']);
+  });
+
+
   it('dispatches ready tasks by priority, then oldest file, then slug, within both caps', () => {
     const tasks = [
       task('b', { priority: 1, fileMtimeMs: 5 }),

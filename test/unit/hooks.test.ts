@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 
 import { DEFAULT_CONFIG_YAML, DEFAULT_WORKTREES_DIR, DEFAULTS } from '../../src/config/defaults.js';
 import { parseConfig } from '../../src/config/parse.js';
-import type { WorktreeEntry } from '../../src/git/repo.js';
+import type { WorktreeEntry } from '../../src/git/worktrees.js';
 import { formatLayoutCache, layoutFingerprint } from '../../src/hooks/layout-cache.js';
 import { formatLockRecord, type LockRecord } from '../../src/store/lock-record.js';
 import { layoutFromText, quickLayout } from '../../src/hooks/layout.js';
