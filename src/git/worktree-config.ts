@@ -7,15 +7,16 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 
-import { git } from './repo.js';
+import { git } from './run.js';
 
 /** True when `extensions.worktreeConfig` is on in the repository's own config. */
 export async function worktreeConfigEnabled(root: string): Promise<boolean> {
   // `config --get` exits 1 when the key is unset: that is false.
-  const out = await git(root)
-    .raw(['config', '--local', '--type=bool', '--get', 'extensions.worktreeConfig'])
-    .catch(() => '');
-  return out.trim() === 'true';
+  const r = await git(root).exit(
+    ['config', '--local', '--type=bool', '--get', 'extensions.worktreeConfig'],
+    [1],
+  );
+  return r.exitCode === 0 && r.stdout.trim() === 'true';
 }
 
 /** Turns `extensions.worktreeConfig` on in the repository's own config. */
@@ -23,14 +24,16 @@ export async function enableWorktreeConfig(root: string): Promise<void> {
   await git(root).raw(['config', '--local', 'extensions.worktreeConfig', 'true']);
 }
 
-/** Removes `extensions.worktreeConfig` from the repository's own config (no error when unset). */
+/**
+ * Removes `extensions.worktreeConfig` from the repository's own config (no error when unset), and
+ * the `[extensions]` header git leaves behind when nothing else is in it.
+ */
 export async function disableWorktreeConfig(root: string): Promise<void> {
-  await git(root)
-    .raw(['config', '--local', '--unset', 'extensions.worktreeConfig'])
-    .catch(() => '');
-  await git(root)
-    .raw(['config', '--local', '--remove-section', 'extensions'])
-    .catch(() => '');
+  // `--unset` exits 5 when the key is not there.
+  await git(root).exit(['config', '--local', '--unset', 'extensions.worktreeConfig'], [5]);
+  const rest = await git(root).exit(['config', '--local', '--get-regexp', '^extensions\\.'], [1]);
+  if (rest.exitCode === 1)
+    await git(root).exit(['config', '--local', '--remove-section', 'extensions'], [128]);
 }
 
 /** The `core.hooksPath` a worktree's own config.worktree sets, or null (read from the file, no git). */
@@ -63,9 +66,8 @@ export async function unsetWorktreeHooksPath(worktree: string, worktreeGitDir: s
   // write the shared config instead.
   const text = await fs.readFile(file, 'utf8').catch(() => null);
   if (text === null) return;
-  await git(worktree)
-    .raw(['config', '--file', file, '--unset-all', 'core.hooksPath'])
-    .catch(() => '');
+  // `--unset-all` exits 5 when the key is not there.
+  await git(worktree).exit(['config', '--file', file, '--unset-all', 'core.hooksPath'], [5]);
   const left = await fs.readFile(file, 'utf8').catch(() => '');
   if (/^\s*(\[core\]\s*)?$/i.test(left)) await fs.rm(file, { force: true });
 }
