@@ -53,7 +53,7 @@ export async function worktreeHooksPath(worktreeGitDir: string): Promise<string 
 
 /** Sets `core.hooksPath` in worktree `worktree`'s own config (extensions.worktreeConfig must be on). */
 export async function setWorktreeHooksPath(worktree: string, dir: string): Promise<void> {
-  await git(worktree).raw(['config', '--worktree', 'core.hooksPath', dir]);
+  await git(worktree, { allowHooksPath: true }).raw(['config', '--worktree', 'core.hooksPath', dir]);
 }
 
 /**
@@ -67,7 +67,10 @@ export async function unsetWorktreeHooksPath(worktree: string, worktreeGitDir: s
   const text = await fs.readFile(file, 'utf8').catch(() => null);
   if (text === null) return;
   // `--unset-all` exits 5 when the key is not there.
-  await git(worktree).exit(['config', '--file', file, '--unset-all', 'core.hooksPath'], [5]);
+  await git(worktree, { allowHooksPath: true }).exit(
+    ['config', '--file', file, '--unset-all', 'core.hooksPath'],
+    [5],
+  );
   const left = await fs.readFile(file, 'utf8').catch(() => '');
   if (/^\s*(\[core\]\s*)?$/i.test(left)) await fs.rm(file, { force: true });
 }

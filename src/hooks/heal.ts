@@ -96,10 +96,11 @@ export async function healHooks(
       repaired: true,
     };
   } catch (err) {
-    return {
-      said: [`baton's git hooks could not be checked: ${err instanceof Error ? err.message : String(err)}`],
-      repaired: false,
-    };
+    const error = err instanceof Error ? err.message : String(err);
+    await log(opts.logsDir, { ts: now.toISOString(), type: 'hooks_unchecked', by: opts.by, error }).catch(
+      () => undefined,
+    );
+    return { said: [`baton's git hooks could not be checked: ${error}`], repaired: false };
   }
 }
 
@@ -125,9 +126,10 @@ export async function hooksForDispatch(
     const wt: LinkedWorktree = { path: worktree, gitDir: await gitDirOfWorktree(worktree) };
     await pointTaskWorktree(repo.info, wt);
   } catch (err) {
-    healed.said.push(
-      `the task worktree could not be given baton's hooks: ${err instanceof Error ? err.message : String(err)}`,
-    );
+    const error = err instanceof Error ? err.message : String(err);
+    healed.said.push(`the task worktree could not be given baton's hooks: ${error}`);
+    const record = { ts: new Date().toISOString(), type: 'hooks_unchecked', by: 'dispatch', worktree, error };
+    await log(repo.paths.logsDir, record).catch(() => undefined);
   }
   return healed.said;
 }
