@@ -16,6 +16,7 @@ import { resolveHooksDir } from './hooks-dir.js';
 import { installHooks } from './install.js';
 import { HOOK_NAMES } from './rules.js';
 import { fileIsShim } from './shim.js';
+import { newTamper } from './tamper.js';
 import {
   configStamp,
   forwardedNames,
@@ -66,6 +67,20 @@ export async function healHooks(
   info: RepoInfo,
   opts: { autoRepair: boolean; logsDir: string; by: string },
   now: Date = new Date(),
+): Promise<HealResult> {
+  const result = await repair(info, opts, now);
+  // The heartbeat also says, once, when a live task's worktree was changed from outside.
+  if (opts.by === 'heartbeat') {
+    const seen = path.join(opts.logsDir, '.hooks-tamper-seen');
+    result.said.push(...(await newTamper(opts.logsDir, seen).catch(() => [])));
+  }
+  return result;
+}
+
+async function repair(
+  info: RepoInfo,
+  opts: { autoRepair: boolean; logsDir: string; by: string },
+  now: Date,
 ): Promise<HealResult> {
   try {
     const damage = await quickHookDamage(info);
