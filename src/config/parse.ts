@@ -69,7 +69,12 @@ const ENV_OVERRIDES: { key: Setting; vars: [string, string] }[] = [
 ];
 
 /** Every top-level key baton.yaml may hold (docs/reference.md is checked against it). */
-export const KNOWN_KEYS: ReadonlySet<string> = new Set([...Object.keys(RULES), 'agents', 'worktreesDir', 'hooks']);
+export const KNOWN_KEYS: ReadonlySet<string> = new Set([
+  ...Object.keys(RULES),
+  'agents',
+  'worktreesDir',
+  'hooks',
+]);
 
 /**
  * Parses baton.yaml's `text` (null when there is no file; `file` is how it is named in
