@@ -25,6 +25,18 @@ export default defineConfig({
       },
       {
         test: {
+          // Opt-in (BATON_HOOK_MANAGERS=1, `npm run test:hook-managers`): husky, lefthook,
+          // simple-git-hooks and pre-commit as installed from their registries.
+          name: 'hook-managers',
+          include: ['test/hook-managers/**/*.test.ts'],
+          // About 7 s a scenario on an idle 2-core machine; several times that under load.
+          testTimeout: 300_000,
+          maxWorkers: 2,
+          sequence: { groupOrder: 3 },
+        },
+      },
+      {
+        test: {
           name: 'real-agents',
           include: ['test/real-agents/**/*.test.ts'],
           sequence: { groupOrder: 2 },

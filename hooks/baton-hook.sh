@@ -12,17 +12,30 @@
 # without starting any: only when baton might refuse is it asked.
 #
 # Written by `baton init` from baton's one template, hooks/baton-hook.sh (src/hooks/shim.ts fills
-# in the three lines below): the hook this file is, and the node and the baton that installed
-# it. When those are gone, `baton` on PATH is used.
+# in the lines below): the hook this file is, the node and the baton that installed it (when
+# those are gone, `baton` on PATH is used), and, in the hooks folder baton keeps for task
+# worktrees only, the main worktree's hooks folder whose hook this one chains.
 hook=''
 baton_node=''
 baton_entry=''
-
-chained="$0.baton-chained"
-case $chained in */*) ;; *) chained="./$chained" ;; esac
+chain_dir=''
 nl='
 '
 
+if [ -n "$chain_dir" ]; then
+  # A task worktree's hook: the chained hook is the main worktree's, seen under its own name (a
+  # manager's hook finds its siblings by $0). When that is baton's shim, run what it chains, so
+  # baton's check runs once.
+  chained_as=$chain_dir/$hook
+  chained=$chained_as
+  first='' second=''
+  { IFS= read -r first && IFS= read -r second; } <"$chained" 2>/dev/null
+  case "$first$nl$second" in *'# baton-hook-shim'*) chained=$chained.baton-chained ;; esac
+else
+  chained_as=$0
+  chained="$0.baton-chained"
+  case $chained in */*) ;; *) chained="./$chained" ;; esac
+fi
 warn() { printf 'baton: %s hook: %s\n' "$hook" "$*" >&2; }
 
 allowed() {
@@ -46,7 +59,7 @@ shell_of_chained() {
 }
 
 # Runs the hook that was here before baton. A shell script is sourced by its own shell with $0
-# set to this hook's path, because scripts find their siblings by $0 (husky finds the user's
+# set to this hook's path (the main worktree's, for a task worktree's hook), because scripts find their siblings by $0 (husky finds the user's
 # hook by its name); any other executable is run as it is.
 run_chained() {
   [ -f "$chained" ] && [ -x "$chained" ] || return 0
@@ -54,7 +67,7 @@ run_chained() {
     # SC2086: $chained_shell is the shell and its options, as the "#!" line gave them. SC2016: the
     # '...' script is for that shell to expand; the paths reach it as $1..., never as code.
     # shellcheck disable=SC2086,SC2016
-    $chained_shell -c '__baton_chained=$1; shift; . "$__baton_chained"' "$0" "$chained" "$@"
+    $chained_shell -c '__baton_chained=$1; shift; . "$__baton_chained"' "$chained_as" "$chained" "$@"
   else
     "$chained" "$@"
   fi

@@ -25,17 +25,22 @@ export function registerHooks(program: Command): void {
             path: f.path,
             state: f.state,
             chained: f.chained,
+            runs: report.runs[f.name],
           })),
+          taskDir: report.taskDir,
           problems: report.problems,
         };
         process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
       } else {
         const out = [`hooks folder: ${shownPath(info.root, report.hooks.dir)}`];
         for (const f of report.files) {
-          const bad = report.problems.find((p) => p.hook === f.name);
-          const chained = f.chained ? ` (runs ${f.name}.baton-chained after baton's check)` : '';
-          out.push(`  ${f.name}: ${bad ? bad.kind : 'ok'}${chained}`);
+          const bad = report.problems.find((p) => p.hook === f.name && p.path === f.path);
+          out.push(`  ${f.name}: ${bad ? bad.kind : 'ok'} (runs ${report.runs[f.name]})`);
         }
+        if (report.taskDir !== null)
+          out.push(
+            `task worktrees: ${shownPath(info.root, report.taskDir)} (baton's check, then the hook above of the same name)`,
+          );
         for (const p of report.problems) out.push(`baton: ${p.message}\n  ${p.hint}`);
         process.stdout.write(`${out.join('\n')}\n`);
       }

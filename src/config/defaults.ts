@@ -79,4 +79,9 @@ interruptGraceSeconds: 10
 
 # true: join queued follow-ups into one prompt; false: one run per follow-up.
 batchFollowups: false
+
+# Git hooks. autoRepair: re-install baton's hooks when a hook manager (husky, lefthook,
+# simple-git-hooks, pre-commit) replaced, renamed or deleted them; false: only warn.
+hooks:
+  autoRepair: true
 `;

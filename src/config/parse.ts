@@ -9,6 +9,7 @@ import { describeValue, isRecord, parseYaml } from '../domain/yaml.js';
 import { parseAgents, problemAt } from './agents.js';
 import type { ConfigContext } from './agents.js';
 import { DEFAULT_WORKTREES_DIR, DEFAULTS } from './defaults.js';
+import { parseHooksConfig } from './hooks.js';
 import type { Config } from './types.js';
 
 /** What parsing config yields: a usable config (defaults where a value was bad) and what was found wrong. */
@@ -20,7 +21,7 @@ export interface ParsedConfig {
   errors: Problem[];
 }
 
-type Setting = Exclude<keyof Config, 'agents' | 'worktreesDir'>;
+type Setting = Exclude<keyof Config, 'agents' | 'worktreesDir' | 'hooks'>;
 type Rule = { accept: (v: unknown) => unknown; expected: string };
 
 const positiveInteger: Rule = {
@@ -68,7 +69,12 @@ const ENV_OVERRIDES: { key: Setting; vars: [string, string] }[] = [
 ];
 
 /** Every top-level key baton.yaml may hold (docs/reference.md is checked against it). */
-export const KNOWN_KEYS: ReadonlySet<string> = new Set([...Object.keys(RULES), 'agents', 'worktreesDir']);
+export const KNOWN_KEYS: ReadonlySet<string> = new Set([
+  ...Object.keys(RULES),
+  'agents',
+  'worktreesDir',
+  'hooks',
+]);
 
 /**
  * Parses baton.yaml's `text` (null when there is no file; `file` is how it is named in
@@ -135,8 +141,14 @@ export function parseConfig(
     );
   }
   const worktreesDir = resolveWorktreesDir(get('worktreesDir'), repoRoot, env, ctx);
+  const hooks = parseHooksConfig(get('hooks'), ctx);
   return {
-    config: { ...(settings as Omit<Config, 'agents' | 'worktreesDir'>), agents, worktreesDir },
+    config: {
+      ...(settings as Omit<Config, 'agents' | 'worktreesDir' | 'hooks'>),
+      agents,
+      worktreesDir,
+      hooks,
+    },
     warnings: ctx.warnings.map(formatProblem),
     errors: ctx.errors,
   };

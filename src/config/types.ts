@@ -30,6 +30,15 @@ export interface CommandAgentConfig {
 
 export type AgentConfig = PresetAgentConfig | CommandAgentConfig;
 
+/** The `hooks:` section: how baton treats its git hooks. */
+export interface HooksConfig {
+  /**
+   * Re-install baton's hooks when a hook manager replaced, renamed or deleted them (checked on
+   * every dispatch and heartbeat); false: only warn.
+   */
+  autoRepair: boolean;
+}
+
 export interface Config {
   defaultAgent: string;
   agents: Record<string, AgentConfig>;
@@ -44,4 +53,5 @@ export interface Config {
   stallSeconds: number;
   interruptGraceSeconds: number;
   batchFollowups: boolean;
+  hooks: HooksConfig;
 }

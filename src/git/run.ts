@@ -46,6 +46,11 @@ export interface GitOptions {
    * environment points (a hook run by hand), never to act on a repository.
    */
   keepRepoVars?: boolean;
+  /**
+   * Let `config` write core.hooksPath (simple-git refuses it by default): only for the
+   * per-worktree hooks folder baton points task worktrees at (worktree-config.ts).
+   */
+  allowHooksPath?: boolean;
 }
 
 /** A command's exit code when that code is one of its answers, and its stdout. */
@@ -90,14 +95,14 @@ export function git(dir: string, opts: GitOptions = {}): Git {
   Object.assign(env, opts.env);
   const exit = async (args: readonly string[], answers: readonly number[]): Promise<GitExit> => {
     try {
-      return { exitCode: 0, stdout: await run(dir, env, args) };
+      return { exitCode: 0, stdout: await run(dir, env, args, opts.allowHooksPath === true) };
     } catch (err) {
       if (err instanceof GitCommandError && err.exitCode !== null && answers.includes(err.exitCode))
         return { exitCode: err.exitCode, stdout: '' };
       throw err;
     }
   };
-  return { raw: (args) => run(dir, env, args), exit };
+  return { raw: (args) => run(dir, env, args, opts.allowHooksPath === true), exit };
 }
 
 function definedOnly(env: NodeJS.ProcessEnv): Record<string, string> {
@@ -106,14 +111,19 @@ function definedOnly(env: NodeJS.ProcessEnv): Record<string, string> {
   return out;
 }
 
-async function run(dir: string, env: Record<string, string>, args: readonly string[]): Promise<string> {
+async function run(
+  dir: string,
+  env: Record<string, string>,
+  args: readonly string[],
+  allowHooksPath: boolean,
+): Promise<string> {
   const { simpleGit, GitError } = await import('simple-git');
   try {
     // A fresh instance per call: simple-git's instances queue their commands, and baton's
     // callers run independent commands concurrently.
     return await simpleGit({
       baseDir: dir,
-      unsafe: ALLOW_ENV,
+      unsafe: allowHooksPath ? { ...ALLOW_ENV, allowUnsafeHooksPath: true } : ALLOW_ENV,
       errors(error, result) {
         if (result.exitCode === 0) return error;
         const stderr = Buffer.concat(result.stdErr).toString('utf8');

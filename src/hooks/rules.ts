@@ -84,11 +84,17 @@ export interface CommitFacts {
  */
 export function judgeCommit(f: CommitFacts): Verdict {
   const override = `to ${f.action} anyway: \`git ${f.action} --no-verify\` or \`BATON_ALLOW=1 git ${f.action} ...\``;
+  // pre-merge-commit runs once git has merged the files and written MERGE_HEAD; a hook cannot
+  // undo that safely, so the refusal says how.
+  const undo =
+    f.action === 'merge'
+      ? ' (git has already merged the files here and left MERGE_HEAD: `git merge --abort` puts them back)'
+      : '';
   if (f.lock?.live && f.lock.runId !== f.runId) {
     const slug = f.lock.slug ?? taskSlugOfPath(f.worktree, f.layout) ?? path.basename(f.worktree);
     return {
       ok: false,
-      message: `Task ${slug}'s worker ${f.lock.holder} is working in ${f.worktree}, and this ${f.action} does not come from it.`,
+      message: `Task ${slug}'s worker ${f.lock.holder} is working in ${f.worktree}, and this ${f.action} does not come from it${undo}.`,
       hint: `Wait for it to finish (\`baton status\`) or stop it (\`baton stop ${slug}\`); ${override}.`,
     };
   }
@@ -98,7 +104,7 @@ export function judgeCommit(f: CommitFacts): Verdict {
     if (f.worktree !== home) {
       return {
         ok: false,
-        message: `Branch ${f.branch} is task ${slug}'s branch and takes commits only in its worktree ${home}, not in ${f.worktree}.`,
+        message: `Branch ${f.branch} is task ${slug}'s branch and takes commits only in its worktree ${home}, not in ${f.worktree}${undo}.`,
         hint: `Work in ${home} instead, or switch this worktree to another branch (\`git switch <branch>\`); ${override}.`,
       };
     }

@@ -16,6 +16,7 @@ import {
   type HookWhere,
 } from './facts.js';
 import { readLayout } from './layout.js';
+import { recordTamper } from './tamper.js';
 import { refreshLayoutCache } from './layout-cache.js';
 import { gitArgvHasNoVerify } from './git-argv.js';
 import {
@@ -89,7 +90,13 @@ async function decide(req: HookRequest): Promise<Verdict> {
     case 'reference-transaction': {
       for (const { branch, slug } of movedTaskBranches(parseRefUpdates(await req.readStdin()), layout)) {
         const verdict = await refUpdate(branch, slug, layout, runId, req.env);
-        if (!verdict.ok) return verdict;
+        if (verdict.ok) continue;
+        // Refused inside the live task's own worktree: reset --hard, cherry-pick, a fast-forward
+        // merge have no earlier hook, so git may already have changed its files. Recorded for
+        // the heartbeat to flag (tamper.ts).
+        if (where.toplevel === path.join(layout.worktreesDir, slug))
+          await recordTamper(where.root, slug, where.toplevel, Number(req.env['BATON_HOOK_GIT_PID']));
+        return verdict;
       }
       return OK;
     }

@@ -1,7 +1,7 @@
 /**
  * The hook shims: one template shipped as `hooks/baton-hook.sh` (POSIX sh, checked by shellcheck
  * in the tests), filled in at install time with the hook's name and the absolute paths of the
- * node and the baton that installed it: one file per hook, each differing in those three lines.
+ * node and the baton that installed it: one file per hook, each differing in those few lines.
  */
 import { promises as fs } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,21 @@ export const SHIM_MARKER = '# baton-hook-shim';
 
 /** The suffix of a hook that was there before baton, which the shim runs (`pre-commit.baton-chained`). */
 export const CHAINED_SUFFIX = '.baton-chained';
+
+/** True when the first lines of `file` carry the shim marker (a read of its head, no parse). */
+export async function fileIsShim(file: string): Promise<boolean> {
+  let handle: fs.FileHandle | null = null;
+  try {
+    handle = await fs.open(file, 'r');
+    const buf = Buffer.alloc(256);
+    const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
+    return isShim(buf.subarray(0, bytesRead).toString('utf8'));
+  } catch {
+    return false;
+  } finally {
+    await handle?.close();
+  }
+}
 
 /** The shim template in this package (`hooks/baton-hook.sh`). */
 export function templatePath(): string {
@@ -48,16 +63,21 @@ export function currentTarget(): ShimTarget {
 
 /**
  * The template's lines that install fills in, each `<name>=''` on a line of its own: the hook
- * this shim is, and the node and the entry it runs.
+ * this shim is, the node and the entry it runs, and the folder whose hook it chains (empty: the
+ * `<name>.baton-chained` next to it).
  */
-const SLOTS = ['hook', 'baton_node', 'baton_entry'] as const;
+const SLOTS = ['hook', 'baton_node', 'baton_entry', 'chain_dir'] as const;
 
-/** The shim for hook `name`, pointing at `target`. Pure given the template text. */
-export function fillShim(template: string, name: HookName, target: ShimTarget): string {
+/**
+ * The shim for hook `name`, pointing at `target`; with `chainDir`, it chains that folder's hook
+ * (the task worktrees' folder, see task-hooks.ts). Pure given the template text.
+ */
+export function fillShim(template: string, name: HookName, target: ShimTarget, chainDir = ''): string {
   const values: Record<(typeof SLOTS)[number], string> = {
     hook: name,
     baton_node: target.node,
     baton_entry: target.entry,
+    chain_dir: chainDir,
   };
   const damaged = (): BatonError =>
     new BatonError('INTERNAL', `baton's hook template ${templatePath()} is not a baton shim.`, {
@@ -69,14 +89,18 @@ export function fillShim(template: string, name: HookName, target: ShimTarget): 
     const line = new RegExp(`^${slot}=''$`, 'gm');
     // Exactly one: a template with none, or two, is not the one this code was written against.
     if ((template.match(line) ?? []).length !== 1) throw damaged();
-    // A function, so a `$` in a path is not read as a replacement pattern.
+    // A function, so a `$` in a path is not read as a replacement pattern. An empty value stays
+    // `''` as shipped.
     filled = filled.replace(line, () => `${slot}=${shQuote(values[slot])}`);
   }
   return filled;
 }
 
-/** Every hook's shim, pointing at `target`, from one read of the template. */
-export async function renderShims(target: ShimTarget = currentTarget()): Promise<Record<HookName, string>> {
+/** Every hook's shim, pointing at `target` (and chaining `chainDir`'s hooks), from one read of the template. */
+export async function renderShims(
+  target: ShimTarget = currentTarget(),
+  chainDir = '',
+): Promise<Record<HookName, string>> {
   let template: string;
   try {
     template = await fs.readFile(templatePath(), 'utf8');
@@ -87,6 +111,6 @@ export async function renderShims(target: ShimTarget = currentTarget()): Promise
     });
   }
   const shims = {} as Record<HookName, string>;
-  for (const name of HOOK_NAMES) shims[name] = fillShim(template, name, target);
+  for (const name of HOOK_NAMES) shims[name] = fillShim(template, name, target, chainDir);
   return shims;
 }

@@ -2,12 +2,14 @@
  * Are baton's hooks in place? `baton hooks status` prints it; `baton doctor` calls checkHooks.
  */
 import { promises as fs } from 'node:fs';
+import path from 'node:path';
 
 import type { RepoInfo } from '../git/repo.js';
 import { isRelativeHooksPath, resolveHooksDir, shownPath, type HooksDir } from './hooks-dir.js';
 import { readHookFiles, type HookFile } from './install.js';
-import type { HookName } from './rules.js';
-import { currentTarget, renderShims, type ShimTarget } from './shim.js';
+import { HOOK_NAMES, type HookName } from './rules.js';
+import { CHAINED_SUFFIX, currentTarget, renderShims, type ShimTarget } from './shim.js';
+import { readHooksState, taskHooksDir } from './task-hooks.js';
 
 /** Why a hook does not protect the repository as it should. */
 export type HookProblemKind =
@@ -19,8 +21,12 @@ export type HookProblemKind =
   | 'stale'
   /** The shim is not executable: git skips it (with a hint at most). */
   | 'not-executable'
-  /** core.hooksPath is relative: each worktree looks in its own copy of that folder. */
+  /** core.hooksPath is relative and task worktrees have no folder of their own yet. */
   | 'relative-hooks-path'
+  /** core.hooksPath names another folder than the one baton installed in (a manager moved it). */
+  | 'moved'
+  /** The task worktrees' folder (`<common dir>/baton-hooks`) lacks a shim or chains the wrong folder. */
+  | 'task-hooks'
   /** The hooks folder cannot be used (not a folder). */
   | 'unusable-hooks-dir';
 
@@ -38,6 +44,10 @@ export interface HookProblem {
 export interface HooksReport {
   hooks: HooksDir;
   files: HookFile[];
+  /** What git runs for each hook in the main worktree, one phrase each (see runsOf). */
+  runs: Record<HookName, string>;
+  /** The task worktrees' hooks folder, when baton's hooks are installed with it. */
+  taskDir: string | null;
   problems: HookProblem[];
 }
 
@@ -61,6 +71,8 @@ export async function inspectHooks(
     return {
       hooks,
       files: [],
+      runs: {} as Record<HookName, string>,
+      taskDir: null,
       problems: [
         {
           hook: null,
@@ -75,20 +87,73 @@ export async function inspectHooks(
   const files = await readHookFiles(hooks.dir);
   const problems: HookProblem[] = [];
   const shims = await renderShims(target);
+  const runs = {} as Record<HookName, string>;
   for (const f of files) {
     const p = problemOf(f, info.root, shims[f.name]);
     if (p !== null) problems.push(p);
+    runs[f.name] = runsOf(f);
   }
-  if (isRelativeHooksPath(hooks)) {
+  const state = await readHooksState(info.commonDir);
+  const taskDir = state === null ? null : taskHooksDir(info.commonDir);
+  if (state !== null && state.mainDir !== hooks.dir) {
+    problems.push({
+      hook: null,
+      kind: 'moved',
+      path: hooks.dir,
+      message: `core.hooksPath now names ${where}, but baton's hooks were installed in ${shownPath(info.root, state.mainDir)}: something (a hook manager) moved it.`,
+      hint: 'Run `baton hooks install`: it installs them where git looks now and removes the old ones.',
+    });
+  }
+  if (taskDir !== null) problems.push(...(await taskDirProblems(info, taskDir, hooks.dir, target)));
+  else if (isRelativeHooksPath(hooks)) {
     problems.push({
       hook: null,
       kind: 'relative-hooks-path',
       path: hooks.dir,
-      message: `core.hooksPath (${hooks.configured}) is relative, so git looks for hooks in each worktree's own ${hooks.configured}, and task worktrees may run none of baton's.`,
-      hint: `Make it absolute: \`git config core.hooksPath ${hooks.dir}\`.`,
+      message: `core.hooksPath (${hooks.configured}) is relative, so git looks for hooks in each worktree's own ${hooks.configured}, and task worktrees run none of baton's.`,
+      hint: "Run `baton hooks install`: task worktrees then get a hooks folder of their own (per-worktree config), and the main worktree's setting stays as it is.",
     });
   }
-  return { hooks, files, problems };
+  return { hooks, files, runs, taskDir, problems };
+}
+
+/** What git runs for hook `f` in the main worktree, said plainly. Pure. */
+export function runsOf(f: HookFile): string {
+  const chained = f.chained ? `, then ${path.basename(f.path)}${CHAINED_SUFFIX}` : '';
+  switch (f.state) {
+    case 'absent':
+      return 'nothing (no hook file)';
+    case 'shim':
+      return f.executable ? `baton's check${chained}` : 'nothing (not executable)';
+    case 'foreign':
+      return f.legacyShim
+        ? `${f.name} (not baton's), which runs baton's check kept as ${f.name}.legacy (pre-commit's migration mode)`
+        : `${f.name} only (not baton's): baton's check does not run`;
+  }
+}
+
+/** The task worktrees' folder: each shim in place and chaining the main hooks folder. */
+async function taskDirProblems(
+  info: RepoInfo,
+  dir: string,
+  mainDir: string,
+  target: ShimTarget,
+): Promise<HookProblem[]> {
+  const shims = await renderShims(target, mainDir);
+  const out: HookProblem[] = [];
+  for (const name of HOOK_NAMES) {
+    const file = path.join(dir, name);
+    const text = await fs.readFile(file, 'utf8').catch(() => null);
+    if (text === shims[name]) continue;
+    out.push({
+      hook: name,
+      kind: 'task-hooks',
+      path: file,
+      message: `${shownPath(info.root, file)} (the task worktrees' ${name} hook) is ${text === null ? 'missing' : 'not the one this baton writes'}, so task worktrees may not run baton's check.`,
+      hint: 'Run `baton hooks install`.',
+    });
+  }
+  return out;
 }
 
 /** What is wrong with hook file `f`, given the shim this baton would install there. */
@@ -104,6 +169,8 @@ function problemOf(f: HookFile, root: string, shim: string): HookProblem | null 
         hint: 'Install it: `baton hooks install`.',
       };
     case 'foreign':
+      // pre-commit's migration mode: its hook runs baton's shim, kept as <name>.legacy.
+      if (f.legacyShim) return null;
       return {
         ...base,
         kind: 'replaced',

@@ -6,6 +6,7 @@ import { BatonError } from '../domain/errors.js';
 import type { Task } from '../domain/types.js';
 import { assertHasCommits, gitDirOf } from '../git/repo.js';
 import { ensureWorktree, type EnsuredWorktree } from '../git/worktree.js';
+import { hooksForDispatch } from '../hooks/heal.js';
 import type { StandbyPool } from '../launch/standby.js';
 import { busyError, dropWorker, launchWorker, startWorker, type Started } from '../launch/start-worker.js';
 import { inspectLock } from '../store/lock.js';
@@ -107,6 +108,9 @@ async function prepare(
     path: where.worktree,
     base: task.base ?? null,
   });
+  // Self-heal baton's hooks and point this worktree at the task hooks folder (hooks/heal.ts);
+  // what it repaired is recorded in tasks/logs/hooks.jsonl and said by the next heartbeat.
+  await hooksForDispatch(repo, wt.path);
   const lockPath = path.join(await gitDirOf(wt.path), 'baton.lock');
   await assertFree(slug, lockPath);
   return { wt, lockPath, start: await startKind(repo, slug, opts) };

@@ -68,8 +68,10 @@ export async function fixFindings(
   if (done.has('install-hooks')) {
     // Judge each hook by what checkHooks says now, not by installHooks having run.
     const left = new Set((await checkHooks(repo)).map((p) => `hook-${p.kind}:${p.message}`));
+    // Every hook finding, also those without a fix of their own: the install may have mended them.
     for (const f of out)
-      if (f.action?.type === 'install-hooks') f.fixed = !left.has(`${f.kind}:${f.message}`);
+      if (f.severity === 'problem' && f.kind.startsWith('hook-') && f.kind !== 'hook-unchecked')
+        f.fixed = !left.has(`${f.kind}:${f.message}`);
   }
   return out;
 }
@@ -147,7 +149,8 @@ async function hookFindings(repo: Repo): Promise<Finding[]> {
     ];
   }
   return problems.map((p) => {
-    const repairable = p.kind === 'missing' || p.kind === 'stale' || p.kind === 'not-executable';
+    // Everything but a hooks folder that is not a folder: installHooks chains, moves and rewrites.
+    const repairable = p.kind !== 'unusable-hooks-dir';
     return problem(`hook-${p.kind}`, p.message, p.hint, repairable ? { type: 'install-hooks' } : null);
   });
 }

@@ -15,6 +15,7 @@ import { dispatch } from '../ops/dispatch.js';
 import { liveHolder, wake } from '../ops/followup.js';
 import { ingestDrop, recoverClaims } from '../ops/ingest.js';
 import type { Repo } from '../ops/repo.js';
+import { healHooks } from '../hooks/heal.js';
 import { appendHistory } from '../store/history.js';
 import { crashPoint } from '../proc/crash.js';
 import { withTimeout } from '../proc/timeout.js';
@@ -39,6 +40,8 @@ export interface CycleReport {
   decisions: (Decision & { result: string })[];
   ingested: { file: string; result: string }[];
   problems: string[];
+  /** What the hooks self-heal said this cycle (hooks/heal.ts): [] when they were in place. */
+  hooks: string[];
 }
 
 /**
@@ -94,6 +97,11 @@ export async function runCycle(repo: Repo, opts: CycleOptions = {}): Promise<Cyc
   const now = opts.now ?? (() => new Date());
   const cache = opts.cache ?? new Map();
   const started = now();
+  const hooks = await healHooks(
+    repo.info,
+    { autoRepair: repo.config.hooks.autoRepair, logsDir: repo.paths.logsDir, by: 'heartbeat' },
+    started,
+  );
   const ingested = await ingestStrayDrops(repo);
   // A live worker looks at its inbox now (steer and interrupt act at once); others are started below.
   for (const slug of new Set(
@@ -124,7 +132,8 @@ export async function runCycle(repo: Repo, opts: CycleOptions = {}): Promise<Cyc
     })),
     decisions: done,
     ingested: ingested.map(({ file, result }) => ({ file, result })),
-    problems: after.problems,
+    problems: [...after.problems, ...hooks.said],
+    hooks: hooks.said,
   };
   await fs.mkdir(path.dirname(repo.paths.heartbeatFile), { recursive: true });
   await writeFileAtomic(repo.paths.heartbeatFile, `${JSON.stringify(report, null, 2)}\n`);

@@ -207,6 +207,7 @@ export class Watcher {
     );
     for (const d of report.decisions) this.#log(`${d.slug}: ${d.kind}: ${d.result}`);
     for (const i of report.ingested) this.#log(`${i.file}: ${i.result}`);
+    for (const h of report.hooks) this.#log(`hooks: ${h}`);
     return report;
   }
 

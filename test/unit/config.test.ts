@@ -18,6 +18,7 @@ const DEFAULT_CONFIG: Config = {
     codex: { name: 'codex', preset: 'codex', bin: 'codex', args: [], liveInput: false, env: {} },
   },
   worktreesDir: '/srv/repos/shop.worktrees',
+  hooks: { autoRepair: true },
 };
 
 function parse(text: string | null, env: Record<string, string | undefined> = {}) {
@@ -27,6 +28,24 @@ function parse(text: string | null, env: Record<string, string | undefined> = {}
 function errorsOf(text: string | null, env: Record<string, string | undefined> = {}): string[] {
   return parse(text, env).errors.map(formatProblem);
 }
+
+describe('parseConfig: hooks', () => {
+  it('reads hooks.autoRepair, true unless set', () => {
+    expect(parse('hooks:\n  autoRepair: false\n').config.hooks).toEqual({ autoRepair: false });
+    expect(parse('hooks:\n  autoRepair:\n').config.hooks).toEqual({ autoRepair: true });
+    expect(parse('maxConcurrent: 2\n').config.hooks).toEqual({ autoRepair: true });
+  });
+
+  it('refuses a value that is not a boolean and warns about unknown hooks keys', () => {
+    expect(errorsOf('hooks:\n  autoRepair: "no"\n')).toEqual([
+      'baton.yaml:2: hooks.autoRepair must be true or false, found "no"',
+    ]);
+    expect(errorsOf('hooks: true\n')[0]).toMatch(/^baton.yaml:1: hooks must be a mapping/);
+    expect(parse('hooks:\n  autoRepare: false\n').warnings).toEqual([
+      'baton.yaml:2: unknown setting "hooks.autoRepare" is ignored; known: autoRepair',
+    ]);
+  });
+});
 
 describe('parseConfig', () => {
   it('gives the SPEC defaults without a file', () => {
@@ -77,6 +96,8 @@ describe('parseConfig', () => {
       'stallSeconds: 60',
       'interruptGraceSeconds: 0.25',
       'batchFollowups: true',
+      'hooks:',
+      '  autoRepair: false',
       'agents:',
       '  mine:',
       '    command: [my-agent, --prompt-file, "{promptFile}"]',
@@ -103,6 +124,7 @@ describe('parseConfig', () => {
       stallSeconds: 60,
       interruptGraceSeconds: 0.25,
       batchFollowups: true,
+      hooks: { autoRepair: false },
       agents: {
         claude: {
           name: 'claude',

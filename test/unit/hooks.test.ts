@@ -9,6 +9,7 @@ import { formatLayoutCache, layoutFingerprint } from '../../src/hooks/layout-cac
 import { formatLockRecord, type LockRecord } from '../../src/store/lock-record.js';
 import { layoutFromText, quickLayout } from '../../src/hooks/layout.js';
 import { gitArgvHasNoVerify } from '../../src/hooks/git-argv.js';
+import { runsOf } from '../../src/hooks/status.js';
 import {
   findMisplacedBranches,
   judgeCheckout,
@@ -229,5 +230,29 @@ describe('shims', () => {
     expect(DEFAULTS.branchPrefix).toBe('task/');
     expect(DEFAULT_WORKTREES_DIR).toBe('../<repo-name>.worktrees');
     expect(template).toContain('prefix=task/ worktrees=${where_root%/*}/${where_root##*/}.worktrees\n');
+  });
+});
+
+describe('runsOf: what git runs for a hook, said plainly', () => {
+  const base = {
+    name: 'pre-commit' as const,
+    path: '/r/.git/hooks/pre-commit',
+    text: null,
+    executable: true,
+  };
+  it.each([
+    [{ state: 'shim', chained: true, legacyShim: false }, "baton's check, then pre-commit.baton-chained"],
+    [{ state: 'shim', chained: false, legacyShim: false }, "baton's check"],
+    [{ state: 'absent', chained: true, legacyShim: false }, 'nothing (no hook file)'],
+    [
+      { state: 'foreign', chained: true, legacyShim: false },
+      "pre-commit only (not baton's): baton's check does not run",
+    ],
+    [
+      { state: 'foreign', chained: false, legacyShim: true },
+      "pre-commit (not baton's), which runs baton's check kept as pre-commit.legacy (pre-commit's migration mode)",
+    ],
+  ] as const)('%o → %s', (f, says) => {
+    expect(runsOf({ ...base, ...f })).toBe(says);
   });
 });

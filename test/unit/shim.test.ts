@@ -58,3 +58,13 @@ describe('the hook template', () => {
     );
   });
 });
+
+describe('the task worktrees’ shims', () => {
+  it('fill chain_dir, and leave it empty in the main hooks folder', () => {
+    const main = fillShim(template, 'pre-commit', target);
+    expect(main.split('\n')).toContain("chain_dir=''");
+    const task = fillShim(template, 'pre-commit', target, "/repo/.husky/_ it's");
+    expect(task.split('\n')).toContain(`chain_dir=${shQuote("/repo/.husky/_ it's")}`);
+    expect(isShim(task)).toBe(true);
+  });
+});

@@ -1,0 +1,47 @@
+/** The `hooks:` section of baton.yaml: how baton treats its git hooks. Pure. */
+import { describeValue, isRecord } from '../domain/yaml.js';
+import { problemAt, type ConfigContext } from './agents.js';
+import type { HooksConfig } from './types.js';
+
+/** The hooks settings when baton.yaml says nothing. A fresh object per call. */
+export function defaultHooksConfig(): HooksConfig {
+  return { autoRepair: true };
+}
+
+/**
+ * Parses the `hooks:` mapping (null: not set). A bad value is an error and keeps the default; an
+ * unknown key is a warning.
+ */
+export function parseHooksConfig(v: unknown, ctx: ConfigContext): HooksConfig {
+  const out = defaultHooksConfig();
+  if (v === null) return out;
+  if (!isRecord(v)) {
+    ctx.errors.push(
+      problemAt(
+        ctx,
+        ['hooks'],
+        `hooks must be a mapping (like "autoRepair: false"), found ${describeValue(v)}`,
+      ),
+    );
+    return out;
+  }
+  for (const [key, value] of Object.entries(v)) {
+    if (key !== 'autoRepair') {
+      ctx.warnings.push(
+        problemAt(ctx, ['hooks', key], `unknown setting "hooks.${key}" is ignored; known: autoRepair`),
+      );
+      continue;
+    }
+    if (value === null) continue;
+    if (typeof value === 'boolean') out.autoRepair = value;
+    else
+      ctx.errors.push(
+        problemAt(
+          ctx,
+          ['hooks', 'autoRepair'],
+          `hooks.autoRepair must be true or false, found ${describeValue(value)}`,
+        ),
+      );
+  }
+  return out;
+}
