@@ -28,6 +28,8 @@ export type ErrorCode =
   | 'WORKTREE_CONFLICT'
   | 'TASK_NOT_DISPATCHABLE'
   | 'WORKER_FAILED'
+  /** The worker died before it confirmed its assignment: the hand-off can be made to another. */
+  | 'WORKER_DIED'
   | 'LOCK_FAILED'
   | 'USAGE'
   | 'INTERNAL';
@@ -45,6 +47,7 @@ const exitCodeOf: Record<ErrorCode, ExitCode> = {
   WORKTREE_CONFLICT: ExitCode.error,
   TASK_NOT_DISPATCHABLE: ExitCode.error,
   WORKER_FAILED: ExitCode.error,
+  WORKER_DIED: ExitCode.error,
   LOCK_FAILED: ExitCode.error,
   USAGE: ExitCode.usage,
   INTERNAL: ExitCode.error,

@@ -139,7 +139,7 @@ export async function startWorker(req: StartRequest): Promise<Started> {
   child.unref();
   if (answer !== 'ok') {
     throw new BatonError(
-      'WORKER_FAILED',
+      answer === WORKER_DIED ? 'WORKER_DIED' : 'WORKER_FAILED',
       `The worker for ${req.slug} did not confirm its start (${answer}).`,
       {
         hint: `See ${tp.logFile}; the next dispatch or heartbeat retries it.`,
@@ -163,24 +163,38 @@ async function killOrphanAgent(stale: LockRecord): Promise<void> {
   await waitForExit(stale.agent, 5000);
 }
 
+/** The answer `readAck` gives for a worker that died before it confirmed: the hand-off may be retried. */
+export const WORKER_DIED = 'the worker exited before confirming';
+
 function readAck(child: ChildProcess, timeoutMs: number): Promise<string> {
   return new Promise((resolve) => {
-    const stream = child.stdio[3] as NodeJS.ReadableStream | null | undefined;
+    const stream = child.stdio[3] as (NodeJS.ReadableStream & { readableEnded?: boolean }) | null | undefined;
     if (!stream) return resolve('no channel');
     let text = '';
     const timer = setTimeout(() => done(`no answer within ${Math.round(timeoutMs / 1000)} s`), timeoutMs);
+    const onExit = (): void => {
+      // The pipe may still hold the confirmation the worker wrote before it ended.
+      setTimeout(() => done(text.trim() || WORKER_DIED), 50);
+    };
     const done = (answer: string): void => {
       clearTimeout(timer);
+      child.off('exit', onExit);
       stream.removeAllListeners();
       (stream as unknown as { destroy(): void }).destroy();
       resolve(answer);
     };
+    // A worker killed while its worktree was being made is already gone: its pipe ended before
+    // anyone listened, so 'end' will not come again. Known at once, not after the timeout.
+    if (child.exitCode !== null || child.signalCode !== null || stream.readableEnded === true) {
+      return done(WORKER_DIED);
+    }
+    child.once('exit', onExit);
     stream.on('data', (chunk: Buffer) => {
       text += chunk.toString('utf8');
       const nl = text.indexOf('\n');
       if (nl >= 0) done(text.slice(0, nl).trim());
     });
-    stream.on('end', () => done(text.trim() || 'the worker exited before confirming'));
+    stream.on('end', () => done(text.trim() || WORKER_DIED));
     stream.on('error', () => done('the worker channel failed'));
   });
 }

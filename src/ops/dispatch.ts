@@ -77,7 +77,7 @@ export async function dispatch(
     await dropWorker(worker);
     throw err;
   }
-  const started = await startWorker({
+  const request = {
     paths: repo.paths,
     slug,
     worktree: ready.wt.path,
@@ -87,8 +87,16 @@ export async function dispatch(
     start: ready.start,
     timeoutMs: repo.config.dispatchTimeoutSeconds * 1000,
     auto: opts.auto === true,
-    worker,
-  });
+  };
+  let started: Started;
+  try {
+    started = await startWorker({ ...request, worker });
+  } catch (err) {
+    // The worker died before the hand-off (a standby or a fresh worker killed while the worktree
+    // was made): the lock it was named in is stale, so a fresh worker takes it over at once.
+    if (!(err instanceof BatonError && err.code === 'WORKER_DIED')) throw err;
+    started = await startWorker({ ...request, worker: launchWorker(repo.paths, slug) });
+  }
   await clearFailure(repo.paths, slug); // a lasting failure recorded earlier is over
   return { ...started, start: ready.start };
 }
