@@ -447,7 +447,7 @@ async function scale() {
     const wall = [];
     for (let i = 0; i < 3; i++) {
       const t0 = performance.now();
-      const r = await must(baton(repo, ['watch', '--once']), `watch --once at ${n}`);
+      const r = await must(baton(repo, ['watch', '--once', '--json']), `watch --once at ${n}`);
       wall.push(performance.now() - t0);
       inProcess.push(JSON.parse(r.stdout).durationMs);
     }
@@ -459,7 +459,7 @@ async function scale() {
     };
     out.heartbeat.push(row);
     if (n === 10_000 && row.cycleMs.median > 1000)
-      out.profiles.heartbeat10k = await profiled(repo, ['watch', '--once'], 'cycle-10k');
+      out.profiles.heartbeat10k = await profiled(repo, ['watch', '--once', '--json'], 'cycle-10k');
     if (n === 1000) {
       const times = [];
       for (let i = 0; i < 7; i++) {
