@@ -250,7 +250,8 @@ describe('steer', () => {
   });
 
   it('queues a steer for an agent without live input, and history says so', async () => {
-    await rig.writeTask('nosteer', '@fake sleep=1200', { agent: 'codex' });
+    // Long enough that the steer arrives while the run is still going, even on a loaded machine.
+    await rig.writeTask('nosteer', '@fake sleep=6000', { agent: 'codex' });
     await rig.baton(['dispatch', 'nosteer']);
     await rig.waitFor('running', () => rig.status('nosteer')?.state === 'running');
     const r = await rig.baton(['followup', 'nosteer', '--steer', 'Steer me.']);
