@@ -118,7 +118,7 @@ export async function scale(sizes: number[], idleAt1000: IdleAt1000): Promise<Sc
       const wall: number[] = [];
       for (let i = 0; i < 3; i++) {
         const t0 = performance.now();
-        const r = await must(rig.baton(['watch', '--once']), `watch --once at ${n}`);
+        const r = await must(rig.baton(['watch', '--once', '--json']), `watch --once at ${n}`);
         wall.push(performance.now() - t0);
         inProcess.push((JSON.parse(r.stdout) as { durationMs: number }).durationMs);
       }
@@ -130,7 +130,7 @@ export async function scale(sizes: number[], idleAt1000: IdleAt1000): Promise<Sc
       };
       out.heartbeat.push(row);
       if (n === 10_000 && row.cycleMs.median > 1000)
-        out.profiles.heartbeat10k = await profiled(rig, ['watch', '--once'], 'cycle-10k');
+        out.profiles.heartbeat10k = await profiled(rig, ['watch', '--once', '--json'], 'cycle-10k');
       if (n === 1000) {
         out.status = await statusAt(rig, n);
         if (out.status.wallMs.median > 300)

@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import type { Command } from 'commander';
 import { BatonError } from '../domain/errors.js';
 import type { FollowupMode } from '../domain/types.js';
+import type { FollowupResult } from '../ops/followup.js';
 
 /** Registers `followup`. */
 export function registerFollowup(program: Command): void {
@@ -40,15 +41,26 @@ export function registerFollowup(program: Command): void {
         const { sendFollowup } = await import('../ops/followup.js');
         const repo = await openRepo(process.cwd());
         const r = await sendFollowup(repo, slug, mode, text);
-        process.stdout.write(`${r.id}\n`);
-        const who = r.worker
-          ? r.worker.started
-            ? `started worker pid ${r.worker.pid} (run ${r.worker.runId})`
-            : `worker pid ${r.worker.pid} (run ${r.worker.runId}) will run it`
-          : 'queued';
-        process.stderr.write(`baton: follow-up accepted for ${slug} (${mode}): ${who}.\n`);
+        process.stdout.write(`${describeFollowup(slug, r)}\n`);
       },
     );
+}
+
+/** What became of an accepted follow-up, in words: who runs it, and when. */
+export function describeFollowup(slug: string, r: FollowupResult): string {
+  const as = r.number === null ? '' : ` as #${r.number}`;
+  if (r.worker === null) return `queued${as} for ${slug}; the next worker for ${slug} runs it`;
+  if (r.worker.started) return `accepted${as}; starting a worker for ${slug} (pid ${r.worker.pid})`;
+  switch (r.mode) {
+    case 'queue':
+      return `queued${as} for ${slug} (runs after the current run)`;
+    case 'steer':
+      return r.liveInput
+        ? `steered${as} into ${slug}'s running session`
+        : `queued${as}: ${slug}'s agent (${r.agent}) takes no live input, so it runs after the current run`;
+    case 'interrupt':
+      return `accepted${as}: interrupting ${slug}'s agent; this runs next in the same session`;
+  }
 }
 
 async function readText(file: string): Promise<string> {

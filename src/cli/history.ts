@@ -1,55 +1,37 @@
-/** `baton history <slug> [--json]`: every prompt and run, in order. */
+/** `baton history <slug> [--full] [--json]`: every prompt and run, in order. */
 import type { Command } from 'commander';
-import { readJsonl, type HistoryRecord } from '../store/history.js';
+import { readHistory, readJsonl } from '../store/history.js';
 import { taskPaths } from '../store/paths.js';
 
 /** Registers `history`. */
 export function registerHistory(program: Command): void {
   program
     .command('history')
-    .description("Print a task's history: every prompt sent, every run, every state change.")
+    .description(
+      "Print a task's history as a timeline: workers and runs, prompts, follow-ups, state changes.",
+    )
     .argument('<slug>', 'the task')
-    .option('--json', 'print the raw JSON lines')
-    .action(async (slug: string, opts: { json?: boolean }) => {
+    .option('--full', 'print whole prompts and follow-ups, not their first line')
+    .option('--json', 'print the raw events, one JSON object per line')
+    .action(async (slug: string, opts: { full?: boolean; json?: boolean }) => {
       const { assertSlug, openRepo } = await import('../ops/repo.js');
       assertSlug(slug);
       const repo = await openRepo(process.cwd());
-      const { records, skipped } = await readJsonl<HistoryRecord>(taskPaths(repo.paths, slug).historyFile);
+      const file = taskPaths(repo.paths, slug).historyFile;
       if (opts.json) {
+        // Every parseable line as it is, unknown types included: scripts get the file's data.
+        const { records } = await readJsonl<unknown>(file);
         for (const r of records) process.stdout.write(`${JSON.stringify(r)}\n`);
         return;
       }
-      if (records.length === 0) process.stdout.write(`No history for ${slug} yet.\n`);
-      for (const r of records) process.stdout.write(renderRecord(r));
+      const { renderTimeline } = await import('./history-view.js');
+      const { events, skipped } = await readHistory(file);
+      if (events.length === 0) process.stdout.write(`No history for ${slug} yet.\n`);
+      const lines = renderTimeline(events, { slug, full: opts.full === true });
+      if (lines.length > 0) process.stdout.write(`${lines.join('\n')}\n`);
       if (skipped > 0)
         process.stdout.write(
-          `(${skipped} unreadable line${skipped === 1 ? '' : 's'} skipped: a write torn by a crash)\n`,
+          `(${skipped} line${skipped === 1 ? '' : 's'} skipped: torn by a crash, or not an event this baton knows)\n`,
         );
     });
-}
-
-/** One history record as readable text; prompts in full, indented. */
-export function renderRecord(r: HistoryRecord): string {
-  const { ts, type, runId, ...rest } = r;
-  const head = `${ts}  ${runId ?? '-'}  ${type}`;
-  if (type === 'prompt_sent' || type === 'followup_received') {
-    const { prompt, body, ...meta } = rest as { prompt?: unknown; body?: unknown };
-    const text = String(prompt ?? body ?? '');
-    return `${head} ${details(meta)}\n${indent(text)}\n`;
-  }
-  return `${head} ${details(rest)}\n`;
-}
-
-function details(fields: Record<string, unknown>): string {
-  return Object.entries(fields)
-    .filter(([, v]) => v !== null && v !== undefined)
-    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
-    .join(' ');
-}
-
-function indent(text: string): string {
-  return text
-    .split('\n')
-    .map((l) => `    │ ${l}`)
-    .join('\n');
 }

@@ -1,7 +1,9 @@
-/** `baton logs <slug> [-f]`: the task's agent output, every run. */
+/** `baton logs <slug> [-f] [--raw]`: the task's agent output, every run, rendered for a person. */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import type { Command } from 'commander';
+import type { LogView } from '../agents/view.js';
 import { BatonError } from '../domain/errors.js';
 import { isNotFound } from '../store/history.js';
 import { taskPaths } from '../store/paths.js';
@@ -10,17 +12,24 @@ import { taskPaths } from '../store/paths.js';
 export function registerLogs(program: Command): void {
   program
     .command('logs')
-    .description("Print a task's agent output (every run, with a header line per run).")
+    .description(
+      "Print a task's agent output, every run under a header line: Claude and Codex events as readable text.",
+    )
     .argument('<slug>', 'the task')
     .option('-f, --follow', 'keep printing new output until interrupted')
-    .action(async (slug: string, opts: { follow?: boolean }) => {
+    .option('--raw', "print the log as it is (the agents' JSON lines)")
+    .action(async (slug: string, opts: { follow?: boolean; raw?: boolean }) => {
       const { assertSlug, openRepo } = await import('../ops/repo.js');
       assertSlug(slug);
       const repo = await openRepo(process.cwd());
       const file = taskPaths(repo.paths, slug).logFile;
+      const out = opts.raw
+        ? rawSink()
+        : renderSink((await import('../agents/log-view.js')).createLogRenderer(repo.config.agents));
       let at: Place = { ino: null, offset: 0 };
       try {
-        at = await copyFrom(file, at);
+        at = await copyFrom(file, at, out);
+        if (!opts.follow) await out.flush();
       } catch (err) {
         if (!isNotFound(err)) throw err;
         if (!opts.follow) {
@@ -29,7 +38,7 @@ export function registerLogs(program: Command): void {
           });
         }
       }
-      if (opts.follow) await follow(file, at);
+      if (opts.follow) await follow(file, at, out);
     });
 }
 
@@ -40,22 +49,60 @@ interface Place {
 }
 
 /**
+ * Where output goes: the log's bytes as they are, or rendered line by line. `flush` prints a
+ * last line that has no line break yet; a follow calls it only when the file is replaced, since
+ * the rest of a growing line is still to come.
+ */
+interface Sink {
+  write(chunk: Buffer): Promise<void>;
+  flush(): Promise<void>;
+}
+
+function print(text: string | Buffer): Promise<void> {
+  // Wait for a full pipe to drain, so a long log through `less` is not buffered in memory.
+  return process.stdout.write(text) ? Promise.resolve() : new Promise((r) => process.stdout.once('drain', r));
+}
+
+function rawSink(): Sink {
+  return { write: print, flush: () => Promise.resolve() };
+}
+
+function renderSink(view: LogView): Sink {
+  let decoder = new StringDecoder('utf8');
+  let partial = '';
+  const show = (lines: string[]): Promise<void> =>
+    lines.length === 0 ? Promise.resolve() : print(`${lines.join('\n')}\n`);
+  return {
+    async write(chunk) {
+      const text = partial + decoder.write(chunk);
+      const lines = text.split('\n');
+      partial = lines.pop() ?? '';
+      await show(lines.flatMap((l) => view(l)));
+    },
+    async flush() {
+      const rest = partial + decoder.end();
+      partial = '';
+      decoder = new StringDecoder('utf8');
+      if (rest !== '') await show(view(rest));
+    },
+  };
+}
+
+/**
  * Prints what `file` holds past `at`, and returns where that leaves off. A file replaced under
  * the same name (rotated) or shorter than what was read (truncated) is printed from its start.
  */
-async function copyFrom(file: string, at: Place): Promise<Place> {
+async function copyFrom(file: string, at: Place, out: Sink): Promise<Place> {
   const h = await fs.open(file, 'r');
   try {
     const { size, ino } = await h.stat();
-    const start = (at.ino !== null && ino !== at.ino) || size < at.offset ? 0 : at.offset;
+    const restart = (at.ino !== null && ino !== at.ino) || size < at.offset;
+    const start = restart ? 0 : at.offset;
+    if (restart) await out.flush(); // the old file's unfinished last line will not be finished
     if (size > start) {
       // From the handle, so a rotation after the stat cannot mix two files' bytes.
-      await new Promise<void>((resolve, reject) => {
-        const s = h.createReadStream({ start, end: size - 1, autoClose: false });
-        s.on('error', reject);
-        s.on('end', resolve);
-        s.pipe(process.stdout, { end: false });
-      });
+      for await (const chunk of h.createReadStream({ start, end: size - 1, autoClose: false }))
+        await out.write(chunk as Buffer);
     }
     return { ino, offset: size };
   } finally {
@@ -67,7 +114,7 @@ async function copyFrom(file: string, at: Place): Promise<Place> {
  * Prints what `file` gets from `start` on until SIGINT or SIGTERM: on every chokidar event for it
  * (written, created, replaced, truncated), and when its folder is made anew.
  */
-async function follow(file: string, start: Place): Promise<void> {
+async function follow(file: string, start: Place, out: Sink): Promise<void> {
   const stopped = new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
@@ -84,7 +131,7 @@ async function follow(file: string, start: Place): Promise<void> {
       again = true;
       return;
     }
-    reading = copyFrom(file, at)
+    reading = copyFrom(file, at, out)
       .then(
         (p) => void (at = p),
         () => undefined, // not there (yet, or between a rotation's unlink and add)

@@ -11,8 +11,9 @@ export function registerWatch(program: Command): void {
     .description(
       'Run the watcher in the foreground: react to tasks/ at once, heartbeat every heartbeatSeconds; workers outlive it.',
     )
-    .option('--once', 'run exactly one heartbeat cycle and exit')
-    .action(async (opts: { once?: boolean }) => {
+    .option('--once', 'run exactly one heartbeat cycle, print a one-line summary and exit')
+    .option('--json', "with --once: print the cycle's report as JSON")
+    .action(async (opts: { once?: boolean; json?: boolean }) => {
       const { openRepo } = await import('../ops/repo.js');
       const { newRunId } = await import('../launch/run-id.js');
       const { selfIdentity } = await import('../proc/identity.js');
@@ -39,9 +40,14 @@ export function registerWatch(program: Command): void {
         if (opts.once) {
           const { runCycle } = await import('../watch/cycle.js');
           const report = await runCycle(repo);
-          process.stdout.write(
-            `${JSON.stringify({ running: report.running, decisions: report.decisions, ingested: report.ingested, durationMs: report.durationMs })}\n`,
-          );
+          if (opts.json) {
+            process.stdout.write(
+              `${JSON.stringify({ running: report.running, decisions: report.decisions, ingested: report.ingested, durationMs: report.durationMs })}\n`,
+            );
+            return;
+          }
+          const { summarizeCycle } = await import('./cycle-summary.js');
+          process.stdout.write(`${summarizeCycle(report, repo.config.heartbeatSeconds).join('\n')}\n`);
           return;
         }
         const { Watcher } = await import('../watch/watcher.js');

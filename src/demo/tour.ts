@@ -6,7 +6,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { toHistoryEvent, type HistoryEvent } from '../domain/history.js';
+import type { HistoryEvent } from '../domain/history.js';
 import { logOneline, mergeFastForward } from '../git/commits.js';
 import type { TaskStatus } from '../domain/types.js';
 import { waitFor as waitUntil, type Ran, type Sandbox } from './sandbox.js';
@@ -74,10 +74,7 @@ export async function runTour(box: Sandbox, say: Say, signal?: AbortSignal): Pro
 
   step('What happened');
   await sh(['status']);
-  say(`   $ baton history ${SLUG}   (condensed here; --json gives every field)`);
-  const json = await box.baton(['history', SLUG, '--json']);
-  if (json.code !== 0) throw new Error(`\`baton history ${SLUG} --json\` exited with ${json.code}`);
-  for (const line of condenseHistory(parseLines(json.stdout))) say(`   │ ${line}`);
+  await sh(['history', SLUG]);
   const log = await logOneline(box.repo, `main..${BRANCH}`, { baseEnv: box.env });
   say(`   $ git log --oneline main..${BRANCH}`);
   for (const line of log) say(`   │ ${line}`);
@@ -93,64 +90,6 @@ export async function runTour(box: Sandbox, say: Say, signal?: AbortSignal): Pro
 function quote(arg: string): string {
   const text = arg.replace(/\s*<!--[\s\S]*?-->\s*/g, '').trim();
   return /^[\w./:@=-]+$/.test(text) ? text : `"${text.replace(/(["\\$`])/g, '\\$1')}"`;
-}
-
-function parseLines(text: string): HistoryEvent[] {
-  return text
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => toHistoryEvent(JSON.parse(l)))
-    .filter((e) => e !== null);
-}
-
-/** History as a short timeline: seconds since the first record, the event, what matters in it. */
-export function condenseHistory(records: HistoryEvent[]): string[] {
-  const t0 = records.length > 0 ? Date.parse(records[0]?.ts ?? '') : 0;
-  const runs = new Map<string, number>();
-  const lines: string[] = [];
-  for (const r of records) {
-    const what = summary(r);
-    if (what === null) continue;
-    if (r.runId !== null && !runs.has(r.runId)) runs.set(r.runId, runs.size + 1);
-    const worker = r.runId === null ? '        ' : `worker ${runs.get(r.runId) ?? '?'}`;
-    const at = `+${((Date.parse(r.ts) - t0) / 1000).toFixed(1)}s`.padStart(6);
-    lines.push(`${at}  ${worker}  ${r.type.padEnd(17)} ${what}`.trimEnd());
-  }
-  return lines;
-}
-
-function summary(r: HistoryEvent): string | null {
-  const text = (v: unknown): string => {
-    const line = String(v ?? '')
-      .replace(/<!--[\s\S]*?-->/g, '')
-      .trim()
-      .split('\n')[0];
-    return `"${line ?? ''}"`;
-  };
-  switch (r.type) {
-    case 'task_dispatched':
-      return `worker pid ${r.pid}, lock epoch ${r.epoch}`;
-    case 'followup_received':
-      return `${r.mode ?? 'queue'}: ${text(r.body)}`;
-    case 'prompt_sent':
-      return `run ${r.n}, ${r.mode === 'resume' ? 'same session' : 'new session'}: ${text(r.prompt)}`;
-    case 'run_started':
-      return `run ${r.n}, agent pid ${String(r.pid)}`;
-    case 'session_captured':
-      return `session ${short(r.sessionId)}`;
-    case 'interrupt_sent':
-      return `${r.signal ?? 'a signal'} to agent pid ${String(r.pid)}`;
-    case 'run_exited':
-      return `run ${r.n} ${r.ok === true ? 'succeeded' : `ended: ${r.error ?? 'failed'}`}`;
-    case 'state_changed':
-      return `${String(r.from)} -> ${r.to}`;
-    case 'lock_released':
-      return `epoch ${String(r.epoch)}`;
-    case 'worker_started':
-      return null; // task_dispatched already says it
-    default:
-      return '';
-  }
 }
 
 function stepper(say: Say): (title: string) => void {

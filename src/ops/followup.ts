@@ -9,6 +9,7 @@ import path from 'node:path';
 import { BatonError } from '../domain/errors.js';
 import type { FollowupMode } from '../domain/types.js';
 import { liveness } from '../proc/identity.js';
+import { readHistory } from '../store/history.js';
 import { inspectLock } from '../store/lock.js';
 import { taskPaths } from '../store/paths.js';
 import { readStatus } from '../store/status.js';
@@ -23,6 +24,12 @@ export interface FollowupResult {
   mode: FollowupMode;
   /** The worker that will run it: an existing one (woken) or a new one. */
   worker: { pid: number; runId: string; started: boolean } | null;
+  /** Its number among the task's accepted follow-ups (#1, #2, ...), as `baton history` shows it. */
+  number: number | null;
+  /** The agent the task runs. */
+  agent: string;
+  /** True when that agent takes messages into a running session (a steer goes in live). */
+  liveInput: boolean;
 }
 
 /** Accepts a follow-up from the CLI and makes sure a worker runs it. */
@@ -58,11 +65,26 @@ export async function sendFollowup(
       hint: `It is kept as ${result.file}.`,
     });
   }
-  if (result.kind === 'skipped') {
-    // The watcher ingested it first: it is accepted all the same.
-    return { id: name, mode, worker: await ensureWorker(repo, slug) };
+  const agent = task.agent ?? repo.config.defaultAgent;
+  const config = Object.hasOwn(repo.config.agents, agent) ? repo.config.agents[agent] : undefined;
+  const about = { agent, liveInput: config?.preset === 'claude' && config.liveInput };
+  // Skipped: the watcher ingested it first; it is accepted all the same.
+  const id = result.kind === 'skipped' ? name : result.id;
+  const number = await followupNumber(taskPaths(repo.paths, slug).historyFile, id, `tasks/${name}`);
+  const worker = await ensureWorker(repo, slug);
+  return { id, mode: result.kind === 'skipped' ? mode : result.mode, worker, number, ...about };
+}
+
+/** The ordinal of the follow-up recorded with `id` (or, ingested by the watcher, from `file`). */
+async function followupNumber(historyFile: string, id: string, file: string): Promise<number | null> {
+  const { events } = await readHistory(historyFile);
+  let n = 0;
+  for (const e of events) {
+    if (e.type !== 'followup_received') continue;
+    n++;
+    if (e.id === id || e.file === file) return n;
   }
-  return { id: result.id, mode: result.mode, worker: await ensureWorker(repo, slug) };
+  return null;
 }
 
 /**

@@ -221,7 +221,7 @@ async function runTrial(plan: Plan): Promise<Observed> {
       const r =
         plan.start === 'dispatch'
           ? await rig.baton(['dispatch', SLUG], { env })
-          : await rig.baton(['watch', '--once'], { env });
+          : await rig.baton(['watch', '--once', '--json'], { env });
       note(`start by ${plan.start}: exit ${r.code} ${r.stderr.trim().slice(0, 300)}`);
     }
     const killer =
@@ -262,7 +262,7 @@ async function runTrial(plan: Plan): Promise<Observed> {
         if (plan.mode === 'once' && (f.ingestNow || (plan.carrier === 'once-ingest' && i === plan.special))) {
           const carry: boolean = plan.carrier === 'once-ingest' && !onceCarried && i >= plan.special;
           onceCarried ||= carry;
-          const r = await rig.baton(['watch', '--once'], { env: carry ? crashEnv : {} });
+          const r = await rig.baton(['watch', '--once', '--json'], { env: carry ? crashEnv : {} });
           note(
             `watch --once${carry ? ' (carrying the crash)' : ''}: exit ${r.code} ${r.stderr.trim().slice(0, 200)}`,
           );
@@ -270,7 +270,7 @@ async function runTrial(plan: Plan): Promise<Observed> {
       }
     }
     if (plan.carrier === 'once-ingest' && !onceCarried) {
-      const r = await rig.baton(['watch', '--once'], { env: crashEnv });
+      const r = await rig.baton(['watch', '--once', '--json'], { env: crashEnv });
       note(`watch --once (carrying the crash): exit ${r.code}`);
     }
     if (await killer) obs.crashed = true;
@@ -484,7 +484,7 @@ async function recover(rig: Rig, note: (s: string) => void): Promise<void> {
     }
     const retryAt = typeof st?.retryAt === 'string' ? Date.parse(st.retryAt) : null;
     if (retryAt !== null && retryAt > Date.now()) await sleep(retryAt - Date.now() + 20);
-    const r = await rig.baton(['watch', '--once']);
+    const r = await rig.baton(['watch', '--once', '--json']);
     note(
       `recover: watch --once (${String(st?.state ?? 'no status')}): exit ${r.code} ${r.stdout.trim().slice(0, 300)}`,
     );
@@ -526,7 +526,7 @@ async function recoverByWatcher(rig: Rig, note: (s: string) => void): Promise<vo
 
 /** One more `watch --once` finds nothing left to do. */
 async function expectNothingLeft(rig: Rig, note: (s: string) => void): Promise<void> {
-  const r = await rig.baton(['watch', '--once']);
+  const r = await rig.baton(['watch', '--once', '--json']);
   note(`final watch --once: exit ${r.code} ${r.stdout.trim().slice(0, 300)}`);
   expect(r.code, r.stderr).toBe(0);
   const report = JSON.parse(r.stdout) as { decisions: unknown[]; ingested: unknown[] };

@@ -52,10 +52,10 @@ describe('queue', () => {
     await rig.writeTask('alpha', '@fake sleep=12000');
     expect((await rig.baton(['dispatch', 'alpha'])).code).toBe(0);
     await rig.waitFor('running', () => rig.status('alpha')?.state === 'running');
-    for (const text of ['second', 'third', 'fourth']) {
+    for (const [i, text] of ['second', 'third', 'fourth'].entries()) {
       const r = await rig.baton(['followup', 'alpha', text]);
       expect(r.code, r.stderr).toBe(0);
-      expect(r.stderr).toContain('will run it');
+      expect(r.stdout).toBe(`queued as #${i + 1} for alpha (runs after the current run)\n`);
     }
     await rig.waitFor('all four runs', () => starts('alpha').length === 4 && settled('alpha')());
     const s = starts('alpha');
@@ -79,7 +79,7 @@ describe('queue', () => {
     const first = await rig.waitFor('idle', settled('beta'));
     const r = await rig.baton(['followup', 'beta', '--file', '-'], { input: 'From a file.\n' });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain('started worker');
+    expect(r.stdout).toMatch(/^accepted as #1; starting a worker for beta \(pid \d+\)\n$/);
     await rig.waitFor('second run', () => starts('beta').length === 2 && settled('beta')());
     const second = starts('beta')[1]!;
     expect(second.prompt).toBe('From a file.');
@@ -119,6 +119,7 @@ describe('interrupt and stop', () => {
     );
     const r = await rig.baton(['followup', 'int', '--interrupt', 'Stop that; do this.']);
     expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe("accepted as #1: interrupting int's agent; this runs next in the same session\n");
     await rig.waitFor('resumed run', () => starts('int').length === 2 && settled('int')());
     const [first, second] = starts('int');
     const signals = events()
@@ -236,6 +237,7 @@ describe('steer', () => {
     await rig.waitFor('running', () => rig.status('steer')?.state === 'running');
     const r = await rig.baton(['followup', 'steer', '--steer', 'Also check the docs.']);
     expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe("steered as #1 into steer's running session\n");
     await rig.waitFor('settled', settled('steer'));
     const first = starts('steer')[0]!;
     const got = events().filter((e) => e.event === 'stdin' && e.pid === first.pid);
@@ -248,10 +250,15 @@ describe('steer', () => {
   });
 
   it('queues a steer for an agent without live input, and history says so', async () => {
-    await rig.writeTask('nosteer', '@fake sleep=1200', { agent: 'codex' });
+    // Long enough that the steer arrives while the run is still going, even on a loaded machine.
+    await rig.writeTask('nosteer', '@fake sleep=6000', { agent: 'codex' });
     await rig.baton(['dispatch', 'nosteer']);
     await rig.waitFor('running', () => rig.status('nosteer')?.state === 'running');
-    await rig.baton(['followup', 'nosteer', '--steer', 'Steer me.']);
+    const r = await rig.baton(['followup', 'nosteer', '--steer', 'Steer me.']);
+    expect(r.stdout).toBe(
+      "queued as #1: nosteer's agent (codex) takes no live input, so it runs after the current run\n",
+    );
+    expect(r.stdout + r.stderr).not.toContain('accepted (steer)');
     await rig.waitFor('second run', () => starts('nosteer').length === 2 && settled('nosteer')());
     expect(starts('nosteer')[1]!.prompt).toBe('Steer me.');
     const prompt = rig.history('nosteer').filter((h) => h.type === 'prompt_sent')[1]!;

@@ -437,7 +437,7 @@ async function throughOnce(entries: Entry[]): Promise<string[]> {
     placed.set(name, e);
     await place(rig, outside, e, name, i);
   }
-  const r = await rig.baton(['watch', '--once']);
+  const r = await rig.baton(['watch', '--once', '--json']);
   if (r.code !== 0) return [`watch --once exited ${r.code}: ${r.stderr}`];
   try {
     JSON.parse(r.stdout);

@@ -28,7 +28,7 @@ type Ev = FakeEvent;
 const starts = (slug: string): Ev[] => agentStarts(rig, slug);
 const state = (slug: string): unknown => rig.status(slug)?.state;
 const once = async (): Promise<{ decisions: { kind: string; slug: string; result: string }[] }> => {
-  const r = await rig.baton(['watch', '--once']);
+  const r = await rig.baton(['watch', '--once', '--json']);
   expect(r.code, r.stderr).toBe(0);
   return JSON.parse(r.stdout) as { decisions: { kind: string; slug: string; result: string }[] };
 };

@@ -1,0 +1,62 @@
+/**
+ * One heartbeat cycle in words (`baton watch --once`): a one-line summary a person reads, then a
+ * line for each thing that went wrong, since those need their reason. Pure.
+ */
+import type { CycleReport } from '../watch/cycle.js';
+
+/** The summary of `report`; `heartbeatSeconds` says how often a running watcher repeats it. */
+export function summarizeCycle(report: CycleReport, heartbeatSeconds: number): string[] {
+  const started = (kinds: readonly string[]): string[] =>
+    report.decisions
+      .filter((d) => kinds.includes(d.kind) && d.result.startsWith('started'))
+      .map((d) => d.slug);
+  const dispatched = started(['dispatch', 'start_inbox']);
+  const retried = started(['retry']);
+  const marked = report.decisions.filter((d) => d.kind === 'mark' && d.result.startsWith('marked'));
+  const stalled = report.decisions.filter(
+    (d) => d.kind === 'interrupt_stalled' && d.result.startsWith('asked'),
+  );
+  const failed = report.decisions.filter((d) => d.result.startsWith('failed'));
+  const accepted = report.ingested.filter((i) => i.result.startsWith('accepted')).length;
+  const named = (n: number, word: string, slugs: readonly string[] = []): string =>
+    `${n} ${word}${slugs.length > 0 ? ` (${slugs.join(', ')})` : ''}`;
+  const parts = [
+    named(report.tasks.length, report.tasks.length === 1 ? 'task' : 'tasks'),
+    `${report.running} running`,
+    named(dispatched.length, 'dispatched', dispatched),
+    named(retried.length, 'retried', retried),
+  ];
+  if (marked.length > 0)
+    parts.push(
+      named(
+        marked.length,
+        'marked',
+        marked.map((d) => `${d.slug}: ${d.result}`),
+      ),
+    );
+  if (stalled.length > 0)
+    parts.push(
+      named(
+        stalled.length,
+        'stalled, interrupting',
+        stalled.map((d) => d.slug),
+      ),
+    );
+  if (accepted > 0) parts.push(`${accepted} follow-up${accepted === 1 ? '' : 's'} taken in`);
+  if (failed.length > 0)
+    parts.push(
+      named(
+        failed.length,
+        'failed to start',
+        failed.map((d) => d.slug),
+      ),
+    );
+  if (report.problems.length > 0)
+    parts.push(`${report.problems.length} problem${report.problems.length === 1 ? '' : 's'}`);
+  return [
+    `heartbeat: ${parts.join(', ')}; next cycle in a running watcher every ${heartbeatSeconds} s`,
+    ...failed.map((d) => `  ${d.slug}: ${d.result}`),
+    ...report.ingested.filter((i) => !i.result.startsWith('accepted')).map((i) => `  ${i.file}: ${i.result}`),
+    ...report.problems.map((p) => `  ${p}`),
+  ];
+}
