@@ -1,5 +1,5 @@
 /**
- * Agent presets (SPEC section 6): pure argv builders and output parsers. Nothing here spawns a
+ * Agent presets (docs/reference.md, "Configuration"): pure argv builders and output parsers. Nothing here spawns a
  * process; the worker does, from what a driver returns.
  */
 import type { AgentConfig } from '../config/types.js';

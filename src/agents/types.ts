@@ -28,7 +28,7 @@ export type AgentEvent =
   /** Anything else. Errors, retries and spinners are noise: they are not progress. */
   | { type: 'noise' };
 
-/** How a run ended, read from the agent's own events first and its exit second (SPEC section 2). */
+/** How a run ended, read from the agent's own events first and its exit second (docs/reference.md, "States"). */
 export interface RunOutcome {
   ok: boolean;
   /** The agent's own error message, or how the process ended when it gave none. */

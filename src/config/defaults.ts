@@ -1,4 +1,4 @@
-/** The defaults of SPEC section 6, as values and as the commented `baton.yaml` that `baton init` writes. */
+/** The defaults (docs/reference.md, "Configuration"), as values and as the commented `baton.yaml` that `baton init` writes. */
 import type { AgentConfig, Config } from './types.js';
 
 /** The scalar settings' defaults (everything but `agents` and `worktreesDir`, which need the repo). */

@@ -1,5 +1,5 @@
 /**
- * baton.yaml text + environment → `Config` (SPEC section 6). Pure: read → validate → normalise,
+ * baton.yaml text + environment → `Config` (docs/reference.md, "Configuration"). Pure: read → validate → normalise,
  * returning every error and warning as data; `load.ts` is the I/O shell around it.
  */
 import * as path from 'node:path';

@@ -1,4 +1,4 @@
-/** The normalised configuration (SPEC section 6). Produced by `loadConfig`; read everywhere else. */
+/** The normalised configuration (docs/reference.md, "Configuration"). Produced by `loadConfig`; read everywhere else. */
 
 /** A Claude Code or Codex preset, run as `bin` plus the preset's documented flags plus `args`. */
 export interface PresetAgentConfig {

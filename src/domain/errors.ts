@@ -4,7 +4,7 @@
  * calls `process.exit`.
  */
 
-/** Exit codes of SPEC section 8. */
+/** Exit codes (README.md, "CLI"). */
 export const ExitCode = {
   ok: 0,
   error: 1,

@@ -1,5 +1,5 @@
 /**
- * What a directory entry directly in `tasks/` is, judged by its name alone (SPEC section 1).
+ * What a directory entry directly in `tasks/` is, judged by its name alone (docs/reference.md, "Files baton writes").
  * Pure. The name is never trusted: only a name that yields a valid slug can become a task or a
  * follow-up, so no name can point outside `tasks/`.
  */

@@ -1,4 +1,4 @@
-/** Parsing a follow-up drop `tasks/<slug>[.<label>].followup.md` (SPEC sections 1 and 4). Pure. */
+/** Parsing a follow-up drop `tasks/<slug>[.<label>].followup.md` (docs/reference.md, "Files baton writes"; docs/design.md, "Follow-ups reach an agent exactly once"). Pure. */
 import type { Problem, Result } from './errors.js';
 import { extraFields, fieldReader, parseFrontMatter } from './frontmatter.js';
 import type { FollowupMode } from './types.js';

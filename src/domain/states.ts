@@ -1,5 +1,5 @@
 /**
- * The lifecycle of a task (SPEC section 2), as written to `state` in its status json.
+ * The lifecycle of a task (docs/reference.md, "States"), as written to `state` in its status json.
  *
  *   draft ──(status: ready)──▶ ready ──dispatch──▶ starting ──agent spawned──▶ running
  *   running ──ok──▶ idle        running ──fail──▶ failed

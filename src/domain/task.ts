@@ -1,4 +1,4 @@
-/** Parsing a task file `tasks/<slug>.md` (SPEC section 1) into a `Task`. Pure. */
+/** Parsing a task file `tasks/<slug>.md` (docs/reference.md, "Files baton writes") into a `Task`. Pure. */
 import type { Problem, Result } from './errors.js';
 import { byLine, extraFields, fieldReader, parseFrontMatter } from './frontmatter.js';
 import type { Task, TaskFileStatus } from './types.js';

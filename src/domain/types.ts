@@ -22,7 +22,7 @@ export interface Task {
   extra: Record<string, unknown>;
 }
 
-/** How a follow-up reaches a running agent (SPEC section 4). */
+/** How a follow-up reaches a running agent (docs/design.md, "Follow-ups reach an agent exactly once"). */
 export type FollowupMode = 'queue' | 'steer' | 'interrupt';
 
 /** The holder of a lock: a process, identified so that pid reuse is detected. */

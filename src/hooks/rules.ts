@@ -1,5 +1,5 @@
 /**
- * What the git hooks decide (SPEC section 7): one branch, one worktree, one writer. Pure: the
+ * What the git hooks decide (docs/design.md, "Git hooks in task worktrees"): one branch, one worktree, one writer. Pure: the
  * facts come in (where git is, which branch, the task lock as read), a verdict comes out; the
  * I/O lives in run.ts and facts.ts. Every refusal says what is wrong in one sentence and, in
  * the hint, the command that fixes it and how to override.

@@ -1,4 +1,4 @@
-/** `baton dispatch`: make the worktree, take the lock, start the worker (SPEC section 3). */
+/** `baton dispatch`: make the worktree, take the lock, start the worker (docs/design.md, "The lock"). */
 import { clearFailure } from '../store/dispatch-failure.js';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';

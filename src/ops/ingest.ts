@@ -1,5 +1,5 @@
 /**
- * Accepting a follow-up drop (SPEC sections 1 and 4). The drop is first claimed by renaming it
+ * Accepting a follow-up drop (docs/reference.md, "Files baton writes"; docs/design.md, "Follow-ups reach an agent exactly once"). The drop is first claimed by renaming it
  * into the task's inbox under a dot-name (atomic: of the CLI and the watcher racing for one
  * drop, exactly one gets it), then checked, then recorded (`followup_received`, naming the
  * claim and the item id), then published under its arrival-ordered id. Recording first means

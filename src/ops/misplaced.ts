@@ -1,5 +1,5 @@
 /**
- * The reconcile's check of "one branch, one worktree" (SPEC section 5): hooks can be bypassed
+ * The reconcile's check of "one branch, one worktree" (docs/design.md, "The watcher"): hooks can be bypassed
  * (`--no-verify`, `core.hooksPath=/dev/null`), so status and the heartbeat look for themselves.
  */
 import { listWorktrees, type WorktreeEntry } from '../git/worktrees.js';

@@ -1,5 +1,5 @@
 /**
- * The single-worker lock (SPEC section 3): one JSON record in one file, replaced only whole.
+ * The single-worker lock (docs/design.md, "The lock"): one JSON record in one file, replaced only whole.
  * Also the repository-level lock that serialises worktree add/remove.
  *
  * Files, all in the lock's directory:

@@ -1,5 +1,5 @@
 /**
- * Where baton keeps its files in a managed repository (SPEC section 1). Every path is derived from
+ * Where baton keeps its files in a managed repository (docs/reference.md, "Files baton writes"). Every path is derived from
  * the repository root and a slug that has already been validated, so none can leave `tasks/`.
  */
 import path from 'node:path';

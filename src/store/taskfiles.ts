@@ -1,5 +1,5 @@
 /**
- * Reading input files from `tasks/` without trusting them (SPEC section 1): no symlinks are
+ * Reading input files from `tasks/` without trusting them (docs/reference.md, "Files baton writes"): no symlinks are
  * followed, FIFOs and directories never block or get read, size is capped before reading, and
  * the bytes must be UTF-8.
  */

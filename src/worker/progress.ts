@@ -1,5 +1,5 @@
 /**
- * Whether an agent's worktree changed: half of the stall rule (SPEC section 2). Output alone is
+ * Whether an agent's worktree changed: half of the stall rule (docs/reference.md, "States"). Output alone is
  * not progress — Codex without network prints retry errors forever — so the worker also looks
  * at the worktree: HEAD, the set of changed files, and their sizes and modification times.
  */

@@ -1,6 +1,6 @@
 /**
  * The agent's session across runs: recovering its id from the task's log when status lost it
- * (SPEC section 3), and the fallback when a run cannot resume it: a new session that is given
+ * (docs/design.md, "The lock"), and the fallback when a run cannot resume it: a new session that is given
  * the task and every earlier prompt that reached an agent.
  */
 import { promises as fs } from 'node:fs';

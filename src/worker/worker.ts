@@ -141,7 +141,7 @@ class Worker {
       const ok = end.last?.ok ?? true;
       const pendingFollowups = (await listFollowups(this.#tp.inboxDir)).length;
       if (end.stalled) {
-        // The heartbeat retries it once, retryCooldownSeconds from now (SPEC section 2).
+        // The heartbeat retries it once, retryCooldownSeconds from now (docs/reference.md, "States").
         const status = await readStatus(this.#tp.statusFile);
         const canRetry = (status?.autoRetries ?? 0) < MAX_AUTO_RETRIES;
         await this.#rec.status({

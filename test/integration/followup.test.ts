@@ -1,5 +1,5 @@
 /**
- * Follow-ups and continuation end to end (SPEC section 4): queue, steer, interrupt, stop,
+ * Follow-ups and continuation end to end (docs/design.md, "Follow-ups reach an agent exactly once"): queue, steer, interrupt, stop,
  * continue, the session fallback, durability across kill -9, and the no-stranded race.
  */
 import { readdirSync, existsSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * The git hooks (SPEC section 7) in real repositories: one branch, one worktree, one writer.
+ * The git hooks (docs/design.md, "Git hooks in task worktrees") in real repositories: one branch, one worktree, one writer.
  * Every rule refuses with an explanation and yields to `--no-verify` and `BATON_ALLOW=1`; the
  * worker's own agent commits freely; hooks that were there keep running; a hook that cannot
  * reach baton never blocks git.

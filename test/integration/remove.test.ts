@@ -1,5 +1,5 @@
 /**
- * `baton remove` end to end (SPEC section 8): never under a live worker, never throwing agent
+ * `baton remove` end to end (README.md, "Finishing a task"): never under a live worker, never throwing agent
  * work away without --force, the branch deleted once merged, and `removed` in history.
  */
 import { execFileSync } from 'node:child_process';

@@ -1,5 +1,5 @@
 /**
- * The watcher (SPEC section 5): reactions to dropped files without waiting for a heartbeat,
+ * The watcher (docs/design.md, "The watcher"): reactions to dropped files without waiting for a heartbeat,
  * caps, worker_gone and stall detection with one retry, restart adoption, bad input, and one
  * watcher per repository.
  */

@@ -48,7 +48,7 @@ describe('parseConfig: hooks', () => {
 });
 
 describe('parseConfig', () => {
-  it('gives the SPEC defaults without a file', () => {
+  it('gives the documented defaults without a file', () => {
     expect(parse(null)).toEqual({ config: DEFAULT_CONFIG, warnings: [], errors: [] });
     expect(DEFAULTS).toEqual({
       defaultAgent: 'claude',
