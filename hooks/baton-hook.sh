@@ -9,7 +9,8 @@
 # Overrides: git's own --no-verify, or BATON_ALLOW=1.
 #
 # Every process started here is paid for by every commit, so the usual cases are decided in sh
-# without starting any: only when baton might refuse is it asked.
+# without starting any: only when baton might refuse is it asked. (Over 300 lines on purpose: one
+# template serves every hook and both hooks folders, so a hook costs one sh and nothing more.)
 #
 # Written by `baton init` from baton's one template, hooks/baton-hook.sh (src/hooks/shim.ts fills
 # in the lines below): the hook this file is, the node and the baton that installed it (when

@@ -1,6 +1,7 @@
 /**
  * The single-worker lock (docs/design.md, "The lock"): one JSON record in one file, replaced only whole.
- * Also the repository-level lock that serialises worktree add/remove.
+ * Also the repository-level lock that serialises worktree add/remove. Over 300 lines on purpose:
+ * acquire, takeover, refresh and release share one version-claim protocol and are read together.
  *
  * Files, all in the lock's directory:
  *   <lock>                          the record; baton never deletes it (released ≠ deleted)
