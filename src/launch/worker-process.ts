@@ -7,7 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ProcessIdentity } from '../domain/types.js';
-import { spawnDetached } from '../proc/exec.js';
+import { spawnDetachedNow } from '../proc/exec.js';
 import { identityOf, waitForExit } from '../proc/identity.js';
 
 /** A spawned, not yet assigned worker. */
@@ -32,8 +32,8 @@ export async function spawnWorker(root: string, outputFile: string): Promise<Wor
   try {
     const outFd = openSync(outputFile, 'a');
     try {
-      // The child has its own copy of the fd once spawned, which spawnDetached does before it resolves.
-      ({ child } = await spawnDetached(process.execPath, [...process.execArgv, cliEntry(), 'worker'], {
+      // The child has its own copy of the fd once spawned, which spawn does before it returns.
+      ({ child } = spawnDetachedNow(process.execPath, [...process.execArgv, cliEntry(), 'worker'], {
         cwd: root,
         stdio: ['pipe', outFd, outFd, 'pipe'],
         env: process.env,

@@ -12,7 +12,6 @@ import { busyError, dropWorker, launchWorker, startWorker, type Started } from '
 import { inspectLock } from '../store/lock.js';
 import { taskPaths } from '../store/paths.js';
 import { readStatus } from '../store/status.js';
-import { preloadExeca } from '../proc/exec.js';
 import type { StartKind } from '../worker/assignment.js';
 import { assertAgentRunnable } from './preflight.js';
 import { loadTask, taskWorktree, type Repo } from './repo.js';
@@ -42,8 +41,6 @@ export async function dispatch(
   slug: string,
   opts: DispatchOptions = {},
 ): Promise<Started & { start: StartKind }> {
-  // A fresh worker is spawned through execa: its ~100 ms import runs while the task is read.
-  if (!opts.standby?.standing) preloadExeca();
   const task = await loadTask(repo, slug);
   assertDispatchable(task, opts.allowFinished === true);
   const agent = task.agent ?? repo.config.defaultAgent;

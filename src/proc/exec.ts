@@ -8,7 +8,7 @@
  *   runText        the same, for callers that want stdout or an error naming the command
  *   spawnDetached  a long-lived child in its own process group that outlives its parent
  */
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import type * as Execa from 'execa';
 
@@ -165,6 +165,24 @@ export async function spawnDetached(
     // An open fd goes to spawn as it is (the child writes the file itself, not through us);
     // execa's types only admit fds 3–9 there.
     stdio: opts.stdio as unknown as Execa.Options['stdio'],
+    windowsHide: true,
+  });
+  return { child };
+}
+
+/**
+ * `spawnDetached` without execa, for the one path that cannot wait for execa to load: the
+ * `baton worker` that `baton dispatch` starts first thing. execa's import (~100 ms on this
+ * 2-core machine, bench/README.md) would sit in front of the worker's own start, which is the
+ * start of dispatch → agent; the worker needs nothing execa adds (detached, its own process
+ * group, stdio to files and pipes that the caller reads). Every other process goes through execa.
+ */
+export function spawnDetachedNow(file: string, args: readonly string[], opts: DetachedOptions): Detached {
+  const child = spawn(file, args, {
+    cwd: opts.cwd,
+    env: opts.env,
+    detached: true,
+    stdio: [...opts.stdio],
     windowsHide: true,
   });
   return { child };
