@@ -2,6 +2,8 @@
  * Issue 14: nothing waits without saying why, and one bad task never starves the others.
  * Through the CLI as a user runs it, with a real watcher and fake agents.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { agentStarts, fakeAgentsYaml, makeRig, spawnBaton, type Rig } from '../helpers/rig.js';
 
@@ -55,8 +57,20 @@ describe('why a task waits', () => {
     expect(bad?.state).toBe('ready');
     expect(bad?.error).toContain('claud');
     expect(bad?.waiting?.reason).toBe('dispatch_failed');
-    // Several heartbeats later the failure was tried once, not once per cycle.
-    await new Promise((r) => setTimeout(r, 3500));
+    // Two more heartbeats later the failure was still tried once, not once per cycle.
+    const beat = (): string => {
+      try {
+        return (
+          JSON.parse(readFileSync(path.join(rig.root, 'tasks/logs/heartbeat.json'), 'utf8')) as { ts: string }
+        ).ts;
+      } catch {
+        return '';
+      }
+    };
+    for (let i = 0; i < 2; i++) {
+      const before = beat();
+      await rig.waitFor('the next heartbeat', () => beat() !== before, 30_000);
+    }
     const tries = w
       .output()
       .split('\n')
