@@ -26,31 +26,25 @@ export function summarizeCycle(report: CycleReport, heartbeatSeconds: number): s
     named(dispatched.length, 'dispatched', dispatched),
     named(retried.length, 'retried', retried),
   ];
-  if (marked.length > 0)
-    parts.push(
-      named(
-        marked.length,
-        'marked',
-        marked.map((d) => `${d.slug}: ${d.result}`),
-      ),
-    );
-  if (stalled.length > 0)
-    parts.push(
-      named(
-        stalled.length,
-        'stalled, interrupting',
-        stalled.map((d) => d.slug),
-      ),
-    );
+  const some = (n: number, word: string, labels: readonly string[]): void => {
+    if (n > 0) parts.push(named(n, word, labels));
+  };
+  some(
+    marked.length,
+    'marked',
+    marked.map((d) => `${d.slug}: ${d.result}`),
+  );
+  some(
+    stalled.length,
+    'stalled, interrupting',
+    stalled.map((d) => d.slug),
+  );
   if (accepted > 0) parts.push(`${accepted} follow-up${accepted === 1 ? '' : 's'} taken in`);
-  if (failed.length > 0)
-    parts.push(
-      named(
-        failed.length,
-        'failed to start',
-        failed.map((d) => d.slug),
-      ),
-    );
+  some(
+    failed.length,
+    'failed to start',
+    failed.map((d) => d.slug),
+  );
   if (report.problems.length > 0)
     parts.push(`${report.problems.length} problem${report.problems.length === 1 ? '' : 's'}`);
   return [

@@ -1,17 +1,4 @@
 /** The simple-git-hooks hook manager next to baton, in each install order (see scenario.ts). */
-import { describe, it } from 'vitest';
+import { describeManager } from './describe-manager.js';
 
-import { MANAGERS } from './managers.js';
-import { scenario, type Order } from './scenario.js';
-
-const enabled = process.env['BATON_HOOK_MANAGERS'] === '1';
-const m = MANAGERS.find((x) => x.name === 'simple-git-hooks');
-const why = m?.unavailable() ?? null;
-if (enabled && why !== null) process.stderr.write(`hook-managers: ${why}\n`);
-const orders: Order[] = ['manager first', 'baton first', 'manager re-run after baton'];
-
-describe.skipIf(!enabled || m === undefined || why !== null)('simple-git-hooks', () => {
-  it.each(orders)('%s', async (order) => {
-    if (m) await scenario(m, order);
-  });
-});
+describeManager('simple-git-hooks');
