@@ -65,7 +65,10 @@ export async function dispatch(
   if (gitDir !== null) await assertFree(slug, path.join(gitDir, 'baton.lock'));
   // A worktree exists only in a repository with commits: git is asked only when there is none.
   else await assertHasCommits(repo.info.root);
-  assertAgentRunnable(agentConfig, process.env, { cwd: worktreeExists ? worktree : repo.info.root });
+  assertAgentRunnable(agentConfig, process.env, {
+    root: repo.info.root,
+    cwd: worktreeExists ? worktree : repo.info.root,
+  });
   await fs.mkdir(repo.paths.logsDir, { recursive: true });
   // The worker boots (100–400 ms for a fresh one) while the worktree is checked or made.
   const worker = launchWorker(repo.paths, slug, opts.standby);
