@@ -23,6 +23,11 @@ const PLACEHOLDER = /\{(prompt|promptFile|sessionId|slug|worktree|runId)\}/g;
 const SESSION_NOT_FOUND =
   /no (conversation|session|thread|rollout) found|session (id )?not found|unknown session/i;
 
+/** True when `element` holds a placeholder, so its value is known only when a run fills it in. */
+export function hasPlaceholder(element: string): boolean {
+  return new RegExp(PLACEHOLDER.source).test(element);
+}
+
 /** `template` with every placeholder replaced by its value from `ctx` (a null session id is ''). */
 export function fillTemplate(template: readonly string[], ctx: RunContext): string[] {
   return template.map((element) =>

@@ -4,6 +4,7 @@
  * (`command`, `resume`, `sessionIdPattern`, `outputFormat`, `env`, optionally `preset: command`).
  */
 import type { Problem } from '../domain/errors.js';
+import { didYouMean, suggest } from '../domain/suggest.js';
 import { describeValue, isRecord } from '../domain/yaml.js';
 import { defaultAgents } from './defaults.js';
 import type { AgentConfig, CommandAgentConfig, PresetAgentConfig } from './types.js';
@@ -21,6 +22,8 @@ export const AGENT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 const PRESET_KEYS = new Set(['preset', 'bin', 'args', 'liveInput', 'env']);
 const COMMAND_KEYS = new Set(['preset', 'command', 'resume', 'sessionIdPattern', 'outputFormat', 'env']);
+/** What `preset:` may say. */
+const PRESETS = ['claude', 'codex', 'command'];
 
 /**
  * Parses the value of `agents` (null when absent) over the default agents: an entry replaces the
@@ -67,10 +70,20 @@ function parseAgent(name: string, entry: unknown, ctx: ConfigContext): AgentConf
   const get = (key: string): unknown => (Object.hasOwn(entry, key) ? entry[key] : null);
   const kind = kindOf(name, get);
   if (kind !== 'claude' && kind !== 'codex' && kind !== 'command') {
+    const needs = `agents.${name} needs "preset: claude", "preset: codex" or "command: [...]"`;
+    if (kind !== null) {
+      const guess = typeof kind === 'string' ? didYouMean(kind, PRESETS) : '';
+      report(ctx, at('preset'), `${needs}, found preset ${describeValue(kind)}${guess}`);
+      return undefined;
+    }
+    // Neither key is there: a misspelt `comand:` or `prest:` is the likely reason.
+    const misspelt = Object.keys(entry)
+      .map((key) => ({ key, meant: suggest(key, ['command', 'preset']) }))
+      .find((k) => k.meant !== undefined);
     report(
       ctx,
-      at(kind === null ? undefined : 'preset'),
-      `agents.${name} needs "preset: claude", "preset: codex" or "command: [...]", found ${kind === null ? 'neither' : `preset ${describeValue(kind)}`}`,
+      at(misspelt?.key),
+      `${needs}, found neither${misspelt ? `; "${misspelt.key}" is not a setting: did you mean ${misspelt.meant}?` : ''}`,
     );
     return undefined;
   }
@@ -86,7 +99,11 @@ function parseAgent(name: string, entry: unknown, ctx: ConfigContext): AgentConf
       );
     } else {
       ctx.warnings.push(
-        problemAt(ctx, at(key), `agents.${name}.${key} is not a known agent setting and is ignored`),
+        problemAt(
+          ctx,
+          at(key),
+          `agents.${name}.${key} is not a known agent setting and is ignored${didYouMean(key, own)}`,
+        ),
       );
     }
   }

@@ -43,6 +43,8 @@ agents:
   # Codex (codex exec --json ...), resumed with \`codex exec ... resume <id>\`. Optional: bin, args, env.
   codex: { preset: codex }
   # Any command, from argv templates; placeholders {prompt} {promptFile} {sessionId} {slug} {worktree} {runId}.
+  # It runs in the task's worktree; a program with a slash (./scripts/agent.sh) is relative to the
+  # repository root, a bare name is looked up on PATH.
   # mine:
   #   command: [my-agent, --prompt-file, "{promptFile}"]
   #   resume: [my-agent, --resume, "{sessionId}", --prompt-file, "{promptFile}"]  # optional

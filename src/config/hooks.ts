@@ -1,4 +1,5 @@
 /** The `hooks:` section of baton.yaml: how baton treats its git hooks. Pure. */
+import { didYouMean } from '../domain/suggest.js';
 import { describeValue, isRecord } from '../domain/yaml.js';
 import { problemAt, type ConfigContext } from './agents.js';
 import type { HooksConfig } from './types.js';
@@ -28,7 +29,11 @@ export function parseHooksConfig(v: unknown, ctx: ConfigContext): HooksConfig {
   for (const [key, value] of Object.entries(v)) {
     if (key !== 'autoRepair') {
       ctx.warnings.push(
-        problemAt(ctx, ['hooks', key], `unknown setting "hooks.${key}" is ignored; known: autoRepair`),
+        problemAt(
+          ctx,
+          ['hooks', key],
+          `unknown setting "hooks.${key}" is ignored${didYouMean(key, ['autoRepair']) || '; known: autoRepair'}`,
+        ),
       );
       continue;
     }

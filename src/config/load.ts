@@ -49,8 +49,17 @@ async function parseRemembered(
   const file = path.join(repoRoot, '.git', 'baton-config.cache.json');
   const code = codeFingerprint(
     import.meta.url,
-    ['./parse', './agents', './defaults', '../domain/yaml', '../domain/errors'],
-    ['yaml'],
+    [
+      './parse',
+      './agents',
+      './hooks',
+      './defaults',
+      '../domain/yaml',
+      '../domain/yaml-errors',
+      '../domain/suggest',
+      '../domain/errors',
+    ],
+    ['yaml', 'fastest-levenshtein'],
   );
   const hit = cachedConfig(readConfigCache(file), code, text, repoRoot, env);
   if (hit !== null) return { ...hit, errors: [] };

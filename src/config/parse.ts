@@ -5,6 +5,7 @@
 import * as path from 'node:path';
 import { formatProblem } from '../domain/errors.js';
 import type { Problem } from '../domain/errors.js';
+import { didYouMean } from '../domain/suggest.js';
 import { describeValue, isRecord, parseYaml } from '../domain/yaml.js';
 import { parseAgents, problemAt } from './agents.js';
 import type { ConfigContext } from './agents.js';
@@ -109,11 +110,13 @@ export function parseConfig(
 
   for (const key of Object.keys(raw)) {
     if (KNOWN_KEYS.has(key)) continue;
+    // A close known name is the likely meaning; otherwise the whole list says what there is.
+    const guess = didYouMean(key, KNOWN_KEYS);
     ctx.warnings.push(
       problemAt(
         ctx,
         [key],
-        `unknown setting "${key}" is ignored; known settings: ${[...KNOWN_KEYS].join(', ')}`,
+        `unknown setting "${key}" is ignored${guess || `; known settings: ${[...KNOWN_KEYS].join(', ')}`}`,
       ),
     );
   }
@@ -136,7 +139,7 @@ export function parseConfig(
       problemAt(
         ctx,
         ['defaultAgent'],
-        `defaultAgent must be the name of one of the agents (${Object.keys(agents).join(', ')}), found ${describeValue(defaultAgent)}`,
+        `defaultAgent must be the name of one of the agents (${Object.keys(agents).join(', ')}), found ${describeValue(defaultAgent)}${didYouMean(defaultAgent, Object.keys(agents))}`,
       ),
     );
   }

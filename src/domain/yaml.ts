@@ -11,6 +11,7 @@
 import { Composer, isMap, isPair, isScalar, LineCounter, Parser, visit } from 'yaml';
 import type { CST, Document, Node as YamlNode } from 'yaml';
 import type { Problem, Result } from './errors.js';
+import { locateSyntaxErrors } from './yaml-errors.js';
 
 /** Alias expansions allowed before a document is judged an alias bomb ("billion laughs"). */
 export const MAX_ALIAS_COUNT = 100;
@@ -76,14 +77,16 @@ export function parseYaml(
       );
     }
     if (doc.errors.length > 0) {
-      return {
-        ok: false,
-        error: doc.errors.map((e) => ({
-          file,
-          line: fileLine(e.pos[0]),
-          message: `invalid YAML: ${headline(e.message)}`,
-        })),
-      };
+      // One problem per line, at the line to fix: later errors on a line only echo the first.
+      const lines = new Set<number>();
+      const error: Problem[] = [];
+      for (const p of locateSyntaxErrors(tokens, doc.errors)) {
+        const line = fileLine(p.offset);
+        if (lines.has(line)) continue;
+        lines.add(line);
+        error.push({ file, line, message: `invalid YAML: ${p.message}` });
+      }
+      return { ok: false, error };
     }
     const complexKey = findComplexKey(doc);
     if (complexKey !== undefined) {
@@ -178,11 +181,6 @@ function keyLine(
     node = pair.value;
   }
   return undefined;
-}
-
-function headline(message: string): string {
-  // The yaml package's messages can carry a trailing context dump after a newline.
-  return message.split('\n')[0]?.trim() ?? message;
 }
 
 function aliasMessage(e: unknown): string {

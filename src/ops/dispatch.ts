@@ -3,6 +3,7 @@ import { clearFailure } from '../store/dispatch-failure.js';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { BatonError } from '../domain/errors.js';
+import { suggest } from '../domain/suggest.js';
 import type { Task } from '../domain/types.js';
 import { assertHasCommits, gitDirOf } from '../git/repo.js';
 import { ensureWorktree, type EnsuredWorktree } from '../git/worktree.js';
@@ -46,9 +47,10 @@ export async function dispatch(
   const agent = task.agent ?? repo.config.defaultAgent;
   const agentConfig = repo.config.agents[agent];
   if (!agentConfig) {
+    const meant = suggest(agent, Object.keys(repo.config.agents));
     throw new BatonError(
       'BAD_TASK',
-      `tasks/${slug}.md names agent "${agent}", which baton.yaml does not define.`,
+      `tasks/${slug}.md names agent "${agent}", which baton.yaml does not define${meant === undefined ? '' : ` (did you mean ${meant}?)`}.`,
       {
         hint: `Use one of: ${Object.keys(repo.config.agents).join(', ')}; or add it under agents: in baton.yaml.`,
       },
@@ -63,7 +65,10 @@ export async function dispatch(
   if (gitDir !== null) await assertFree(slug, path.join(gitDir, 'baton.lock'));
   // A worktree exists only in a repository with commits: git is asked only when there is none.
   else await assertHasCommits(repo.info.root);
-  assertAgentRunnable(agentConfig, process.env, { cwd: worktreeExists ? worktree : repo.info.root });
+  assertAgentRunnable(agentConfig, process.env, {
+    root: repo.info.root,
+    cwd: worktreeExists ? worktree : repo.info.root,
+  });
   await fs.mkdir(repo.paths.logsDir, { recursive: true });
   // The worker boots (100–400 ms for a fresh one) while the worktree is checked or made.
   const worker = launchWorker(repo.paths, slug, opts.standby);

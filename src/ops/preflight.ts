@@ -3,25 +3,32 @@
  * in one sentence, rather than from a failed run in `baton status`:
  *
  * - `assertAgentRunnable`: the agent's executable can be found and run, resolved the way the
- *   worker's spawn will resolve it (absolute path; relative to the agent's cwd when it has a
+ *   worker's run will resolve it (absolute path; relative to the repository root when it has a
  *   slash; otherwise on the PATH the agent will get).
  * - `uncommittedBaseWarning`: a new task branch starts from the base branch's last commit, so what is
  *   uncommitted in the main worktree is not in it. Worth a warning, not a failure.
  */
+import path from 'node:path';
+import { hasPlaceholder } from '../agents/command.js';
 import type { AgentConfig } from '../config/types.js';
 import { BatonError } from '../domain/errors.js';
 import { currentBranch } from '../git/refs.js';
 import { statusPorcelain } from '../git/status.js';
-import { findExecutable } from '../proc/executable.js';
+import { findExecutable, programPath } from '../proc/executable.js';
 
 export { findExecutable, type ExecutableLookup } from '../proc/executable.js';
 
 /** Options of `assertAgentRunnable`. */
 export interface AgentRunnableOptions {
   /**
-   * The directory the agent will run in, against which a relative command with a slash
-   * (`./scripts/agent.sh`) is resolved: the task's worktree, or the repository root before the
-   * worktree exists (it holds the same committed files). Without it such a command is not checked.
+   * The repository root (the main worktree), against which a relative command with a slash
+   * (`./scripts/agent.sh`) is resolved, as the run resolves it. Without it such a command is
+   * not checked.
+   */
+  root?: string;
+  /**
+   * The directory the agent will run in (the task's worktree, or the repository root before it
+   * exists): where an empty PATH entry looks, as execvp does.
    */
   cwd?: string;
 }
@@ -42,18 +49,27 @@ export function assertAgentRunnable(
   opts: AgentRunnableOptions = {},
 ): void {
   const command = agentExecutable(config);
+  // A program named through a placeholder (`{worktree}/agent.sh`) is known only per run; the run
+  // says so when it is missing.
+  if (hasPlaceholder(command)) return;
   const key = config.preset === 'command' ? `agents.${config.name}.command` : `agents.${config.name}.bin`;
   const pathVar = config.env.PATH ?? env.PATH ?? '';
-  const found = findExecutable(command, pathVar, opts.cwd);
+  const relative = command.includes('/') && !path.isAbsolute(command);
+  if (relative && opts.root === undefined) return;
+  const program = opts.root === undefined ? command : programPath(command, opts.root);
+  const found = findExecutable(program, pathVar, opts.cwd);
   if (found.ok) return;
-  const what = `The ${config.name} agent's command "${command}"`;
-  const at = found.path !== null && found.path !== command ? ` (${found.path})` : '';
+  // A relative path is said with what it was resolved against, since the agent runs elsewhere.
+  const what = relative
+    ? `${key}: ${command} (resolved against the repository root: ${program})`
+    : `The ${config.name} agent's command "${command}"`;
+  const at = !relative && found.path !== null && found.path !== command ? ` (${found.path})` : '';
   switch (found.reason) {
     case 'not-on-path':
       throw new BatonError('BAD_CONFIG', `${what} is not on PATH.`, { hint: installHint(config, key) });
     case 'missing':
       throw new BatonError('BAD_CONFIG', `${what} does not exist${at}.`, {
-        hint: `Fix ${key} in baton.yaml: an absolute path, a path relative to the task's worktree, or a name on PATH.`,
+        hint: `Fix ${key} in baton.yaml: a path relative to the repository root (with a slash, like ./scripts/agent.sh), an absolute path, or a name on PATH.`,
       });
     case 'directory':
       throw new BatonError('BAD_CONFIG', `${what} is a directory, not a program${at}.`, {

@@ -7,6 +7,17 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import path from 'node:path';
 
+/**
+ * The program an agent's argv[0] (or `bin`) names, as a path to look for: one with a slash that
+ * is not absolute (`./scripts/agent.sh`) is relative to the repository root (`root`, the main
+ * worktree, where baton.yaml is), as `worktreesDir` is; a bare name (looked up on PATH) or an
+ * absolute path is returned as it is. The preflight check and the run both resolve through
+ * here, so what was checked is what runs, whichever worktree the agent runs in.
+ */
+export function programPath(command: string, root: string): string {
+  return command.includes('/') && !path.isAbsolute(command) ? path.resolve(root, command) : command;
+}
+
 /** How an executable was looked for and what was found. */
 export type ExecutableLookup =
   | { ok: true; path: string }

@@ -12,7 +12,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { createWriteStream, realpathSync, type WriteStream } from 'node:fs';
 import { spawnDetached } from '../proc/exec.js';
-import { findExecutable } from '../proc/executable.js';
+import { findExecutable, programPath } from '../proc/executable.js';
 import { settlesWithin } from '../proc/timeout.js';
 import type { AgentDriver, AgentEvent, OutputStream, RunOutcome, StdinPlan } from '../agents/types.js';
 
@@ -39,6 +39,11 @@ export interface AgentRun {
 export interface AgentRunSpec {
   argv: string[];
   worktree: string;
+  /**
+   * The repository root (the main worktree): a relative program path with a slash in argv[0]
+   * is resolved against it, as the dispatch's preflight check resolves it (`programPath`).
+   */
+  root: string;
   env: Record<string, string>;
   logFile: string;
   /** What to do with stdin (the driver's plan for this run). */
@@ -72,8 +77,13 @@ export async function startAgentRun(spec: AgentRunSpec, listener: AgentRunListen
   } catch {
     cwd = spec.worktree;
   }
-  const found = findExecutable(file ?? '', spec.env.PATH ?? '', cwd);
-  if (!found.ok) return notStarted(file ?? '', notFound(found.reason), log);
+  const program = programPath(file ?? '', spec.root);
+  const found = findExecutable(program, spec.env.PATH ?? '', cwd);
+  if (!found.ok) {
+    const why = notFound(found.reason);
+    const what = program === file ? why : `(resolved against the repository root: ${program}) ${why}`;
+    return notStarted(file ?? '', what, log);
+  }
   const { historyFile, runId, n } = spec.started;
   // The run ends on the agent's 'exit', not on execa's result: that waits for the pipes to close
   // too, which a grandchild holding stdout could put off forever. The process group is ours to signal.

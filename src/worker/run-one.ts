@@ -111,6 +111,7 @@ export async function runOne(
     {
       argv,
       worktree: a.worktree,
+      root: a.root,
       env,
       logFile: tp.logFile,
       stdin,

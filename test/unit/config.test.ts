@@ -42,7 +42,7 @@ describe('parseConfig: hooks', () => {
     ]);
     expect(errorsOf('hooks: true\n')[0]).toMatch(/^baton.yaml:1: hooks must be a mapping/);
     expect(parse('hooks:\n  autoRepare: false\n').warnings).toEqual([
-      'baton.yaml:2: unknown setting "hooks.autoRepare" is ignored; known: autoRepair',
+      'baton.yaml:2: unknown setting "hooks.autoRepare" is ignored; did you mean autoRepair?',
     ]);
   });
 });
@@ -300,11 +300,81 @@ describe('parseConfig', () => {
     const { warnings, errors } = parse('maxConcurent: 3\nagents:\n  claude:\n    argz: [x]\n');
     expect(errors).toEqual([]);
     expect(warnings).toEqual([
-      expect.stringMatching(
-        /^baton\.yaml:1: unknown setting "maxConcurent" is ignored; known settings: .*maxConcurrent/,
-      ),
-      'baton.yaml:4: agents.claude.argz is not a known agent setting and is ignored',
+      'baton.yaml:1: unknown setting "maxConcurent" is ignored; did you mean maxConcurrent?',
+      'baton.yaml:4: agents.claude.argz is not a known agent setting and is ignored; did you mean args?',
     ]);
+  });
+
+  it.each([
+    ['colour: red', 'baton.yaml:1: unknown setting "colour" is ignored; known settings: defaultAgent, '],
+    [
+      'MaxConcurrent: 2',
+      'baton.yaml:1: unknown setting "MaxConcurrent" is ignored; did you mean maxConcurrent?',
+    ],
+    [
+      'heartbeatSecs: 5',
+      'baton.yaml:1: unknown setting "heartbeatSecs" is ignored; did you mean heartbeatSeconds?',
+    ],
+    [
+      'agent:\n  mine: { command: [x] }',
+      'baton.yaml:1: unknown setting "agent" is ignored; did you mean agents?',
+    ],
+    ['hook:\n  autoRepair: false', 'baton.yaml:1: unknown setting "hook" is ignored; did you mean hooks?'],
+    [
+      'agents:\n  mine:\n    command: [x]\n    resum: [y]',
+      'baton.yaml:4: agents.mine.resum is not a known agent setting and is ignored; did you mean resume?',
+    ],
+    [
+      'agents:\n  mine:\n    command: [x]\n    sessionIDPattern: "(s)"',
+      'baton.yaml:4: agents.mine.sessionIDPattern is not a known agent setting and is ignored; did you mean sessionIdPattern?',
+    ],
+    [
+      'agents:\n  claude:\n    liveinput: true',
+      'baton.yaml:3: agents.claude.liveinput is not a known agent setting and is ignored; did you mean liveInput?',
+    ],
+    [
+      'agents:\n  claude:\n    timeout: 5',
+      'baton.yaml:3: agents.claude.timeout is not a known agent setting and is ignored',
+    ],
+  ])('suggests the setting a misspelt key means: %j', (text, expected) => {
+    const { warnings, errors } = parse(text);
+    expect(errors).toEqual([]);
+    expect(warnings).toHaveLength(1);
+    if (expected.endsWith(', ')) expect(warnings[0]?.startsWith(expected)).toBe(true);
+    else expect(warnings[0]).toBe(expected);
+  });
+
+  it.each([
+    [
+      'agents:\n  mine:\n    comand: [./x.sh]',
+      'baton.yaml:3: agents.mine needs "preset: claude", "preset: codex" or "command: [...]", found neither; "comand" is not a setting: did you mean command?',
+    ],
+    [
+      'agents:\n  mine:\n    prest: claude',
+      'baton.yaml:3: agents.mine needs "preset: claude", "preset: codex" or "command: [...]", found neither; "prest" is not a setting: did you mean preset?',
+    ],
+    [
+      'agents:\n  mine:\n    preset: cluade',
+      'baton.yaml:3: agents.mine needs "preset: claude", "preset: codex" or "command: [...]", found preset "cluade"; did you mean claude?',
+    ],
+    [
+      'agents:\n  mine:\n    preset: Codex',
+      'baton.yaml:3: agents.mine needs "preset: claude", "preset: codex" or "command: [...]", found preset "Codex"; did you mean codex?',
+    ],
+    [
+      'agents:\n  mine:\n    preset: comand',
+      'baton.yaml:3: agents.mine needs "preset: claude", "preset: codex" or "command: [...]", found preset "comand"; did you mean command?',
+    ],
+    [
+      'agents:\n  mine:\n    preset: gemini',
+      'baton.yaml:3: agents.mine needs "preset: claude", "preset: codex" or "command: [...]", found preset "gemini"',
+    ],
+    [
+      'defaultAgent: claud',
+      'baton.yaml:1: defaultAgent must be the name of one of the agents (claude, codex), found "claud"; did you mean claude?',
+    ],
+  ])('suggests what a misspelt agent setting means: %j', (text, expected) => {
+    expect(errorsOf(text)).toEqual([expected]);
   });
 
   it('lets defaultAgent name a configured agent', () => {

@@ -6,6 +6,7 @@ import type { AgentConfig } from '../../src/config/types.js';
 import { checkNodeVersion } from '../../src/cli/node-check.js';
 import { BatonError } from '../../src/domain/errors.js';
 import { assertAgentRunnable, findExecutable } from '../../src/ops/preflight.js';
+import { programPath } from '../../src/proc/executable.js';
 
 let dir: string;
 beforeAll(() => {
@@ -108,11 +109,51 @@ describe('assertAgentRunnable', () => {
     expect(missing.message).toBe(`The mine agent's command "my-agent" is not on PATH.`);
     expect(missing.hint).toContain('agents.mine.command');
     const noexec = thrown(() =>
-      assertAgentRunnable(command('./scripts/noexec.sh'), {}, { cwd: path.join(dir, 'wt') }),
+      assertAgentRunnable(command('./scripts/noexec.sh'), {}, { root: path.join(dir, 'wt') }),
     );
     expect(noexec.message).toContain('is not executable');
     expect(noexec.hint).toContain('chmod +x');
     expect(() => assertAgentRunnable(command(process.execPath), {})).not.toThrow();
+  });
+
+  it('resolves a relative command against the repository root, not the directory the agent runs in', () => {
+    const root = path.join(dir, 'wt');
+    const elsewhere = path.join(dir, 'bin1');
+    expect(() =>
+      assertAgentRunnable(command('./scripts/run.sh'), {}, { root, cwd: elsewhere }),
+    ).not.toThrow();
+    expect(() => assertAgentRunnable(command('scripts/run.sh'), {}, { root, cwd: elsewhere })).not.toThrow();
+    const missing = thrown(() =>
+      assertAgentRunnable(command('./scripts/agent.sh'), {}, { root: elsewhere, cwd: root }),
+    );
+    expect(missing.code).toBe('BAD_CONFIG');
+    expect(missing.message).toBe(
+      `agents.mine.command: ./scripts/agent.sh (resolved against the repository root: ${path.join(elsewhere, 'scripts/agent.sh')}) does not exist.`,
+    );
+    expect(missing.hint).toContain('a path relative to the repository root');
+    const bin = thrown(() => assertAgentRunnable(claude('./node_modules/.bin/claude'), {}, { root }));
+    expect(bin.message).toBe(
+      `agents.claude.bin: ./node_modules/.bin/claude (resolved against the repository root: ${path.join(root, 'node_modules/.bin/claude')}) does not exist.`,
+    );
+  });
+
+  it('leaves a command named through a placeholder to the run', () => {
+    expect(() =>
+      assertAgentRunnable(command('{worktree}/scripts/gone.sh'), {}, { root: dir, cwd: dir }),
+    ).not.toThrow();
+  });
+});
+
+describe('programPath', () => {
+  it.each([
+    ['./scripts/agent.sh', '/repo/scripts/agent.sh'],
+    ['scripts/agent.sh', '/repo/scripts/agent.sh'],
+    ['../tools/agent', '/tools/agent'],
+    ['/usr/bin/agent', '/usr/bin/agent'],
+    ['my-agent', 'my-agent'],
+    ['', ''],
+  ])('%j in /repo is %j', (command, expected) => {
+    expect(programPath(command, '/repo')).toBe(expected);
   });
 });
 

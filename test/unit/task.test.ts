@@ -207,7 +207,8 @@ describe('parseTask', () => {
   it('reports YAML syntax errors with file lines', () => {
     const out = problems('---\nstatus: ready\ntitle: a\n  b: c\n---\nx');
     expect(out.length).toBeGreaterThan(0);
-    expect(out[0]).toMatch(/^tasks\/alpha\.md:3: invalid YAML: \S/);
+    // Line 4 is the one indented under `title: a`, which already has a value.
+    expect(out[0]).toMatch(/^tasks\/alpha\.md:4: invalid YAML: \S/);
     for (const line of out) expect(line).toMatch(/^tasks\/alpha\.md:\d+: invalid YAML: [^\n]+$/);
   });
 
