@@ -22,8 +22,8 @@ interface Run {
 }
 
 /** Runs git as a person in another terminal would: no BATON_RUN_ID, no BATON_ALLOW. */
-function git(r: Rig, cwd: string, args: string[]): Run {
-  const env = { ...r.env };
+function git(r: Rig, cwd: string, args: string[], more: Record<string, string> = {}): Run {
+  const env = { ...r.env, ...more };
   delete env.BATON_ALLOW;
   const p = spawnSync('git', args, { cwd, env, encoding: 'utf8' });
   return { code: p.status ?? 1, stdout: p.stdout, stderr: p.stderr };
@@ -124,5 +124,31 @@ describe('a commit refused while changes are staged by hand', () => {
     const json = await rig.baton(['status', '--json']);
     const task = (JSON.parse(json.stdout) as { tasks: Record<string, unknown>[] }).tasks[0];
     expect(task?.handStagedCommitted).toBeNull();
+  });
+
+  it('compares the index the agent commits from: a partial commit without them, then `commit -a` with them', async () => {
+    const { rig, wt } = await liveTask('gamma');
+    await fs.writeFile(path.join(wt, 'mine.txt'), 'by hand\n');
+    expect(git(rig, wt, ['add', 'mine.txt']).code).toBe(0);
+    expect(git(rig, wt, ['commit', '-q', '-m', 'mine']).code).not.toBe(0);
+
+    // The run's own commits, as its agent's tools would make them.
+    const runId = String(rig.history('gamma').find((e) => e.type === 'task_dispatched')?.runId);
+    const asAgent = (args: string[]): Run => git(rig, wt, args, { BATON_RUN_ID: runId });
+    await fs.writeFile(path.join(wt, 'own.txt'), 'by the agent\n');
+    expect(asAgent(['add', 'own.txt']).code).toBe(0);
+    const partial = asAgent(['commit', '-q', '-m', 'own only', '--', 'own.txt']);
+    expect(partial.code, partial.stderr).toBe(0);
+    expect(partial.stderr).toBe('');
+    expect(rig.history('gamma').some((e) => e.type === 'hand_staged_committed')).toBe(false);
+    expect(existsSync(refusedIndex(rig, 'gamma'))).toBe(true);
+
+    await fs.appendFile(path.join(wt, 'README.md'), 'more\n');
+    const all = asAgent(['commit', '-q', '-a', '-m', 'everything']);
+    expect(all.code, all.stderr).toBe(0);
+    expect(all.stderr).toContain("staged by hand in task gamma's worktree while the worker ran (mine.txt;");
+    const events = rig.history('gamma').filter((e) => e.type === 'hand_staged_committed');
+    expect(events.map((e) => e.paths)).toEqual([['mine.txt']]);
+    expect(existsSync(refusedIndex(rig, 'gamma'))).toBe(false);
   });
 });
