@@ -103,22 +103,42 @@ describe('a commit refused while changes are staged by hand', () => {
     );
   });
 
-  it('reports nothing once the person has taken the staged change back out', async () => {
+  it('reports nothing once the person has taken the staged changes back out, by either command the refusal gives', async () => {
     const { rig, wt, go } = await liveTask('beta');
+    /** The refusal's commands, as a person would paste them into a shell in the worktree. */
+    const paste = (refusal: string, re: RegExp): void => {
+      const cmd = re.exec(refusal)?.[1];
+      expect(cmd, refusal).toBeDefined();
+      const env = { ...rig.env };
+      delete env.BATON_ALLOW;
+      const p = spawnSync('sh', ['-c', cmd ?? 'false'], { cwd: wt, env, encoding: 'utf8' });
+      expect(p.status, p.stderr).toBe(0);
+    };
     await fs.writeFile(path.join(wt, 'mine.txt'), 'by hand\n');
     expect(git(rig, wt, ['add', 'mine.txt']).code).toBe(0);
     const refused = git(rig, wt, ['commit', '-q', '-m', 'mine']);
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain('what you staged (mine.txt) stays');
-    // The exact command the refusal gives, run as given.
-    const restore = `git -C ${wt} restore --staged -- mine.txt`;
-    expect(refused.stderr).toContain(`\`${restore}\``);
-    expect(git(rig, rig.root, restore.split(' ').slice(1)).code).toBe(0);
+    expect(refused.stderr).toContain(`\`git -C ${wt} restore --staged -- mine.txt\``);
+    paste(refused.stderr, /`(git -C \S+ restore --staged -- [^`]+)`/);
+    expect(git(rig, wt, ['diff', '--cached', '--name-only']).stdout).toBe('');
+
+    // Staged again, refused again, and put aside with the stash command this time.
+    await fs.writeFile(path.join(wt, 'README.md'), 'edited by hand\n');
+    expect(git(rig, wt, ['add', 'mine.txt', 'README.md']).code).toBe(0);
+    const again = git(rig, wt, ['commit', '-q', '-m', 'mine again']);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toContain('what you staged (README.md, mine.txt) stays');
+    paste(again.stderr, /`(git stash push --staged -m [^`]+)`/);
+    expect(git(rig, wt, ['status', '--porcelain']).stdout).toBe('');
+    expect(git(rig, wt, ['stash', 'list']).stdout).toContain('refused while beta ran');
 
     await go();
     const { stderr } = await agentCommitted(rig, 'beta');
     expect(stderr).toBe('');
-    expect(git(rig, wt, ['show', '--name-only', '--format=', 'HEAD']).stdout).not.toContain('mine.txt');
+    const files = git(rig, wt, ['show', '--name-only', '--format=', 'HEAD']).stdout;
+    expect(files).not.toContain('mine.txt');
+    expect(files).not.toContain('README.md');
     expect(rig.history('beta').some((e) => e.type === 'hand_staged_committed')).toBe(false);
     expect(existsSync(refusedIndex(rig, 'beta'))).toBe(false);
     const json = await rig.baton(['status', '--json']);
