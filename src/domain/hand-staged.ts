@@ -1,6 +1,6 @@
 /**
- * Changes staged by hand in a live task's worktree (docs/design.md, "Git hooks in task
- * worktrees"). The hook refuses a person's commit there, but what they staged stays in that
+ * Changes staged by hand in a live task's worktree (docs/design.md, "What the hooks cannot
+ * protect"). The hook refuses a person's commit there, but what they staged stays in that
  * worktree's index, and the agent's next `git commit` would take it in without a word. So the
  * refusal says so and records what was staged; the agent's next commit is compared with that
  * record, and a commit that carries it is reported (`hand_staged_committed`), not blocked: a
