@@ -269,16 +269,26 @@ commit_needs_baton() {
   misplaced_here
 }
 
+# Whether baton refused a commit in this (task) worktree while changes were staged there: then it
+# compares this commit with what was staged (src/hooks/hand-staged.ts). One test, no read.
+refusal_recorded() {
+  [ "$hook" = pre-commit ] && [ -n "$where_root" ] &&
+    [ -f "$where_root/tasks/logs/dispatch-${where_top##*/}.refused-index.json" ]
+}
+
 # Asks baton. Returns 1 only when baton refused (it said why); 0 otherwise.
 ask_baton() {
+  index_file=${GIT_INDEX_FILE:-}
   (
     unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE GIT_COMMON_DIR GIT_OBJECT_DIRECTORY \
       GIT_ALTERNATE_OBJECT_DIRECTORIES GIT_PREFIX GIT_NAMESPACE GIT_CONFIG GIT_CONFIG_PARAMETERS \
       GIT_CONFIG_COUNT GIT_IMPLICIT_WORK_TREE GIT_GRAFT_FILE GIT_NO_REPLACE_OBJECTS \
       GIT_REPLACE_REF_BASE GIT_SHALLOW_FILE GIT_INTERNAL_SUPER_PREFIX
+    # The index the commit is made from (`commit -a` and `commit <paths>` make their own).
     BATON_HOOK_TOPLEVEL=$where_top BATON_HOOK_GIT_DIR=$where_gitdir \
-      BATON_HOOK_COMMON_DIR=$where_common BATON_HOOK_GIT_PID=$PPID
-    export BATON_HOOK_TOPLEVEL BATON_HOOK_GIT_DIR BATON_HOOK_COMMON_DIR BATON_HOOK_GIT_PID
+      BATON_HOOK_COMMON_DIR=$where_common BATON_HOOK_GIT_PID=$PPID BATON_HOOK_INDEX_FILE=$index_file
+    export BATON_HOOK_TOPLEVEL BATON_HOOK_GIT_DIR BATON_HOOK_COMMON_DIR BATON_HOOK_GIT_PID \
+      BATON_HOOK_INDEX_FILE
     if [ -n "$baton_node" ] && [ -x "$baton_node" ] && [ -f "$baton_entry" ]; then
       exec "$baton_node" "$baton_entry" "$hook" "$@"
     elif command -v baton >/dev/null 2>&1; then
@@ -323,7 +333,7 @@ post-checkout)
   exit "$chained_rc"
   ;;
 pre-commit | pre-merge-commit)
-  if ! allowed && locate && commit_needs_baton; then ask_baton "$@" </dev/null || exit 1; fi
+  if ! allowed && locate && { commit_needs_baton || refusal_recorded; }; then ask_baton "$@" </dev/null || exit 1; fi
   run_chained "$@"
   ;;
 *)

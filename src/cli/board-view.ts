@@ -3,6 +3,7 @@
  * `status`, shared by `status` and `status --watch`. Pure: it formats a board already read
  * (ops/board.ts reads it) and does no I/O.
  */
+import { noticeNote, type HandStagedNotice } from '../domain/hand-staged.js';
 import { waitingFor, type Waiting, type WaitingContext } from '../domain/waiting.js';
 import type { Board, BoardTask } from '../ops/board.js';
 
@@ -53,6 +54,15 @@ function waitingOf(t: BoardTask, ctx: WaitingContext): Waiting | null {
   );
 }
 
+/**
+ * The last agent commit that carried hand-staged changes, while the run that made it is the
+ * task's latest: a later run means the operator has moved on (history keeps it).
+ */
+function handStagedOf(t: BoardTask): HandStagedNotice | null {
+  const n = t.handStaged ?? null;
+  return n !== null && n.runId === (t.status?.runId ?? null) ? n : null;
+}
+
 function taskJson(t: BoardTask, ctx: WaitingContext): Record<string, unknown> {
   const s = t.status;
   return {
@@ -80,6 +90,7 @@ function taskJson(t: BoardTask, ctx: WaitingContext): Record<string, unknown> {
     autoRetries: s?.autoRetries ?? 0,
     error: t.error ?? t.failure?.message ?? null,
     waiting: waitingOf(t, ctx),
+    handStagedCommitted: handStagedOf(t),
   };
 }
 
@@ -92,6 +103,7 @@ export function renderBoard(board: Board, now: Date): string {
   const rows = board.tasks.map((t) => {
     const j = taskJson(t, ctx);
     const waiting = j.waiting as Waiting | null;
+    const handStaged = j.handStagedCommitted as HandStagedNotice | null;
     return [
       t.slug ?? '-',
       t.state,
@@ -106,9 +118,11 @@ export function renderBoard(board: Board, now: Date): string {
         ? oneLine(waiting.detail)
         : j.error
           ? oneLine(String(j.error))
-          : t.state === 'invalid'
-            ? ''
-            : ((t.task?.title ?? '') as string),
+          : handStaged
+            ? oneLine(noticeNote(handStaged))
+            : t.state === 'invalid'
+              ? ''
+              : ((t.task?.title ?? '') as string),
     ];
   });
   const head = [

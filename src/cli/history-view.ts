@@ -7,6 +7,7 @@
  * every worker and two "run 1"s in one timeline read as the same run. Follow-ups are numbered the
  * same way (#1, #2, ...), which is the number `baton followup` reports.
  */
+import { listPaths } from '../domain/hand-staged.js';
 import type { HistoryEvent } from '../domain/history.js';
 
 /** How to render. */
@@ -150,6 +151,13 @@ export function renderTimeline(events: readonly HistoryEvent[], opts: TimelineOp
         const r = e.n === undefined ? null : runOf(e.runId, e.n);
         say(
           `${r ? `run ${r.no}` : 'the agent'} stalled${e.idleSeconds === undefined ? '' : `: no progress for ${e.idleSeconds} s`}`,
+        );
+        break;
+      }
+      case 'hand_staged_committed': {
+        const refused = e.refusedAt ? ` at ${clock(Date.parse(e.refusedAt)).time}` : '';
+        say(
+          `${workerOf(e.runId)}'s agent committed changes someone staged by hand in the worktree (their own commit was refused${refused}): ${listPaths(e.paths, 5)}`,
         );
         break;
       }

@@ -22,6 +22,7 @@ export const HISTORY_TYPES = [
   'steer_sent',
   'session_fallback',
   'stalled',
+  'hand_staged_committed',
   'state_changed',
   'lock_taken_over',
   'lock_released',
@@ -134,6 +135,16 @@ export interface Stalled extends Base<'stalled'> {
   n?: number;
   idleSeconds?: number;
 }
+/**
+ * Written by the git hook: the agent's commit carries changes someone staged by hand in the
+ * worktree while their own commit was refused (domain/hand-staged.ts). The commit went on.
+ */
+export interface HandStagedCommitted extends Base<'hand_staged_committed'> {
+  paths: string[];
+  /** When the person's commit was refused. */
+  refusedAt?: string;
+  worktree?: string;
+}
 /** The task's state changed (by the worker, the heartbeat, doctor or remove). */
 export interface StateChanged extends Base<'state_changed'> {
   from?: string | null;
@@ -184,6 +195,7 @@ export type HistoryEvent =
   | SteerSent
   | SessionFallback
   | Stalled
+  | HandStagedCommitted
   | StateChanged
   | LockTakenOver
   | LockReleased
@@ -212,6 +224,7 @@ const REQUIRED: { readonly [T in HistoryType]: Readonly<Record<string, Kind>> } 
   steer_sent: {},
   session_fallback: {},
   stalled: {},
+  hand_staged_committed: {},
   state_changed: { to: 'string' },
   lock_taken_over: {},
   lock_released: {},
@@ -234,6 +247,7 @@ export function toHistoryEvent(raw: unknown): HistoryEvent | null {
   if (o['runId'] !== null && typeof o['runId'] !== 'string') return null;
   for (const [field, kind] of Object.entries(REQUIRED[o['type']])) if (typeof o[field] !== kind) return null;
   if (o['followupIds'] !== undefined && !isStringArray(o['followupIds'])) return null;
+  if (o['type'] === 'hand_staged_committed' && !isStringArray(o['paths'])) return null;
   return o as unknown as HistoryEvent;
 }
 

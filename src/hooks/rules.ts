@@ -7,6 +7,7 @@
 import path from 'node:path';
 
 import type { WorktreeEntry } from '../git/worktrees.js';
+import { stagedWords } from '../domain/hand-staged.js';
 import { isValidSlug } from '../domain/slug.js';
 
 /** The hooks baton installs. */
@@ -76,6 +77,16 @@ export interface CommitFacts {
   runId: string | null;
   layout: TaskLayout;
   isTask: (slug: string) => boolean;
+  /**
+   * The paths staged in this worktree's index, read only once a live worker refuses a commit
+   * (`refusedByWorker`): the refusal then says they stay there, and how to take them out.
+   */
+  staged?: readonly string[];
+}
+
+/** True when a live worker holds this worktree and the commit is not its own: the first refusal. */
+export function refusedByWorker(f: CommitFacts): boolean {
+  return f.lock?.live === true && f.lock.runId !== f.runId;
 }
 
 /**
@@ -90,12 +101,13 @@ export function judgeCommit(f: CommitFacts): Verdict {
     f.action === 'merge'
       ? ' (git has already merged the files here and left MERGE_HEAD: `git merge --abort` puts them back)'
       : '';
-  if (f.lock?.live && f.lock.runId !== f.runId) {
+  if (f.lock?.live && refusedByWorker(f)) {
     const slug = f.lock.slug ?? taskSlugOfPath(f.worktree, f.layout) ?? path.basename(f.worktree);
+    const staged = f.action === 'commit' && f.staged?.length ? stagedWords(slug, f.worktree, f.staged) : null;
     return {
       ok: false,
-      message: `Task ${slug}'s worker ${f.lock.holder} is working in ${f.worktree}, and this ${f.action} does not come from it${undo}.`,
-      hint: `Wait for it to finish (\`baton status\`) or stop it (\`baton stop ${slug}\`); ${override}.`,
+      message: `Task ${slug}'s worker ${f.lock.holder} is working in ${f.worktree}, and this ${f.action} does not come from it${undo}${staged?.clause ?? ''}.`,
+      hint: `${staged ? `${staged.hint} Then wait` : 'Wait'} for the worker to finish (\`baton status\`) or stop it (\`baton stop ${slug}\`); ${override}.`,
     };
   }
   const slug = taskSlugOfBranch(f.branch, f.layout);

@@ -19,6 +19,8 @@ import { readLayout } from './layout.js';
 import { recordTamper } from './tamper.js';
 import { refreshLayoutCache } from './layout-cache.js';
 import { gitArgvHasNoVerify } from './git-argv.js';
+import { refusedIndexFile } from '../store/hand-staged.js';
+import { repoPaths } from '../store/paths.js';
 import {
   isHookName,
   judgeCheckout,
@@ -26,8 +28,11 @@ import {
   judgeRefUpdate,
   movedTaskBranches,
   parseRefUpdates,
+  refusedByWorker,
   taskSlugOfBranch,
+  taskSlugOfPath,
   type Action,
+  type CommitFacts,
   type TaskLayout,
   type Verdict,
 } from './rules.js';
@@ -74,7 +79,7 @@ async function decide(req: HookRequest): Promise<Verdict> {
   const isTask = taskExists(where.root);
   switch (req.name) {
     case 'pre-commit':
-      return commitHere('commit', where, layout, runId, isTask);
+      return preCommit(req, where, layout, runId, isTask);
     case 'pre-merge-commit':
       return commitHere('merge', where, layout, runId, isTask);
     case 'pre-rebase': {
@@ -108,6 +113,17 @@ function isManaged(root: string): boolean {
   return existsSync(path.join(root, 'baton.yaml')) || existsSync(path.join(root, 'tasks', 'logs'));
 }
 
+async function commitFacts(
+  action: Action,
+  where: HookWhere,
+  layout: TaskLayout,
+  runId: string | null,
+  isTask: (slug: string) => boolean,
+): Promise<CommitFacts> {
+  const [branch, lock] = await Promise.all([headBranch(where.gitDir), lockIn(where.gitDir)]);
+  return { action, worktree: where.toplevel, branch, lock, runId, layout, isTask };
+}
+
 async function commitHere(
   action: Action,
   where: HookWhere,
@@ -115,8 +131,45 @@ async function commitHere(
   runId: string | null,
   isTask: (slug: string) => boolean,
 ): Promise<Verdict> {
-  const [branch, lock] = await Promise.all([headBranch(where.gitDir), lockIn(where.gitDir)]);
-  return judgeCommit({ action, worktree: where.toplevel, branch, lock, runId, layout, isTask });
+  return judgeCommit(await commitFacts(action, where, layout, runId, isTask));
+}
+
+/**
+ * A commit, and what was staged by hand (hand-staged.ts): a live worker's refusal records it and
+ * says so; a commit that goes on is compared with the record, when there is one.
+ */
+async function preCommit(
+  req: HookRequest,
+  where: HookWhere,
+  layout: TaskLayout,
+  runId: string | null,
+  isTask: (slug: string) => boolean,
+): Promise<Verdict> {
+  const facts = await commitFacts('commit', where, layout, runId, isTask);
+  const verdict = judgeCommit(facts);
+  const root = where.root;
+  if (root === null) return verdict;
+  const slug = taskSlugOfPath(where.toplevel, layout);
+  if (!verdict.ok) {
+    if (!refusedByWorker(facts)) return verdict;
+    const { recordRefusal } = await import('./hand-staged.js');
+    const staged = await recordRefusal(root, slug, where.toplevel);
+    return staged.length === 0 ? verdict : judgeCommit({ ...facts, staged });
+  }
+  if (slug !== null && existsSync(refusedIndexFile(repoPaths(root), slug))) {
+    const { checkCommit } = await import('./hand-staged.js');
+    const indexFile = req.env['BATON_HOOK_INDEX_FILE'] || null;
+    const line = await checkCommit({
+      root,
+      slug,
+      worktree: where.toplevel,
+      gitDir: where.gitDir,
+      indexFile,
+      runId,
+    });
+    if (line !== null) req.write(`${line}\n`);
+  }
+  return verdict;
 }
 
 async function refUpdate(

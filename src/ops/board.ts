@@ -9,6 +9,7 @@ import { classify } from '../domain/classify.js';
 
 import { classifyTaskEntry } from '../domain/files.js';
 import type { TaskState } from '../domain/states.js';
+import type { HandStagedNotice } from '../domain/hand-staged.js';
 import type { TaskStatus } from '../domain/types.js';
 import { gitDirOf } from '../git/repo.js';
 import { isNotFound, readJsonl } from '../store/history.js';
@@ -19,6 +20,7 @@ import {
   readFailureSync,
   type DispatchFailureRecord,
 } from '../store/dispatch-failure.js';
+import { handStagedFile, handStagedFileName, readHandStagedNoticeSync } from '../store/hand-staged.js';
 import { listDir, type Listing } from '../store/listing.js';
 import { inspectLock } from '../store/lock.js';
 import { taskPaths } from '../store/paths.js';
@@ -57,6 +59,8 @@ export interface BoardTask {
   fileMtimeMs?: number;
   /** Its last dispatch failed for a lasting reason and nothing changed since (store/dispatch-failure.ts). */
   failure?: DispatchFailureRecord | null;
+  /** The last time an agent's commit carried changes staged by hand and refused (domain/hand-staged.ts). */
+  handStaged?: HandStagedNotice | null;
 }
 
 /** A rejected follow-up drop, as recorded in `rejected.jsonl`. */
@@ -155,6 +159,7 @@ export async function readTask(
   const pendingFollowups = await countFollowups(repo, slug);
   const task = boardTask(name, slug, loaded, status, lock, pendingFollowups);
   task.failure = currentFailure(repo, slug);
+  task.handStaged = readHandStagedNoticeSync(handStagedFile(repo.paths, slug));
   return task;
 }
 
@@ -194,6 +199,9 @@ async function readListedTask(
   const task = boardTask(name, slug, loaded.result, status, lock, pendingFollowups);
   task.fileMtimeMs = loaded.mtimeMs;
   task.failure = listed.logs.has(failureFileName(slug)) ? currentFailure(repo, slug) : null;
+  task.handStaged = listed.logs.has(handStagedFileName(slug))
+    ? readHandStagedNoticeSync(handStagedFile(repo.paths, slug))
+    : null;
   return task;
 }
 

@@ -77,6 +77,29 @@ describe('judgeCommit', () => {
       expect(v.hint).toContain('git commit --no-verify');
     }
   });
+  it('says that staged changes stay in the index for the agent, and how to take them out', () => {
+    const at = { ...base, worktree: '/r/repo.worktrees/a', branch: 'task/a', lock: live('r-1') };
+    const few = judgeCommit({ ...at, staged: ['x.txt', 'my file.txt'] });
+    expect(few.ok).toBe(false);
+    if (!few.ok) {
+      expect(few.message).toBe(
+        "Task a's worker pid 42 (run r-1, since t) is working in /r/repo.worktrees/a, and this commit does not come from it; what you staged (x.txt, my file.txt) stays in this worktree's index, and the agent's next commit would take it in.",
+      );
+      expect(few.hint).toContain("`git stash push --staged -m 'refused while a ran'`");
+      expect(few.hint).toContain("`git -C /r/repo.worktrees/a restore --staged -- x.txt 'my file.txt'`");
+      expect(few.hint).toContain('Then wait for the worker to finish');
+    }
+    const many = judgeCommit({ ...at, staged: ['1', '2', '3', '4', '5'] });
+    if (!many.ok) {
+      expect(many.message).toContain('what you staged (1, 2, 3 and 2 more) stays');
+      expect(many.hint).toContain('restore --staged -- :/`');
+    }
+    // A merge's refusal has its own undo; nothing staged, nothing said.
+    const merge = judgeCommit({ ...at, action: 'merge', staged: ['x.txt'] });
+    if (!merge.ok) expect(merge.message).not.toContain('what you staged');
+    const none = judgeCommit({ ...at, staged: [] });
+    if (!none.ok) expect(none.message).not.toContain('what you staged');
+  });
   it("lets the lock's own run commit, and anyone once the lock is not live", () => {
     expect(
       judgeCommit({
