@@ -21,8 +21,11 @@ export function registerStatus(program: Command): void {
       if (opts.watch) return (await import('./status-watch.js')).runStatusWatch(repo, opts);
       const board = await (await boardModule).readBoard(repo);
       const { boardJson, renderBoard } = await view;
+      const { terminalOf } = await import('./terminal.js');
       process.stdout.write(
-        opts.json ? `${JSON.stringify(boardJson(board), null, 2)}\n` : renderBoard(board, new Date()),
+        opts.json
+          ? `${JSON.stringify(boardJson(board), null, 2)}\n`
+          : renderBoard(board, new Date(), terminalOf(process.stdout)),
       );
     });
 }
