@@ -9,7 +9,8 @@
 import { readBoard } from '../ops/board.js';
 import type { Repo } from '../ops/repo.js';
 import { watchFolders } from '../watch/folder-events.js';
-import { boardJson, renderBoard } from './board-view.js';
+import { renderBoard } from './board-text.js';
+import { boardJson } from './board-view.js';
 import { terminalOf, type Terminal } from './terminal.js';
 import { cut } from './text-fit.js';
 

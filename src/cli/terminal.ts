@@ -1,6 +1,6 @@
 /**
  * What the output stream can show: how wide a line may be, and whether to colour. Read here, in
- * the CLI, so that what renders (board-view.ts, text-fit.ts) stays pure.
+ * the CLI, so that what renders (board-text.ts, text-fit.ts) stays pure.
  */
 import { styleText } from 'node:util';
 
