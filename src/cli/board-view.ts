@@ -1,10 +1,11 @@
 /**
- * The board as people and scripts see it: the stable json of `status --json` and the table of
- * `status`, shared by `status` and `status --watch`. Pure: it formats a board already read
- * (ops/board.ts reads it) and does no I/O.
+ * The board as scripts see it: the stable json of `status --json`, which the table of `status`
+ * (board-text.ts) is drawn from too. Pure: it formats a board already read (ops/board.ts reads
+ * it) and does no I/O.
  */
-import { noticeNote, type HandStagedNotice } from '../domain/hand-staged.js';
+import type { HandStagedNotice } from '../domain/hand-staged.js';
 import { waitingFor, type Waiting, type WaitingContext } from '../domain/waiting.js';
+import type { HookRepair } from '../hooks/repairs.js';
 import type { Board, BoardTask } from '../ops/board.js';
 
 /** The stable json shape of `status --json`. */
@@ -14,6 +15,7 @@ export function boardJson(board: Board): {
   problems: string[];
   watcher: { pid: number; since: string } | null;
   drops: number;
+  hooks: { lastRepair: HookRepair | null };
 } {
   const ctx = waitingContext(board);
   return {
@@ -22,11 +24,12 @@ export function boardJson(board: Board): {
     problems: board.problems,
     watcher: board.watcher ?? null,
     drops: board.drops ?? 0,
+    hooks: { lastRepair: board.hookRepair ?? null },
   };
 }
 
 /** What a waiting task is judged against: the watcher, the slots taken, the limits. */
-function waitingContext(board: Board): WaitingContext {
+export function waitingContext(board: Board): WaitingContext {
   const limits = board.limits ?? { maxConcurrent: Infinity, heartbeatSeconds: 30 };
   return {
     watcher: board.watcher ? { pid: board.watcher.pid, heartbeatSeconds: limits.heartbeatSeconds } : null,
@@ -63,7 +66,8 @@ function handStagedOf(t: BoardTask): HandStagedNotice | null {
   return n !== null && n.runId === (t.status?.runId ?? null) ? n : null;
 }
 
-function taskJson(t: BoardTask, ctx: WaitingContext): Record<string, unknown> {
+/** One task as `status --json` shows it. */
+export function taskJson(t: BoardTask, ctx: WaitingContext): Record<string, unknown> {
   const s = t.status;
   return {
     slug: t.slug,
@@ -92,92 +96,4 @@ function taskJson(t: BoardTask, ctx: WaitingContext): Record<string, unknown> {
     waiting: waitingOf(t, ctx),
     handStagedCommitted: handStagedOf(t),
   };
-}
-
-/** A readable table of the board. */
-export function renderBoard(board: Board, now: Date): string {
-  if (board.tasks.length === 0 && board.rejected.length === 0) {
-    return 'No tasks yet: write tasks/<slug>.md (front matter, then the prompt), then `baton dispatch <slug>`.\n';
-  }
-  const ctx = waitingContext(board);
-  const rows = board.tasks.map((t) => {
-    const j = taskJson(t, ctx);
-    const waiting = j.waiting as Waiting | null;
-    const handStaged = j.handStagedCommitted as HandStagedNotice | null;
-    return [
-      t.slug ?? '-',
-      t.state,
-      String(j.agent ?? '-'),
-      j.pid === null ? '-' : String(j.pid),
-      String(j.runs),
-      String(j.pendingFollowups),
-      age(j.updatedAt as string | null, now),
-      age(j.lastOutputAt as string | null, now),
-      short(j.sessionId as string | null),
-      waiting
-        ? oneLine(waiting.detail)
-        : j.error
-          ? oneLine(String(j.error))
-          : handStaged
-            ? oneLine(noticeNote(handStaged))
-            : t.state === 'invalid'
-              ? ''
-              : ((t.task?.title ?? '') as string),
-    ];
-  });
-  const head = [
-    'TASK',
-    'STATE',
-    'AGENT',
-    'PID',
-    'RUNS',
-    'QUEUED',
-    'UPDATED',
-    'LAST OUTPUT',
-    'SESSION',
-    'NOTE',
-  ];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const fmt = (r: string[]): string =>
-    r
-      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd();
-  const lines = [watcherLine(board, now), fmt(head), ...rows.map(fmt)];
-  if (board.problems.length > 0) {
-    lines.push('', `Out of place (${board.problems.length}):`);
-    for (const p of board.problems) lines.push(`  ${p}`);
-  }
-  if (board.rejected.length > 0) {
-    lines.push('', `Rejected drops (${board.rejected.length}):`);
-    for (const r of board.rejected.slice(-20)) lines.push(`  ${r.file}: ${oneLine(r.reason)}`);
-  }
-  return `${lines.join('\n')}\n`;
-}
-
-/** Whether a watcher runs, and what lies in tasks/ that no one has picked up. */
-function watcherLine(board: Board, now: Date): string {
-  const drops = board.drops ?? 0;
-  const waiting = drops > 0 ? `; ${drops} follow-up drop${drops === 1 ? '' : 's'} not ingested yet` : '';
-  if (board.watcher)
-    return `watcher: running (pid ${board.watcher.pid}, since ${age(board.watcher.since, now)})${waiting}\n`;
-  return `watcher: none running: ready tasks and dropped follow-ups wait; start one with \`baton watch\`${waiting}\n`;
-}
-
-function age(iso: string | null, now: Date): string {
-  if (!iso) return '-';
-  const s = Math.max(0, Math.round((now.getTime() - Date.parse(iso)) / 1000));
-  if (s < 60) return `${s}s ago`;
-  if (s < 3600) return `${Math.round(s / 60)}m ago`;
-  if (s < 86400) return `${Math.round(s / 3600)}h ago`;
-  return `${Math.round(s / 86400)}d ago`;
-}
-
-function short(id: string | null): string {
-  return id ? (id.length > 13 ? `${id.slice(0, 12)}…` : id) : '-';
-}
-
-function oneLine(s: string): string {
-  const line = s.replace(/\s+/g, ' ').trim();
-  return line.length > 100 ? `${line.slice(0, 99)}…` : line;
 }

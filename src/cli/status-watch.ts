@@ -2,12 +2,17 @@
  * `baton status --watch`: the board, redrawn every second and whenever something changes in
  * tasks/ or tasks/logs/, until SIGINT or SIGTERM. On a terminal each frame replaces the last;
  * otherwise (a pipe, a file, a test) each frame follows a separator line, so output stays
- * readable and nothing depends on ANSI codes. With `--json` each frame is one line of json.
+ * readable and nothing depends on cursor codes. Frames fit the terminal's width (or `COLUMNS`,
+ * or 80) and are coloured where Node's colour rules allow. With `--json` each frame is one line
+ * of json.
  */
 import { readBoard } from '../ops/board.js';
 import type { Repo } from '../ops/repo.js';
 import { watchFolders } from '../watch/folder-events.js';
-import { boardJson, renderBoard } from './board-view.js';
+import { renderBoard } from './board-text.js';
+import { boardJson } from './board-view.js';
+import { terminalOf, type Terminal } from './terminal.js';
+import { cut } from './text-fit.js';
 
 /** Options of `watchBoard`. */
 export interface WatchBoardOptions {
@@ -15,6 +20,8 @@ export interface WatchBoardOptions {
   write: (text: string) => void;
   /** Clear the screen between frames (only on a terminal). */
   tty: boolean;
+  /** The width and colour of the next frame, asked per frame (a terminal can be resized); 80 columns, no colour by default. */
+  terminal?: () => Terminal;
   json?: boolean;
   /** Redraw at least this often (default 1 s): ages move even when no file does. */
   intervalMs?: number;
@@ -46,9 +53,13 @@ export async function watchBoard(opts: WatchBoardOptions): Promise<void> {
       if (opts.signal.aborted) break;
       if (opts.json) opts.write(`${JSON.stringify({ at: at.toISOString(), ...boardJson(board) })}\n`);
       else {
-        const head = `baton status — ${opts.repo.info.root} — ${at.toLocaleTimeString()} (Ctrl-C to stop)`;
+        const term = opts.terminal?.() ?? { width: 80, color: false };
+        const head = cut(
+          `baton status — ${opts.repo.info.root} — ${at.toLocaleTimeString()} (Ctrl-C to stop)`,
+          term.width,
+        );
         opts.write(
-          `${opts.tty ? CLEAR : `--- ${at.toISOString()} ---\n`}${opts.tty ? `${head}\n\n` : ''}${renderBoard(board, at)}`,
+          `${opts.tty ? CLEAR : `--- ${at.toISOString()} ---\n`}${opts.tty ? `${head}\n\n` : ''}${renderBoard(board, at, term)}`,
         );
       }
       await new Promise<void>((resolve) => {
@@ -83,6 +94,7 @@ export async function runStatusWatch(repo: Repo, opts: { json?: boolean } = {}):
       repo,
       write: (t) => process.stdout.write(t),
       tty: process.stdout.isTTY === true,
+      terminal: () => terminalOf(process.stdout),
       json: opts.json === true,
       signal: stop.signal,
     });

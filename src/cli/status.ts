@@ -15,14 +15,17 @@ export function registerStatus(program: Command): void {
       // The board's modules load while git finds the repository; awaited below, where a failure shows.
       const boardModule = import('../ops/board.js');
       boardModule.catch(() => undefined);
-      const view = import('./board-view.js');
+      const view = Promise.all([import('./board-view.js'), import('./board-text.js')]);
       view.catch(() => undefined);
       const repo = await (await import('../ops/repo.js')).openRepo(process.cwd());
       if (opts.watch) return (await import('./status-watch.js')).runStatusWatch(repo, opts);
       const board = await (await boardModule).readBoard(repo);
-      const { boardJson, renderBoard } = await view;
+      const [{ boardJson }, { renderBoard }] = await view;
+      const { terminalOf } = await import('./terminal.js');
       process.stdout.write(
-        opts.json ? `${JSON.stringify(boardJson(board), null, 2)}\n` : renderBoard(board, new Date()),
+        opts.json
+          ? `${JSON.stringify(boardJson(board), null, 2)}\n`
+          : renderBoard(board, new Date(), terminalOf(process.stdout)),
       );
     });
 }

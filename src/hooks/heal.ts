@@ -14,6 +14,7 @@ import type { RepoInfo } from '../git/repo.js';
 import { appendLine } from '../store/history.js';
 import { resolveHooksDir } from './hooks-dir.js';
 import { installHooks } from './install.js';
+import { repairSaid } from './repairs.js';
 import { HOOK_NAMES } from './rules.js';
 import { fileIsShim } from './shim.js';
 import { newTamper } from './tamper.js';
@@ -107,7 +108,7 @@ async function repair(
     const done = await installHooks(info.root);
     await log(opts.logsDir, { ...record('hooks_repaired'), done });
     return {
-      said: [`re-installed baton's git hooks (${damage.join('; ')}): ${done.join('; ')}`],
+      said: [repairSaid(damage, done)],
       repaired: true,
     };
   } catch (err) {

@@ -12,6 +12,7 @@ import type { TaskState } from '../domain/states.js';
 import type { HandStagedNotice } from '../domain/hand-staged.js';
 import type { TaskStatus } from '../domain/types.js';
 import { gitDirOf } from '../git/repo.js';
+import { lastRepair, type HookRepair } from '../hooks/repairs.js';
 import { isNotFound, readJsonl } from '../store/history.js';
 import {
   failureFile,
@@ -83,6 +84,8 @@ export interface Board {
   rejected: RejectedEntry[];
   /** Task branches or worktrees out of place (what hooks can be made to miss), one sentence each. */
   problems: string[];
+  /** The hooks self-heal's last repair (tasks/logs/hooks.jsonl), if it ever made one. */
+  hookRepair?: HookRepair | null;
 }
 
 /**
@@ -140,8 +143,10 @@ export async function readBoard(repo: Repo, cache?: TaskFileCache): Promise<Boar
   const problems = slugs.size === 0 ? [] : await misplacedProblems(repo, slugs, worktrees);
   const drops = listed.tasks.filter((n) => classifyTaskEntry(n).kind === 'followup').length;
   const watcher = await readWatcher(repo);
+  const hookRepair = listed.logs.has(HOOKS_LOG) ? await readHookRepair(repo) : null;
   const { maxConcurrent, heartbeatSeconds } = repo.config;
-  return { tasks, rejected, problems, watcher, drops, limits: { maxConcurrent, heartbeatSeconds } };
+  const limits = { maxConcurrent, heartbeatSeconds };
+  return { tasks, rejected, problems, watcher, drops, limits, hookRepair };
 }
 
 /** Reads one task's file, status and lock. */
@@ -233,6 +238,17 @@ function currentFailure(repo: Repo, slug: string): DispatchFailureRecord | null 
 async function readWatcher(repo: Repo): Promise<{ pid: number; since: string } | null> {
   const lock = await inspectLock(path.join(repo.info.commonDir, 'baton-watch.lock')).catch(() => null);
   return lock?.live && lock.record ? { pid: lock.record.holder.pid, since: lock.record.acquiredAt } : null;
+}
+
+/** The hooks self-heal's log, in tasks/logs/ (hooks/heal.ts writes it). */
+const HOOKS_LOG = 'hooks.jsonl';
+
+/** The last repair hooks.jsonl records; a log that cannot be read shows none. */
+async function readHookRepair(repo: Repo): Promise<HookRepair | null> {
+  const read = await readJsonl<Record<string, unknown>>(path.join(repo.paths.logsDir, HOOKS_LOG)).catch(
+    () => null,
+  );
+  return read ? lastRepair(read.records) : null;
 }
 
 /** Follow-ups waiting in the task's inbox; the inbox module (and its parser) loads only when one exists. */

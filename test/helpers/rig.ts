@@ -147,6 +147,11 @@ export async function makeRig(opts: { init?: boolean; config?: string } = {}): P
   delete env.BATON_RUN_ID;
   delete env.BATON_CRASH_AT;
   delete env.BATON_ALLOW;
+  // Nor how wide and in what colour the output is: a test asks for these itself.
+  delete env.COLUMNS;
+  delete env.FORCE_COLOR;
+  delete env.NO_COLOR;
+  delete env.NODE_DISABLE_COLORS;
   const baton: Rig['baton'] = (args, o = {}) =>
     runCommand(process.execPath, [batonBin, ...args], {
       cwd: o.cwd ?? root,

@@ -100,7 +100,8 @@ describe('errors a newcomer meets', () => {
       return st?.state === 'failed' && st.pid === null ? st : null;
     });
     expect(String(s.error)).toContain(`the agent command ${JSON.stringify(claude)} was not found`);
-    const table = await rig.baton(['status']);
+    // Wide enough for the whole note: at 80 columns the error's long temp path is cut with `…`.
+    const table = await rig.baton(['status'], { env: { COLUMNS: '300' } });
     expect(table.stdout).toMatch(/alpha\s+failed/);
     expect(table.stdout).toContain('was not found');
     const json = JSON.parse((await rig.baton(['status', '--json'])).stdout) as { tasks: { error: string }[] };
