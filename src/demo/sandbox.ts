@@ -74,6 +74,8 @@ export async function makeSandbox(): Promise<Sandbox> {
     if (v !== undefined && !AGENT_VARS.includes(k) && !k.startsWith('GIT_')) env[k] = v;
   }
   Object.assign(env, { HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), GIT_CONFIG_NOSYSTEM: '1' });
+  // The tour prints baton's output behind a 5-column margin (`   │ `): tables fit what is left.
+  env.COLUMNS = String(Math.max(40, (process.stdout.columns || 80) - 5));
   const cli = distFile('../cli/main.js');
   const box: Sandbox = {
     base,
