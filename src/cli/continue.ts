@@ -1,7 +1,7 @@
 /** `baton continue <slug> [TEXT]`. */
 import type { Command } from 'commander';
 import { BatonError } from '../domain/errors.js';
-import { CONTINUABLE_STATES } from '../domain/states.js';
+import { CONTINUABLE_STATES, type TaskState } from '../domain/states.js';
 
 /** Registers `continue`. */
 export function registerContinue(program: Command): void {
@@ -20,16 +20,12 @@ export function registerContinue(program: Command): void {
       await loadTask(repo, slug);
       const board = await readTask(repo, `${slug}.md`, slug);
       if (!CONTINUABLE_STATES.has(board.state)) {
-        const hint =
-          board.state === 'running' || board.state === 'starting' || board.state === 'interrupting'
-            ? `It is ${board.state}: send it a follow-up with \`baton followup ${slug} ...\`.`
-            : `Use \`baton dispatch ${slug}\` for a task that never ran.`;
+        const busy =
+          board.state === 'running' || board.state === 'starting' || board.state === 'interrupting';
         throw new BatonError(
-          board.state === 'running' || board.state === 'starting' || board.state === 'interrupting'
-            ? 'BUSY'
-            : 'TASK_NOT_DISPATCHABLE',
+          busy ? 'BUSY' : 'TASK_NOT_DISPATCHABLE',
           `Task ${slug} is ${board.state}; only idle, failed, interrupted, worker_gone or stalled tasks can be continued.`,
-          { hint },
+          { hint: continueHint(slug, board.state) },
         );
       }
       const text = words.join(' ').trim();
@@ -40,4 +36,34 @@ export function registerContinue(program: Command): void {
       process.stdout.write(`${started.runId}\n`);
       process.stderr.write(`baton: ${slug} continued: run ${started.runId}, worker pid ${started.pid}.\n`);
     });
+}
+
+/**
+ * What to do instead of continuing a task in `state`: each hint names a command that works in
+ * that state (a draft must become ready first: dispatch refuses drafts too).
+ */
+export function continueHint(slug: string, state: TaskState): string {
+  const file = `tasks/${slug}.md`;
+  switch (state) {
+    case 'running':
+    case 'starting':
+    case 'interrupting':
+      return `It is ${state}: send it a follow-up with \`baton followup ${slug} ...\`.`;
+    case 'draft':
+      return `It is a draft: set \`status: ready\` in ${file}; then the watcher starts it, or \`baton dispatch ${slug}\` does.`;
+    case 'ready':
+      return `It has not run yet: start it with \`baton dispatch ${slug}\` (or let the watcher start it).`;
+    case 'done':
+      return `Its task file says done: send it more work with \`baton followup ${slug} ...\`, or set \`status: ready\` in ${file} to continue it.`;
+    case 'cancelled':
+      return `Its task file says cancelled: set \`status: ready\` in ${file} first.`;
+    case 'invalid':
+      return `Fix ${file} first; \`baton status\` says what is wrong with it.`;
+    case 'idle':
+    case 'failed':
+    case 'interrupted':
+    case 'worker_gone':
+    case 'stalled':
+      return `Run \`baton continue ${slug}\` again.`;
+  }
 }

@@ -25,7 +25,8 @@ export function registerDoctor(program: Command): void {
     .action(async (opts: { fix?: boolean; json?: boolean }) => {
       const { openRepo } = await import('../ops/repo.js');
       const { diagnose, fixFindings, unhealthy } = await import('../ops/doctor.js');
-      const repo = await openRepo(process.cwd());
+      // doctor reports (and --fix makes) what `baton init` would: it works where init never ran.
+      const repo = await openRepo(process.cwd(), { setUp: 'optional' });
       let findings = await diagnose(repo);
       if (opts.fix) findings = await fixFindings(repo, findings);
       process.stdout.write(

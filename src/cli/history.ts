@@ -18,6 +18,8 @@ export function registerHistory(program: Command): void {
       assertSlug(slug);
       const repo = await openRepo(process.cwd());
       const file = taskPaths(repo.paths, slug).historyFile;
+      const { assertKnownTask, nothingYet } = await import('../ops/nothing-yet.js');
+      assertKnownTask(repo, slug, [file]);
       if (opts.json) {
         // Every parseable line as it is, unknown types included: scripts get the file's data.
         const { records } = await readJsonl<unknown>(file);
@@ -26,7 +28,7 @@ export function registerHistory(program: Command): void {
       }
       const { renderTimeline } = await import('./history-view.js');
       const { events, skipped } = await readHistory(file);
-      if (events.length === 0) process.stdout.write(`No history for ${slug} yet.\n`);
+      if (events.length === 0) process.stdout.write(`${await nothingYet(repo, slug, 'history')}\n`);
       const lines = renderTimeline(events, { slug, full: opts.full === true });
       if (lines.length > 0) process.stdout.write(`${lines.join('\n')}\n`);
       if (skipped > 0)

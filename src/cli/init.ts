@@ -12,8 +12,9 @@ export function registerInit(program: Command): void {
     .action(async (opts: { skills?: boolean }) => {
       const { initRepo } = await import('../ops/init.js');
       const { installSkills } = await import('../ops/skills.js');
-      const done = await initRepo(process.cwd());
+      const { done, warnings } = await initRepo(process.cwd());
       if (opts.skills) done.push(...(await installSkills(process.cwd())));
       for (const line of done) process.stdout.write(`${line}\n`);
+      for (const w of warnings) process.stderr.write(`baton: warning: ${w}\n`);
     });
 }

@@ -4,7 +4,6 @@ import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { Command } from 'commander';
 import type { LogView } from '../agents/view.js';
-import { BatonError } from '../domain/errors.js';
 import { isNotFound } from '../store/history.js';
 import { taskPaths } from '../store/paths.js';
 
@@ -22,7 +21,11 @@ export function registerLogs(program: Command): void {
       const { assertSlug, openRepo } = await import('../ops/repo.js');
       assertSlug(slug);
       const repo = await openRepo(process.cwd());
-      const file = taskPaths(repo.paths, slug).logFile;
+      const tp = taskPaths(repo.paths, slug);
+      const file = tp.logFile;
+      const { assertKnownTask, nothingYet } = await import('../ops/nothing-yet.js');
+      // With -f a task may be about to be written: follow its log whenever it appears.
+      if (!opts.follow) assertKnownTask(repo, slug, [file, tp.historyFile]);
       const out = opts.raw
         ? rawSink()
         : renderSink((await import('../agents/log-view.js')).createLogRenderer(repo.config.agents));
@@ -33,9 +36,12 @@ export function registerLogs(program: Command): void {
       } catch (err) {
         if (!isNotFound(err)) throw err;
         if (!opts.follow) {
-          throw new BatonError('UNKNOWN_TASK', `Task ${slug} has no log yet.`, {
-            hint: `Dispatch it with \`baton dispatch ${slug}\`.`,
-          });
+          // Known (checked above) but nothing written yet: not an error. On stderr with --raw,
+          // whose stdout is the file's bytes.
+          const line = `${await nothingYet(repo, slug, 'log')}\n`;
+          if (opts.raw) process.stderr.write(`baton: ${line}`);
+          else process.stdout.write(line);
+          return;
         }
       }
       if (opts.follow) await follow(file, at, out);

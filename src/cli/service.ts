@@ -2,9 +2,12 @@
  * `baton service install|uninstall|status`: `baton watch` for this repository as a background
  * service (a systemd user unit on Linux, a launchd agent on macOS).
  *
- * Exit codes: `install` exits 0 once the definition is written, also when the service manager
- * cannot be reached to start it (no user bus in a container or CI): it then prints a warning
- * with the exact command to run. `status` exits 0 whatever the state; read `--json` in scripts.
+ * Exit codes: `install` exits 0 once the definition is written, also when a running service
+ * manager cannot be reached to start it (no user bus over ssh): it then prints a warning with the
+ * exact command to run. Where no service manager runs at all (no systemd: a container) it writes
+ * nothing and exits 1 with the commands that keep `baton watch` running there instead; in a
+ * repository `baton init` never set up it exits 1 too. `status` exits 0 whatever the state; read
+ * `--json` in scripts.
  */
 import type { Command } from 'commander';
 import type { ServiceStatus } from '../service/index.js';
@@ -19,12 +22,15 @@ export function registerService(program: Command): void {
   service
     .command('install')
     .description(
-      'Write the service definition and start it (again). Stopping the service never stops workers. Exits 0 with a warning when the service manager cannot be reached: the file is written, the warning says what to run.',
+      'Write the service definition and start it (again). Stopping the service never stops workers. Exits 0 with a warning when the service manager cannot be reached: the file is written, the warning says what to run. Where none runs (no systemd), exits 1 with the commands to use instead.',
     )
     .action(async () => {
       const { findRepo } = await import('../git/repo.js');
       const { installService, serviceContext } = await import('../service/index.js');
+      const { assertSetUp } = await import('../ops/repo.js');
+      const { repoPaths } = await import('../store/paths.js');
       const { root } = await findRepo(process.cwd());
+      assertSetUp(repoPaths(root)); // a watcher here would make tasks/ behind the user's back
       const r = await installService(root, serviceContext(process.env));
       const lines = [
         `${r.started ? 'installed and started' : 'installed (not started)'} ${r.unit}`,

@@ -24,6 +24,10 @@ export type ErrorCode =
   | 'UNKNOWN_TASK'
   | 'NOT_A_REPO'
   | 'NO_COMMITS'
+  /** The repository has no tasks/ folder: `baton init` was never run there. */
+  | 'NOT_INITIALISED'
+  /** `baton service install` on a machine with no user service manager (no systemd running). */
+  | 'NO_SERVICE_MANAGER'
   | 'GIT_FAILED'
   | 'WORKTREE_CONFLICT'
   | 'TASK_NOT_DISPATCHABLE'
@@ -43,6 +47,8 @@ const exitCodeOf: Record<ErrorCode, ExitCode> = {
   UNKNOWN_TASK: ExitCode.unknownTask,
   NOT_A_REPO: ExitCode.error,
   NO_COMMITS: ExitCode.error,
+  NOT_INITIALISED: ExitCode.error,
+  NO_SERVICE_MANAGER: ExitCode.error,
   GIT_FAILED: ExitCode.error,
   WORKTREE_CONFLICT: ExitCode.error,
   TASK_NOT_DISPATCHABLE: ExitCode.error,

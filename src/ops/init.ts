@@ -2,13 +2,27 @@
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_CONFIG_YAML } from '../config/defaults.js';
+import { resolveCommit } from '../git/refs.js';
 import { findRepo } from '../git/repo.js';
 import { installHooks } from '../hooks/install.js';
 import { repoPaths } from '../store/paths.js';
 
-/** Initialises the repository around `cwd`; returns what it did, one line each. */
-export async function initRepo(cwd: string): Promise<string[]> {
+/** What `init` did (one line each) and what the user should know before the first task. */
+export interface InitResult {
+  done: string[];
+  warnings: string[];
+}
+
+/** Initialises the repository around `cwd`; returns what it did, one line each, and warnings. */
+export async function initRepo(cwd: string): Promise<InitResult> {
   const { root } = await findRepo(cwd);
+  const warnings: string[] = [];
+  // Not an error: init prepares the folder; but every task branch starts from a commit.
+  if ((await resolveCommit(root, 'HEAD')) === null) {
+    warnings.push(
+      'this repository has no commits yet, so no task can start until it has one: `git commit --allow-empty -m "initial commit"`.',
+    );
+  }
   const paths = repoPaths(root);
   const done: string[] = [];
   for (const dir of [paths.tasksDir, paths.logsDir]) {
@@ -24,7 +38,7 @@ export async function initRepo(cwd: string): Promise<string[]> {
   }
   done.push(...(await installHooks(root)));
   if (done.length === 0) done.push('already initialised: nothing to do');
-  return done;
+  return { done, warnings };
 }
 
 async function ensureIgnored(root: string, pattern: string): Promise<boolean> {

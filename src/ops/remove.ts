@@ -135,7 +135,12 @@ async function takeTaskLock(
 ): Promise<{ path: string; record: LockRecord }> {
   const runId = `remove-${newRunId()}`;
   const acquired = await tryAcquireLock(lockPath, { holder: await selfIdentity(), runId, slug });
-  if (!acquired.ok) throw busyError(slug, acquired.holder);
+  if (!acquired.ok) {
+    // busyError's hint suggests a follow-up, which keeps the worker alive: say what lets remove go on.
+    throw new BatonError('BUSY', busyError(slug, acquired.holder).message, {
+      hint: `Stop it with \`baton stop ${slug}\`, then run \`baton remove ${slug}\` again once \`baton status\` shows it interrupted.`,
+    });
+  }
   const mine = { path: lockPath, record: acquired.record };
   const stale = acquired.tookOver;
   if (stale !== null) {
@@ -151,7 +156,7 @@ async function takeTaskLock(
         'BUSY',
         `Task ${slug}'s worker is gone but its agent (pid ${stale.agent.pid}) still runs in the worktree.`,
         {
-          hint: `End it (\`kill -INT -${stale.agent.pid}\`), or \`baton continue ${slug}\` to let baton take it over, then remove again.`,
+          hint: `End it (\`kill -INT -${stale.agent.pid}\`), then run \`baton remove ${slug}\` again.`,
         },
       );
     }

@@ -8,7 +8,7 @@ import type { Task } from '../domain/types.js';
 import { findRepo, type RepoInfo } from '../git/repo.js';
 import { repoPaths, type RepoPaths } from '../store/paths.js';
 import { loadTaskFile } from '../store/taskfiles.js';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { formatProblem } from '../domain/errors.js';
 
 /**
@@ -21,11 +21,39 @@ export interface Repo {
   paths: RepoPaths;
 }
 
-/** Finds the repository around `cwd` and loads its config. */
-export async function openRepo(cwd: string): Promise<Repo> {
+/**
+ * Finds the repository around `cwd` and loads its config. A repository `baton init` never set
+ * up is refused (NOT_INITIALISED) before anything is read or written, so that no command but
+ * `init` (and `doctor`, which opts out to report and fix it) creates baton's files there.
+ */
+export async function openRepo(cwd: string, opts: { setUp?: 'required' | 'optional' } = {}): Promise<Repo> {
   const info = await findRepo(cwd);
+  const paths = repoPaths(info.root);
+  if (opts.setUp !== 'optional') assertSetUp(paths);
   const config = await loadConfig(info.root);
-  return { info, config, paths: repoPaths(info.root) };
+  return { info, config, paths };
+}
+
+/**
+ * Throws NOT_INITIALISED unless the repository is set up for baton. Set up means its main
+ * worktree has a `tasks/` folder: `baton init` makes it, every command reads and writes there,
+ * and a baton.yaml alone (with no tasks/) still lacks the folder `init` would make and ignore.
+ */
+export function assertSetUp(paths: RepoPaths): void {
+  if (isFolder(paths.tasksDir)) return;
+  throw new BatonError(
+    'NOT_INITIALISED',
+    'This repository is not set up for baton (no tasks/ folder): run `baton init` first.',
+    { hint: '`baton init` creates tasks/, tasks/logs/ (ignored by git) and a commented baton.yaml.' },
+  );
+}
+
+function isFolder(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** Throws a usage error when `slug` is not a valid slug. */

@@ -3,14 +3,19 @@
  * Writes the definition, then asks the service manager (systemctl --user, launchctl) to load it.
  * When the manager cannot be reached (no user bus in a container, no GUI session over ssh) the
  * definition is still written and the result carries a warning with the exact command to run.
+ * Where no service manager runs at all (no systemd), nothing is written: the error carries the
+ * commands that run the watcher without one (fallback.ts).
  */
 import { existsSync, promises as fs, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import writeFileAtomic from 'write-file-atomic';
 
+import { BatonError } from '../domain/errors.js';
+import { findExecutable } from '../proc/executable.js';
 import { repoPaths } from '../store/paths.js';
 import { firstLine, type RunResult, type ServiceContext, type ServiceManagerKind } from './context.js';
+import { fallbackCommands } from './fallback.js';
 import { launchdLabel, launchdPlistPath, renderLaunchdPlist } from './launchd.js';
 import { assertSpecWritable, serviceName, type ServiceSpec } from './spec.js';
 import { renderSystemdUnit, systemdUnitName, systemdUnitPath } from './systemd.js';
@@ -73,6 +78,7 @@ export interface InstallResult {
 export async function installService(root: string, ctx: ServiceContext): Promise<InstallResult> {
   const spec = specFor(root, ctx);
   assertSpecWritable(spec);
+  await assertManagerRuns(ctx, spec);
   const def = definition(spec, ctx);
   await fs.mkdir(path.dirname(def.file), { recursive: true });
   await fs.mkdir(path.dirname(spec.logFile), { recursive: true });
@@ -85,6 +91,34 @@ export async function installService(root: string, ctx: ServiceContext): Promise
     started: false,
     warning: `Wrote ${def.file}, but could not start it (${failure}); run \`${def.startCommand}\` in your login session.`,
   };
+}
+
+/**
+ * Throws NO_SERVICE_MANAGER, with the commands that work instead, when no systemd runs on this
+ * machine: systemctl is missing, or says the system is `offline` (PID 1 is not systemd, as in
+ * most containers). A systemd that runs but cannot be reached from this shell (ssh without a
+ * user session) is not this case: the unit is written and a warning says what to run.
+ */
+async function assertManagerRuns(ctx: ServiceContext, spec: ServiceSpec): Promise<void> {
+  if (ctx.manager !== 'systemd') return;
+  const r = await ctx.run(ctx.controlBin, ['is-system-running']);
+  const why =
+    r.code === 127
+      ? `${ctx.controlBin} is not installed`
+      : r.stdout.trim().split('\n')[0] === 'offline'
+        ? 'systemd is not running on this machine'
+        : null;
+  if (why === null) return;
+  const tools = {
+    setsid: findExecutable('setsid', ctx.pathEnv).ok,
+    crontab: findExecutable('crontab', ctx.pathEnv).ok,
+  };
+  const steps = fallbackCommands(spec, tools).map((c) => `${c.what}:\n    ${c.command}`);
+  throw new BatonError(
+    'NO_SERVICE_MANAGER',
+    `There is no user service manager here (${why}), so \`baton service install\` has nothing to install into.`,
+    { hint: ['Run the watcher without one instead.', ...steps].join('\n  ') },
+  );
 }
 
 /** What `uninstall` did. */

@@ -253,6 +253,7 @@ describe('baton service', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain('installed and started');
     expect(recorded(calls)).toEqual([
+      'is-system-running', // is there a systemd at all (refusals.test.ts: where there is none)
       '--user daemon-reload',
       `--user enable ${unitName()}`,
       `--user restart ${unitName()}`,
