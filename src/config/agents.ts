@@ -5,6 +5,7 @@
  */
 import type { Problem } from '../domain/errors.js';
 import { describeValue, isRecord } from '../domain/yaml.js';
+import { agentLimitSettings } from './agent-limits.js';
 import { defaultAgents } from './defaults.js';
 import type { AgentConfig, CommandAgentConfig, PresetAgentConfig } from './types.js';
 
@@ -19,8 +20,18 @@ export interface ConfigContext {
 /** An agent's name: also what tasks write after `agent:` and what status shows. */
 export const AGENT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
-const PRESET_KEYS = new Set(['preset', 'bin', 'args', 'liveInput', 'env']);
-const COMMAND_KEYS = new Set(['preset', 'command', 'resume', 'sessionIdPattern', 'outputFormat', 'env']);
+/** Settings every agent may have (usage limits: config/agent-limits.ts). */
+const SHARED_KEYS = ['maxConcurrent', 'limitPattern'];
+const PRESET_KEYS = new Set(['preset', 'bin', 'args', 'liveInput', 'env', ...SHARED_KEYS]);
+const COMMAND_KEYS = new Set([
+  'preset',
+  'command',
+  'resume',
+  'sessionIdPattern',
+  'outputFormat',
+  'env',
+  ...SHARED_KEYS,
+]);
 
 /**
  * Parses the value of `agents` (null when absent) over the default agents: an entry replaces the
@@ -99,6 +110,7 @@ function parseAgent(name: string, entry: unknown, ctx: ConfigContext): AgentConf
     return ok;
   };
   const env = field('env', envMap, 'a mapping of environment variable names to text') ?? {};
+  const limits = agentLimitSettings(field);
   if (kind === 'command') {
     const command = field('command', argv, 'a non-empty list of strings (the argv)');
     if (command === undefined && get('command') === null) {
@@ -128,6 +140,7 @@ function parseAgent(name: string, entry: unknown, ctx: ConfigContext): AgentConf
       sessionIdPattern,
       outputFormat,
       env,
+      ...limits,
     } satisfies CommandAgentConfig;
   }
   const bin =
@@ -152,7 +165,7 @@ function parseAgent(name: string, entry: unknown, ctx: ConfigContext): AgentConf
     );
   }
   if (ctx.errors.length > before) return undefined;
-  return { name, preset: kind, bin, args, liveInput, env } satisfies PresetAgentConfig;
+  return { name, preset: kind, bin, args, liveInput, env, ...limits } satisfies PresetAgentConfig;
 }
 
 function kindOf(name: string, get: (key: string) => unknown): unknown {
