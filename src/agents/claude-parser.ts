@@ -65,7 +65,7 @@ export function createClaudeParser(): OutputParser {
           saidLimit,
           obj.api_error_status === 429 ? { raw: brief(said || 'API status 429', 500), reset: { kind: 'none' } } : null,
         ]);
-    verdict = { ok, error, sessionNotFound, limit };
+    verdict = { ok, error, sessionNotFound, ...(limit === null ? {} : { limit }) };
     // The id in a "no conversation found" result is the one that does not exist: never report it.
     const events = sessionNotFound ? [] : sessions.see(nonEmptyString(obj.session_id));
     return [...events, { type: 'result', ...verdict }];
@@ -126,7 +126,8 @@ export function createClaudeParser(): OutputParser {
       const error = ok
         ? null
         : `${describeExit(exit)} (no result line)${stderrError === null ? '' : `: ${stderrError}`}`;
-      return { ok, error, sessionNotFound: stderrSessionNotFound, limit: ok ? null : saidLimit, ...base };
+      const limit = ok || saidLimit === null ? {} : { limit: saidLimit };
+      return { ok, error, sessionNotFound: stderrSessionNotFound, ...limit, ...base };
     },
   };
 }

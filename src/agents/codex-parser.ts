@@ -62,7 +62,12 @@ export function createCodexParser(): OutputParser {
         const said = isRecord(obj.error) ? nonEmptyString(obj.error.message) : null;
         const error = unwrapApiError(said) ?? 'turn failed';
         const limit = (said === null ? null : detectLimit(said)) ?? saidLimit;
-        verdict = { ok: false, error, sessionNotFound: CODEX_SESSION_NOT_FOUND.test(error), limit };
+        verdict = {
+          ok: false,
+          error,
+          sessionNotFound: CODEX_SESSION_NOT_FOUND.test(error),
+          ...(limit === null ? {} : { limit }),
+        };
         return [{ type: 'result', ...verdict }];
       }
       case 'error': {
@@ -101,7 +106,7 @@ export function createCodexParser(): OutputParser {
         ok: false,
         error: lastError === null ? how : `${lastError} (${how})`,
         sessionNotFound,
-        limit: saidLimit,
+        ...(saidLimit === null ? {} : { limit: saidLimit }),
         ...base,
       };
     },

@@ -22,6 +22,7 @@ export const HISTORY_TYPES = [
   'steer_sent',
   'session_fallback',
   'stalled',
+  'limit_hit',
   'state_changed',
   'lock_taken_over',
   'lock_released',
@@ -134,6 +135,20 @@ export interface Stalled extends Base<'stalled'> {
   n?: number;
   idleSeconds?: number;
 }
+/** A run ended at its agent's usage limit: what the agent said, and when baton tries again. */
+export interface LimitHit extends Base<'limit_hit'> {
+  agent: string;
+  /** The line the limit was read from. */
+  raw?: string;
+  /** What the agent said of the reset (domain/limits.ts, `ResetSpec`). */
+  said?: unknown;
+  /** The reset instant, or null when none was named (or it was past): a backoff. */
+  reset?: string | null;
+  /** `unix`, `in`, `clock`, `clock_local` or `backoff`. */
+  how?: string;
+  retryAt: string;
+  backoffSeconds?: number;
+}
 /** The task's state changed (by the worker, the heartbeat, doctor or remove). */
 export interface StateChanged extends Base<'state_changed'> {
   from?: string | null;
@@ -184,6 +199,7 @@ export type HistoryEvent =
   | SteerSent
   | SessionFallback
   | Stalled
+  | LimitHit
   | StateChanged
   | LockTakenOver
   | LockReleased
@@ -212,6 +228,7 @@ const REQUIRED: { readonly [T in HistoryType]: Readonly<Record<string, Kind>> } 
   steer_sent: {},
   session_fallback: {},
   stalled: {},
+  limit_hit: { agent: 'string', retryAt: 'string' },
   state_changed: { to: 'string' },
   lock_taken_over: {},
   lock_released: {},
