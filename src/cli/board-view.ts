@@ -5,6 +5,7 @@
  */
 import { waitingFor, type Waiting, type WaitingContext } from '../domain/waiting.js';
 import type { Board, BoardTask } from '../ops/board.js';
+import { agentLimitOf, limitsContext } from './board-limits.js';
 
 /** The stable json shape of `status --json`. */
 export function boardJson(board: Board): {
@@ -31,6 +32,7 @@ function waitingContext(board: Board): WaitingContext {
     watcher: board.watcher ? { pid: board.watcher.pid, heartbeatSeconds: limits.heartbeatSeconds } : null,
     running: board.tasks.filter((t) => t.lock?.live).length,
     maxConcurrent: limits.maxConcurrent,
+    ...limitsContext(board),
   };
 }
 
@@ -48,6 +50,7 @@ function waitingOf(t: BoardTask, ctx: WaitingContext): Waiting | null {
       retryAt: s?.retryAt ?? null,
       failure: t.failure ?? null,
       since: s?.updatedAt ?? (t.fileMtimeMs ? new Date(t.fileMtimeMs).toISOString() : null),
+      agentLimit: agentLimitOf(t, ctx),
     },
     ctx,
   );
@@ -77,6 +80,7 @@ function taskJson(t: BoardTask, ctx: WaitingContext): Record<string, unknown> {
     lastOutputAt: s?.lastOutputAt ?? null,
     lastProgressAt: s?.lastProgressAt ?? null,
     retryAt: s?.retryAt ?? null,
+    limitedAgent: s?.limitedAgent ?? null,
     autoRetries: s?.autoRetries ?? 0,
     error: t.error ?? t.failure?.message ?? null,
     waiting: waitingOf(t, ctx),

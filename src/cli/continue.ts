@@ -8,7 +8,7 @@ export function registerContinue(program: Command): void {
   program
     .command('continue')
     .description(
-      "Resume an idle, failed, interrupted, worker_gone or stalled task's agent session, with TEXT or an instruction to continue.",
+      "Resume an idle, failed, interrupted, worker_gone, stalled or limited task's agent session, with TEXT or an instruction to continue (a limited task runs now, before its agent's reset).",
     )
     .argument('<slug>', 'the task')
     .argument('[text...]', 'what to tell the agent (default: continue where you left off)')
@@ -28,7 +28,7 @@ export function registerContinue(program: Command): void {
           board.state === 'running' || board.state === 'starting' || board.state === 'interrupting'
             ? 'BUSY'
             : 'TASK_NOT_DISPATCHABLE',
-          `Task ${slug} is ${board.state}; only idle, failed, interrupted, worker_gone or stalled tasks can be continued.`,
+          `Task ${slug} is ${board.state}; only idle, failed, interrupted, worker_gone, stalled or limited tasks can be continued.`,
           { hint },
         );
       }

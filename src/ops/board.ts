@@ -38,6 +38,8 @@ import {
 import { loadTaskFile, parseTaskText, readTaskText } from '../store/taskfiles.js';
 import { misplacedProblems, startWorktreeListing } from './misplaced.js';
 import type { Repo } from './repo.js';
+import type { AgentLimit } from '../domain/limits.js';
+import { readAgentLimits } from '../store/limits.js';
 
 /** One task as shown on the board. */
 export interface BoardTask {
@@ -76,6 +78,9 @@ export interface Board {
   drops?: number;
   /** The limits a waiting task is judged against. */
   limits?: { maxConcurrent: number; heartbeatSeconds: number };
+  /** Agents at their usage limit (store/limits.ts), and the agent of a task that names none. */
+  agentLimits?: AgentLimit[];
+  defaultAgent?: string;
   rejected: RejectedEntry[];
   /** Task branches or worktrees out of place (what hooks can be made to miss), one sentence each. */
   problems: string[];
@@ -136,8 +141,18 @@ export async function readBoard(repo: Repo, cache?: TaskFileCache): Promise<Boar
   const problems = slugs.size === 0 ? [] : await misplacedProblems(repo, slugs, worktrees);
   const drops = listed.tasks.filter((n) => classifyTaskEntry(n).kind === 'followup').length;
   const watcher = await readWatcher(repo);
-  const { maxConcurrent, heartbeatSeconds } = repo.config;
-  return { tasks, rejected, problems, watcher, drops, limits: { maxConcurrent, heartbeatSeconds } };
+  const { maxConcurrent, heartbeatSeconds, defaultAgent } = repo.config;
+  const agentLimits = [...(await readAgentLimits(repo.paths)).values()];
+  return {
+    tasks,
+    rejected,
+    problems,
+    watcher,
+    drops,
+    limits: { maxConcurrent, heartbeatSeconds },
+    agentLimits,
+    defaultAgent,
+  };
 }
 
 /** Reads one task's file, status and lock. */
