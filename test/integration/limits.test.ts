@@ -94,6 +94,33 @@ describe('usage limits', () => {
     await rig.waitFor('claude to be released', () => !heartbeat().limitedAgents?.some((a) => a.agent === 'claude'));
   });
 
+  it('a limit hit again by the one try after the reset parks the task again with the new reset', async () => {
+    rig = await makeRig({
+      config: fakeAgentsYaml('heartbeatSeconds: 1\nmaxDispatchesPerCycle: 4\nlimitBufferSeconds: 1'),
+    });
+    await rig.writeTask('again', '@fake limit=3\n@fake limit-times=2');
+    const w = spawnBaton(rig, ['watch']);
+    await w.waitForLine(/watching/);
+    await rig.waitFor('again to be limited', () => rig.status('again')?.state === 'limited', 30_000);
+    const firstRetry = String(rig.status('again')?.retryAt);
+    await rig.writeTask('later', 'Another claude task.');
+    const hits = () => rig.history('again').filter((e) => e.type === 'limit_hit');
+    await rig.waitFor('the try after the reset to hit it again', () => hits().length === 2, 30_000);
+    await rig.waitFor('again to be parked again', () => rig.status('again')?.state === 'limited', 30_000);
+    const secondRetry = String(rig.status('again')?.retryAt);
+    expect(Date.parse(secondRetry)).toBeGreaterThan(Date.parse(firstRetry));
+    expect(hits()[1]?.retryAt).toBe(secondRetry);
+    expect(agentStarts(rig, 'later')).toHaveLength(0);
+    await rig.waitFor('later to start', () => agentStarts(rig, 'later').length === 1, 60_000);
+    await rig.waitFor('again to finish', () => rig.isIdle('again'), 60_000);
+    const starts = agentStarts(rig, 'again');
+    // One try per reset: the original run, the try that hit it again, the resume that got through.
+    expect(starts.map((e) => e.prompt)).toEqual(['@fake limit=3\n@fake limit-times=2', RESET_PROMPT, RESET_PROMPT]);
+    expect((starts[2] as FakeEvent).t).toBeGreaterThanOrEqual(Date.parse(secondRetry));
+    expect((starts[2] as FakeEvent).resume).toBe(starts[0]?.sessionId);
+    expect((agentStarts(rig, 'later')[0] as FakeEvent).t).toBeGreaterThanOrEqual((starts[2] as FakeEvent).t);
+  });
+
   it('a kill -9 of the watcher while a task is limited keeps the wait and the reset', async () => {
     rig = await makeRig({
       config: fakeAgentsYaml('heartbeatSeconds: 1\nmaxDispatchesPerCycle: 4\nlimitBufferSeconds: 1'),
