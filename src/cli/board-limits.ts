@@ -9,6 +9,9 @@ export interface LimitsContext {
   defaultAgent?: string;
 }
 
+/** What a board's waiting tasks are judged against, usage limits included. */
+export type BoardContext = WaitingContext & LimitsContext;
+
 /** The board's agent limits, by agent, and its default agent. */
 export function limitsContext(board: Board): LimitsContext {
   return {
@@ -18,7 +21,7 @@ export function limitsContext(board: Board): LimitsContext {
 }
 
 /** The usage limit of the agent `t` runs with (or waits for), when one is recorded. */
-export function agentLimitOf(t: BoardTask, ctx: WaitingContext & LimitsContext): WaitingInput['agentLimit'] {
+export function agentLimitOf(t: BoardTask, ctx: BoardContext): WaitingInput['agentLimit'] {
   const agent = t.status?.limitedAgent ?? t.task?.agent ?? ctx.defaultAgent ?? null;
   const limit = agent === null ? undefined : ctx.agentLimits?.get(agent);
   return limit === undefined ? null : { agent: limit.agent, until: limit.retryAt, probe: limit.probe?.slug ?? null };

@@ -3,9 +3,9 @@
  * `status`, shared by `status` and `status --watch`. Pure: it formats a board already read
  * (ops/board.ts reads it) and does no I/O.
  */
-import { waitingFor, type Waiting, type WaitingContext } from '../domain/waiting.js';
+import { waitingFor, type Waiting } from '../domain/waiting.js';
 import type { Board, BoardTask } from '../ops/board.js';
-import { agentLimitOf, limitsContext } from './board-limits.js';
+import { agentLimitOf, limitsContext, type BoardContext } from './board-limits.js';
 
 /** The stable json shape of `status --json`. */
 export function boardJson(board: Board): {
@@ -26,7 +26,7 @@ export function boardJson(board: Board): {
 }
 
 /** What a waiting task is judged against: the watcher, the slots taken, the limits. */
-function waitingContext(board: Board): WaitingContext {
+function waitingContext(board: Board): BoardContext {
   const limits = board.limits ?? { maxConcurrent: Infinity, heartbeatSeconds: 30 };
   return {
     watcher: board.watcher ? { pid: board.watcher.pid, heartbeatSeconds: limits.heartbeatSeconds } : null,
@@ -37,7 +37,7 @@ function waitingContext(board: Board): WaitingContext {
 }
 
 /** Why the task waits, if it does (domain/waiting.ts). */
-function waitingOf(t: BoardTask, ctx: WaitingContext): Waiting | null {
+function waitingOf(t: BoardTask, ctx: BoardContext): Waiting | null {
   if (t.slug === null || t.task === null) return null;
   const s = t.status;
   return waitingFor(
@@ -56,7 +56,7 @@ function waitingOf(t: BoardTask, ctx: WaitingContext): Waiting | null {
   );
 }
 
-function taskJson(t: BoardTask, ctx: WaitingContext): Record<string, unknown> {
+function taskJson(t: BoardTask, ctx: BoardContext): Record<string, unknown> {
   const s = t.status;
   return {
     slug: t.slug,
