@@ -23,7 +23,7 @@ import { writeControl } from '../store/inbox.js';
 import { LASTING_DISPATCH_ERRORS, recordFailure } from '../store/dispatch-failure.js';
 import { taskPaths } from '../store/paths.js';
 import { readStatus, updateStatus } from '../store/status.js';
-import { clearAgentLimit, readAgentLimits } from '../store/limits.js';
+import { clearAgentLimit } from '../store/limits.js';
 import { agentFields, limitedAgentsNow, resumeLimited } from './limits.js';
 
 /** What one cycle did, as written to heartbeat.json. */
@@ -117,7 +117,8 @@ export async function runCycle(repo: Repo, opts: CycleOptions = {}): Promise<Cyc
   await recoverAllClaims(repo);
   const board = await readBoard(repo, cache);
   const tasks = cycleTasks(board, repo.config.defaultAgent);
-  const agentLimits = await readAgentLimits(repo.paths);
+  // The board read them: the cycle judges the limits it read with the tasks.
+  const agentLimits = new Map((board.agentLimits ?? []).map((l) => [l.agent, l]));
   const decisions = planCycle(tasks, repo.config, now(), { fillSlots: opts.fillSlots === true, agentLimits });
   crashPoint('cycle.after-plan');
   const done: CycleReport['decisions'] = [];
@@ -139,7 +140,7 @@ export async function runCycle(repo: Repo, opts: CycleOptions = {}): Promise<Cyc
     ingested: ingested.map(({ file, result }) => ({ file, result })),
     problems: [...after.problems, ...hooks.said],
     hooks: hooks.said,
-    limitedAgents: await limitedAgentsNow(repo, decisions, agentLimits),
+    limitedAgents: limitedAgentsNow(after.agentLimits ?? []),
   };
   await fs.mkdir(path.dirname(repo.paths.heartbeatFile), { recursive: true });
   await writeFileAtomic(repo.paths.heartbeatFile, `${JSON.stringify(report, null, 2)}\n`);

@@ -12,7 +12,7 @@ import { dispatch } from '../ops/dispatch.js';
 import type { Repo } from '../ops/repo.js';
 import { withTimeout } from '../proc/timeout.js';
 import { appendHistory } from '../store/history.js';
-import { readAgentLimit, readAgentLimits, writeAgentLimit } from '../store/limits.js';
+import { readAgentLimit, writeAgentLimit } from '../store/limits.js';
 import { taskPaths } from '../store/paths.js';
 import type { CycleReport } from './cycle.js';
 
@@ -58,15 +58,9 @@ export async function resumeLimited(
   }
 }
 
-/** The agents at their usage limit once the cycle's decisions are carried out. */
-export async function limitedAgentsNow(
-  repo: Repo,
-  decisions: readonly Decision[],
-  before: ReadonlyMap<string, AgentLimit>,
-): Promise<NonNullable<CycleReport['limitedAgents']>> {
-  const changed = decisions.some((d) => d.kind === 'resume_limited' || d.kind === 'release_agent');
-  const limits = changed ? await readAgentLimits(repo.paths) : before;
-  return [...limits.values()].map((l) => ({
+/** The agents at their usage limit as heartbeat.json lists them (from the board read after the decisions). */
+export function limitedAgentsNow(limits: readonly AgentLimit[]): NonNullable<CycleReport['limitedAgents']> {
+  return limits.map((l) => ({
     agent: l.agent,
     retryAt: l.retryAt,
     reset: l.reset,
