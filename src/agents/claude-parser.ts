@@ -12,6 +12,8 @@ import {
   nonEmptyString,
   parseJsonObject,
 } from './common.js';
+import type { LimitNotice } from '../domain/limits.js';
+import { detectLimit } from './limits.js';
 import type { AgentEvent, OutputParser, OutputStream, RunOutcome } from './types.js';
 
 /** What Claude says when `--resume` names a session it does not have (here, for this cwd). */
@@ -20,7 +22,7 @@ export const CLAUDE_SESSION_NOT_FOUND = /No conversation found with session ID/i
 /** The text Claude writes as a user message when SIGINT stops a turn. */
 const INTERRUPTED = /^\[Request interrupted by user[^\]]*\]/;
 
-type Verdict = { ok: boolean; error: string | null; sessionNotFound: boolean };
+type Verdict = { ok: boolean; error: string | null; sessionNotFound: boolean; limit?: LimitNotice | null };
 
 /** A parser for one Claude run. */
 export function createClaudeParser(): OutputParser {
@@ -31,9 +33,12 @@ export function createClaudeParser(): OutputParser {
   let interrupted: string | null = null;
   let stderrError: string | null = null;
   let stderrSessionNotFound = false;
+  /** A usage limit Claude reported outside the result (its synthetic reply, stderr). */
+  let saidLimit: LimitNotice | null = null;
 
   function onStderr(text: string): AgentEvent[] {
     if (CLAUDE_SESSION_NOT_FOUND.test(text)) stderrSessionNotFound = true;
+    saidLimit = detectLimit(text) ?? saidLimit;
     if (looksLikeError(text)) stderrError = brief(text, 500);
     return text.trim() === '' ? [] : [{ type: 'noise' }];
   }
@@ -51,7 +56,16 @@ export function createClaudeParser(): OutputParser {
         (errors.length > 0 ? errors.join('; ') : null) ??
         `result ${String(obj.subtype ?? 'without subtype')} with is_error ${String(obj.is_error)}`;
     }
-    verdict = { ok, error, sessionNotFound };
+    // A limit is read from the failed result's words, else from an API status 429, else from
+    // what Claude said before the result (its synthetic reply).
+    const limit = ok
+      ? null
+      : bestLimit([
+          detectLimit(said),
+          saidLimit,
+          obj.api_error_status === 429 ? { raw: brief(said || 'API status 429', 500), reset: { kind: 'none' } } : null,
+        ]);
+    verdict = { ok, error, sessionNotFound, ...(limit === null ? {} : { limit }) };
     // The id in a "no conversation found" result is the one that does not exist: never report it.
     const events = sessionNotFound ? [] : sessions.see(nonEmptyString(obj.session_id));
     return [...events, { type: 'result', ...verdict }];
@@ -64,9 +78,15 @@ export function createClaudeParser(): OutputParser {
           // In stream-json input mode each new user turn starts with a fresh init line.
           verdict = null;
           interrupted = null;
+          saidLimit = null;
         }
         return [{ type: 'noise' }];
       case 'assistant': {
+        const limit = syntheticLimit(obj);
+        if (limit !== null) {
+          saidLimit = limit; // Claude's stand-in reply saying the account is out of quota: not work
+          return [{ type: 'noise' }];
+        }
         const what = assistantWork(obj);
         if (what === null) return [{ type: 'noise' }];
         verdict = null; // work after a result means a new turn is under way
@@ -106,7 +126,8 @@ export function createClaudeParser(): OutputParser {
       const error = ok
         ? null
         : `${describeExit(exit)} (no result line)${stderrError === null ? '' : `: ${stderrError}`}`;
-      return { ok, error, sessionNotFound: stderrSessionNotFound, ...base };
+      const limit = ok || saidLimit === null ? {} : { limit: saidLimit };
+      return { ok, error, sessionNotFound: stderrSessionNotFound, ...limit, ...base };
     },
   };
 }
@@ -130,6 +151,27 @@ function assistantWork(obj: Record<string, unknown>): string | null {
     if (block.type === 'thinking') return 'thinking';
   }
   return null;
+}
+
+/** The first notice that names a reset, else the first at all. */
+function bestLimit(notices: (LimitNotice | null)[]): LimitNotice | null {
+  const found = notices.filter((n) => n !== null);
+  return found.find((n) => n.reset.kind !== 'none') ?? found[0] ?? null;
+}
+
+/**
+ * The usage limit a synthetic assistant line reports (Claude writes its stand-in reply as an
+ * assistant message of model `<synthetic>`, or one carrying `error`), or null.
+ */
+function syntheticLimit(obj: Record<string, unknown>): LimitNotice | null {
+  const message = isRecord(obj.message) ? obj.message : null;
+  const synthetic = (obj.error !== undefined && obj.error !== null) || message?.model === '<synthetic>';
+  if (!synthetic || !Array.isArray(message?.content)) return null;
+  const text = message.content
+    .filter(isRecord)
+    .flatMap((c) => (typeof c.text === 'string' ? [c.text] : []))
+    .join('\n');
+  return text === '' ? null : detectLimit(text);
 }
 
 /** The text of a user message, whether content is a string or text blocks. */

@@ -12,6 +12,8 @@ import {
   nonEmptyString,
   parseJsonObject,
 } from './common.js';
+import type { LimitNotice } from '../domain/limits.js';
+import { detectLimit } from './limits.js';
 import type { AgentEvent, OutputParser, OutputStream, RunOutcome } from './types.js';
 
 /**
@@ -21,7 +23,7 @@ import type { AgentEvent, OutputParser, OutputStream, RunOutcome } from './types
  */
 export const CODEX_SESSION_NOT_FOUND = /no (rollout|session|thread|conversation) found/i;
 
-type Verdict = { ok: boolean; error: string | null; sessionNotFound: boolean };
+type Verdict = { ok: boolean; error: string | null; sessionNotFound: boolean; limit?: LimitNotice | null };
 
 /** A parser for one Codex run. */
 export function createCodexParser(): OutputParser {
@@ -29,6 +31,8 @@ export function createCodexParser(): OutputParser {
   let verdict: Verdict | null = null;
   let lastError: string | null = null;
   let sessionNotFound = false;
+  /** The last usage limit an error event or stderr reported (read before the API body is unwrapped). */
+  let saidLimit: LimitNotice | null = null;
 
   function noteError(message: string): void {
     lastError = brief(message, 500);
@@ -55,13 +59,21 @@ export function createCodexParser(): OutputParser {
           { type: 'result', ...verdict },
         ];
       case 'turn.failed': {
-        const error =
-          unwrapApiError(isRecord(obj.error) ? nonEmptyString(obj.error.message) : null) ?? 'turn failed';
-        verdict = { ok: false, error, sessionNotFound: CODEX_SESSION_NOT_FOUND.test(error) };
+        const said = isRecord(obj.error) ? nonEmptyString(obj.error.message) : null;
+        const error = unwrapApiError(said) ?? 'turn failed';
+        const limit = (said === null ? null : detectLimit(said)) ?? saidLimit;
+        verdict = {
+          ok: false,
+          error,
+          sessionNotFound: CODEX_SESSION_NOT_FOUND.test(error),
+          ...(limit === null ? {} : { limit }),
+        };
         return [{ type: 'result', ...verdict }];
       }
       case 'error': {
-        const message = unwrapApiError(nonEmptyString(obj.message));
+        const said = nonEmptyString(obj.message);
+        if (said !== null) saidLimit = detectLimit(said) ?? saidLimit;
+        const message = unwrapApiError(said);
         if (message !== null) noteError(message);
         return [{ type: 'noise' }];
       }
@@ -78,6 +90,7 @@ export function createCodexParser(): OutputParser {
         // stderr also carries tracing lines (`... ERROR codex_api::...`) on every retry; only a
         // final `Error: ...` report is kept.
         if (looksLikeError(text)) noteError(text.trim());
+        saidLimit = detectLimit(text) ?? saidLimit;
         return [{ type: 'noise' }];
       }
       const obj = parseJsonObject(text);
@@ -93,6 +106,7 @@ export function createCodexParser(): OutputParser {
         ok: false,
         error: lastError === null ? how : `${lastError} (${how})`,
         sessionNotFound,
+        ...(saidLimit === null ? {} : { limit: saidLimit }),
         ...base,
       };
     },

@@ -3,6 +3,7 @@
  * and the stdin plan of a run and parses the run's output into events; the worker spawns the
  * process, feeds stdin as planned, passes every output line to the parser and calls `finish`.
  */
+import type { LimitNotice } from '../domain/limits.js';
 
 /** Everything a driver may put into an agent's argv or stdin for one run. */
 export interface RunContext {
@@ -30,6 +31,11 @@ export type AgentEvent =
 
 /** How a run ended, read from the agent's own events first and its exit second (docs/reference.md, "States"). */
 export interface RunOutcome {
+  /**
+   * The run failed because the agent's account hit its usage limit (agents/limits.ts): what it
+   * said. Absent or null otherwise; never set on a run that ended well.
+   */
+  limit?: LimitNotice | null;
   ok: boolean;
   /** The agent's own error message, or how the process ended when it gave none. */
   error: string | null;

@@ -162,6 +162,7 @@ function stateStyle(state: TaskState | undefined): Style | null {
     case 'interrupting':
     case 'interrupted':
     case 'stalled':
+    case 'limited':
       return 'yellow';
     case 'failed':
     case 'worker_gone':

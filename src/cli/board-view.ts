@@ -4,9 +4,10 @@
  * it) and does no I/O.
  */
 import type { HandStagedNotice } from '../domain/hand-staged.js';
-import { waitingFor, type Waiting, type WaitingContext } from '../domain/waiting.js';
+import { waitingFor, type Waiting } from '../domain/waiting.js';
 import type { HookRepair } from '../hooks/repairs.js';
 import type { Board, BoardTask } from '../ops/board.js';
+import { agentLimitOf, limitsContext, type BoardContext } from './board-limits.js';
 
 /** The stable json shape of `status --json`. */
 export function boardJson(board: Board): {
@@ -29,17 +30,18 @@ export function boardJson(board: Board): {
 }
 
 /** What a waiting task is judged against: the watcher, the slots taken, the limits. */
-export function waitingContext(board: Board): WaitingContext {
+export function waitingContext(board: Board): BoardContext {
   const limits = board.limits ?? { maxConcurrent: Infinity, heartbeatSeconds: 30 };
   return {
     watcher: board.watcher ? { pid: board.watcher.pid, heartbeatSeconds: limits.heartbeatSeconds } : null,
     running: board.tasks.filter((t) => t.lock?.live).length,
     maxConcurrent: limits.maxConcurrent,
+    ...limitsContext(board),
   };
 }
 
 /** Why the task waits, if it does (domain/waiting.ts). */
-function waitingOf(t: BoardTask, ctx: WaitingContext): Waiting | null {
+function waitingOf(t: BoardTask, ctx: BoardContext): Waiting | null {
   if (t.slug === null || t.task === null) return null;
   const s = t.status;
   return waitingFor(
@@ -52,6 +54,7 @@ function waitingOf(t: BoardTask, ctx: WaitingContext): Waiting | null {
       retryAt: s?.retryAt ?? null,
       failure: t.failure ?? null,
       since: s?.updatedAt ?? (t.fileMtimeMs ? new Date(t.fileMtimeMs).toISOString() : null),
+      agentLimit: agentLimitOf(t, ctx),
     },
     ctx,
   );
@@ -67,7 +70,7 @@ function handStagedOf(t: BoardTask): HandStagedNotice | null {
 }
 
 /** One task as `status --json` shows it. */
-export function taskJson(t: BoardTask, ctx: WaitingContext): Record<string, unknown> {
+export function taskJson(t: BoardTask, ctx: BoardContext): Record<string, unknown> {
   const s = t.status;
   return {
     slug: t.slug,
@@ -91,6 +94,7 @@ export function taskJson(t: BoardTask, ctx: WaitingContext): Record<string, unkn
     lastOutputAt: s?.lastOutputAt ?? null,
     lastProgressAt: s?.lastProgressAt ?? null,
     retryAt: s?.retryAt ?? null,
+    limitedAgent: s?.limitedAgent ?? null,
     autoRetries: s?.autoRetries ?? 0,
     error: t.error ?? t.failure?.message ?? null,
     waiting: waitingOf(t, ctx),

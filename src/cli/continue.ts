@@ -8,7 +8,7 @@ export function registerContinue(program: Command): void {
   program
     .command('continue')
     .description(
-      "Resume an idle, failed, interrupted, worker_gone or stalled task's agent session, with TEXT or an instruction to continue.",
+      "Resume an idle, failed, interrupted, worker_gone, stalled or limited task's agent session, with TEXT or an instruction to continue (a limited task runs now, before its agent's reset).",
     )
     .argument('<slug>', 'the task')
     .argument('[text...]', 'what to tell the agent (default: continue where you left off)')
@@ -24,7 +24,7 @@ export function registerContinue(program: Command): void {
           board.state === 'running' || board.state === 'starting' || board.state === 'interrupting';
         throw new BatonError(
           busy ? 'BUSY' : 'TASK_NOT_DISPATCHABLE',
-          `Task ${slug} is ${board.state}; only idle, failed, interrupted, worker_gone or stalled tasks can be continued.`,
+          `Task ${slug} is ${board.state}; only idle, failed, interrupted, worker_gone, stalled or limited tasks can be continued.`,
           { hint: continueHint(slug, board.state) },
         );
       }
@@ -64,6 +64,7 @@ export function continueHint(slug: string, state: TaskState): string {
     case 'interrupted':
     case 'worker_gone':
     case 'stalled':
+    case 'limited':
       return `Run \`baton continue ${slug}\` again.`;
   }
 }

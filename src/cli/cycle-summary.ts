@@ -39,6 +39,18 @@ export function summarizeCycle(report: CycleReport, heartbeatSeconds: number): s
     'stalled, interrupting',
     stalled.map((d) => d.slug),
   );
+  const resumed = report.decisions.filter((d) => d.kind === 'resume_limited' && d.result.startsWith('resumed'));
+  some(
+    resumed.length,
+    'resumed after a usage limit',
+    resumed.map((d) => d.slug),
+  );
+  const limited = report.limitedAgents ?? [];
+  some(
+    limited.length,
+    limited.length === 1 ? 'agent at its usage limit' : 'agents at their usage limit',
+    limited.map((a) => `${a.agent} until ${a.retryAt}`),
+  );
   if (accepted > 0) parts.push(`${accepted} follow-up${accepted === 1 ? '' : 's'} taken in`);
   some(
     failed.length,

@@ -161,6 +161,15 @@ export function renderTimeline(events: readonly HistoryEvent[], opts: TimelineOp
         );
         break;
       }
+      case 'limit_hit': {
+        const until = `${clock(Date.parse(e.retryAt)).time}`;
+        const why =
+          e.how === 'backoff'
+            ? 'no reset time named: backing off'
+            : `reset ${e.reset ? clock(Date.parse(e.reset)).time : '?'} (${e.how ?? '?'})`;
+        say(`${e.agent} hit its usage limit: parked until ${until}; ${why}${e.raw ? ` — "${e.raw}"` : ''}`);
+        break;
+      }
       case 'state_changed': {
         const from = e.from ? `${e.from} → ` : '';
         const extra = [

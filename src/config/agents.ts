@@ -6,6 +6,7 @@
 import type { Problem } from '../domain/errors.js';
 import { didYouMean, suggest } from '../domain/suggest.js';
 import { describeValue, isRecord } from '../domain/yaml.js';
+import { agentLimitSettings } from './agent-limits.js';
 import { defaultAgents } from './defaults.js';
 import type { AgentConfig, CommandAgentConfig, PresetAgentConfig } from './types.js';
 
@@ -20,8 +21,18 @@ export interface ConfigContext {
 /** An agent's name: also what tasks write after `agent:` and what status shows. */
 export const AGENT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
-const PRESET_KEYS = new Set(['preset', 'bin', 'args', 'liveInput', 'env']);
-const COMMAND_KEYS = new Set(['preset', 'command', 'resume', 'sessionIdPattern', 'outputFormat', 'env']);
+/** Settings every agent may have (usage limits: config/agent-limits.ts). */
+const SHARED_KEYS = ['maxConcurrent', 'limitPattern'];
+const PRESET_KEYS = new Set(['preset', 'bin', 'args', 'liveInput', 'env', ...SHARED_KEYS]);
+const COMMAND_KEYS = new Set([
+  'preset',
+  'command',
+  'resume',
+  'sessionIdPattern',
+  'outputFormat',
+  'env',
+  ...SHARED_KEYS,
+]);
 /** What `preset:` may say. */
 const PRESETS = ['claude', 'codex', 'command'];
 
@@ -116,6 +127,7 @@ function parseAgent(name: string, entry: unknown, ctx: ConfigContext): AgentConf
     return ok;
   };
   const env = field('env', envMap, 'a mapping of environment variable names to text') ?? {};
+  const limits = agentLimitSettings(field);
   if (kind === 'command') {
     const command = field('command', argv, 'a non-empty list of strings (the argv)');
     if (command === undefined && get('command') === null) {
@@ -145,6 +157,7 @@ function parseAgent(name: string, entry: unknown, ctx: ConfigContext): AgentConf
       sessionIdPattern,
       outputFormat,
       env,
+      ...limits,
     } satisfies CommandAgentConfig;
   }
   const bin =
@@ -169,7 +182,7 @@ function parseAgent(name: string, entry: unknown, ctx: ConfigContext): AgentConf
     );
   }
   if (ctx.errors.length > before) return undefined;
-  return { name, preset: kind, bin, args, liveInput, env } satisfies PresetAgentConfig;
+  return { name, preset: kind, bin, args, liveInput, env, ...limits } satisfies PresetAgentConfig;
 }
 
 function kindOf(name: string, get: (key: string) => unknown): unknown {

@@ -13,6 +13,7 @@ export const DEFAULTS = {
   stallSeconds: 900,
   interruptGraceSeconds: 10,
   batchFollowups: false,
+  limitBufferSeconds: 60,
 } as const satisfies Partial<Config>;
 
 /** `worktreesDir` before resolution; `<repo-name>` is replaced by the repository folder's name. */
@@ -51,6 +52,8 @@ agents:
   #   sessionIdPattern: "session: (\\\\S+)"  # optional: its first group is the session id
   #   outputFormat: claude                   # optional: read the outcome from claude or codex events
   #   env: { MY_SETTING: "1" }              # optional: extra environment
+  #   limitPattern: "quota until (?<reset>\\d+:\\d+)"  # optional: its usage-limit message
+  # Any agent may also set maxConcurrent (its own cap, inside the global one).
 
 # Folder holding the task worktrees; relative to the repository root; <repo-name> is its folder name.
 worktreesDir: ../<repo-name>.worktrees
@@ -81,6 +84,9 @@ interruptGraceSeconds: 10
 
 # true: join queued follow-ups into one prompt; false: one run per follow-up.
 batchFollowups: false
+
+# Seconds after an agent's usage limit resets before baton resumes its parked (limited) tasks.
+limitBufferSeconds: 60
 
 # Git hooks. autoRepair: re-install baton's hooks when a hook manager (husky, lefthook,
 # simple-git-hooks, pre-commit) replaced, renamed or deleted them; false: only warn.

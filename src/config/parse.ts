@@ -51,6 +51,10 @@ const RULES: Record<Setting, Rule> = {
   stallSeconds: positiveSeconds,
   interruptGraceSeconds: positiveSeconds,
   batchFollowups: { accept: (v) => (typeof v === 'boolean' ? v : undefined), expected: 'true or false' },
+  limitBufferSeconds: {
+    accept: (v) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined),
+    expected: 'a number of seconds, 0 or more',
+  },
 };
 
 /** Settings the environment can override: the `BATON_*` name first (it wins), then the old alias. */

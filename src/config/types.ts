@@ -12,6 +12,13 @@ export interface PresetAgentConfig {
   liveInput: boolean;
   /** Extra environment for the agent. */
   env: Record<string, string>;
+  /** This agent's own cap on workers running at once, inside `maxConcurrent`; absent: none. */
+  maxConcurrent?: number | null;
+  /**
+   * A regular expression that recognises this agent's usage-limit message; a named group
+   * `reset` holds the reset time, or `in` the seconds until it. Absent: the preset's own.
+   */
+  limitPattern?: string | null;
 }
 
 /** Any command, from argv templates with `{prompt} {promptFile} {sessionId} {slug} {worktree} {runId}`. */
@@ -26,6 +33,13 @@ export interface CommandAgentConfig {
   /** When set, output is parsed as that agent's events and the outcome read from them. */
   outputFormat: 'claude' | 'codex' | null;
   env: Record<string, string>;
+  /** This agent's own cap on workers running at once, inside `maxConcurrent`; absent: none. */
+  maxConcurrent?: number | null;
+  /**
+   * A regular expression that recognises this agent's usage-limit message; a named group
+   * `reset` holds the reset time, or `in` the seconds until it. Absent: the preset's own.
+   */
+  limitPattern?: string | null;
 }
 
 export type AgentConfig = PresetAgentConfig | CommandAgentConfig;
@@ -53,5 +67,7 @@ export interface Config {
   stallSeconds: number;
   interruptGraceSeconds: number;
   batchFollowups: boolean;
+  /** Seconds added to an agent's named usage-limit reset before baton resumes its tasks. */
+  limitBufferSeconds: number;
   hooks: HooksConfig;
 }

@@ -3,6 +3,8 @@
  * off disk. The watcher carries the decisions out; every one is idempotent, so a decision made
  * twice (a doubled event, an overlapping cycle) changes nothing.
  */
+import { agentOf, byPriority, isParked, planLimits } from './cycle-limits.js';
+import type { AgentLimit } from './limits.js';
 import type { TaskState } from './states.js';
 import type { TaskFileStatus } from './types.js';
 
@@ -33,6 +35,10 @@ export interface CycleTask {
    * changed since: dispatching it again would only fail again and spend the cycle's dispatch.
    */
   dispatchBlocked?: boolean;
+  /** The agent it runs with (its own or `defaultAgent`). */
+  agent?: string;
+  /** The agent whose usage limit it waits for, until a resumed run shows progress (status `limitedAgent`). */
+  limitedAgent?: string | null;
 }
 
 /** The limits a cycle respects. */
@@ -41,6 +47,8 @@ export interface CycleLimits {
   maxDispatchesPerCycle: number;
   retryCooldownSeconds: number;
   stallSeconds: number;
+  /** Per-agent caps (`agents.<name>.maxConcurrent`), inside `maxConcurrent`. */
+  agents?: Readonly<Record<string, { maxConcurrent?: number | null }>>;
 }
 
 /** What to do. */
@@ -49,7 +57,11 @@ export type Decision =
   | { kind: 'interrupt_stalled'; slug: string }
   | { kind: 'retry'; slug: string }
   | { kind: 'dispatch'; slug: string }
-  | { kind: 'start_inbox'; slug: string };
+  | { kind: 'start_inbox'; slug: string }
+  /** Resume a task parked at `agent`'s usage limit in its session; `probe`: the one run that tries the reset. */
+  | { kind: 'resume_limited'; slug: string; agent: string; probe: boolean }
+  /** `agent` is past its limit: its record goes (`slug`: the task that hit it). */
+  | { kind: 'release_agent'; slug: string; agent: string };
 
 /** Automatic retries allowed after a worker died or stalled. */
 export const MAX_AUTO_RETRIES = 1;
@@ -57,6 +69,7 @@ export const MAX_AUTO_RETRIES = 1;
 /** States in which waiting follow-ups do not start a worker on their own. */
 const HOLD_INBOX: ReadonlySet<TaskState> = new Set([
   'interrupted',
+  'limited', // its resume at the reset runs them
   'draft',
   'cancelled',
   'invalid',
@@ -71,13 +84,18 @@ export interface CycleOptions {
    * dispatched each on its own event).
    */
   fillSlots?: boolean;
+  /** The agents' recorded usage limits (store/limits.ts), by agent. */
+  agentLimits?: ReadonlyMap<string, AgentLimit>;
 }
 
 /**
- * Plans a cycle. Order: record deaths and stalls, then due retries and waiting follow-ups
- * (these count toward `maxConcurrent` only), then new tasks by priority, oldest file, slug
- * (these also count toward `maxDispatchesPerCycle`, unless `fillSlots`). A task whose dispatch
- * is blocked is passed over and never spends a slot or the cycle's dispatch.
+ * Plans a cycle. Order: record deaths and stalls, then usage limits (domain/cycle-limits.ts:
+ * release agents past their limit, one probe per agent due, then the parked tasks of free
+ * agents by priority), then due retries and waiting follow-ups (these count toward
+ * `maxConcurrent` only), then new tasks by priority, oldest file, slug (these also count toward
+ * `maxDispatchesPerCycle`, unless `fillSlots`). A task whose dispatch is blocked, or whose agent
+ * is at its usage limit or its own `maxConcurrent`, is passed over and never spends a slot or
+ * the cycle's dispatch.
  */
 export function planCycle(
   tasks: readonly CycleTask[],
@@ -110,31 +128,59 @@ export function planCycle(
     retryAtOf.set(t.slug, retryAt);
   }
 
-  const take = (): boolean => {
-    if (running >= limits.maxConcurrent) return false;
-    running++;
-    return true;
-  };
+  const runningBy = new Map<string, number>();
   for (const t of tasks) {
-    if (t.live || (t.state !== 'worker_gone' && t.state !== 'stalled')) continue;
+    const agent = agentOf(t);
+    if (t.live && agent !== null) runningBy.set(agent, (runningBy.get(agent) ?? 0) + 1);
+  }
+  /** A slot for `t`: 'global' when none is left at all, 'agent' when only its agent's are taken. */
+  const take = (t: CycleTask): 'ok' | 'global' | 'agent' => {
+    if (running >= limits.maxConcurrent) return 'global';
+    const agent = agentOf(t);
+    const cap = agent === null ? null : (limits.agents?.[agent]?.maxConcurrent ?? null);
+    if (agent !== null && cap !== null && (runningBy.get(agent) ?? 0) >= cap) return 'agent';
+    running++;
+    if (agent !== null) runningBy.set(agent, (runningBy.get(agent) ?? 0) + 1);
+    return 'ok';
+  };
+  const lim = planLimits(tasks, opts.agentLimits ?? new Map(), now);
+  const held = (t: CycleTask): boolean => {
+    const agent = agentOf(t);
+    return agent !== null && lim.blocked.has(agent);
+  };
+  for (const r of lim.release) decisions.push({ kind: 'release_agent', slug: r.slug, agent: r.agent });
+  const probing = new Set(lim.probes.map((p) => p.task.slug));
+  for (const p of lim.probes)
+    if (take(p.task) === 'ok')
+      decisions.push({ kind: 'resume_limited', slug: p.task.slug, agent: p.agent, probe: true });
+  for (const t of tasks.filter(isParked).sort(byPriority)) {
+    if (probing.has(t.slug) || held(t)) continue;
+    if (take(t) === 'ok')
+      decisions.push({ kind: 'resume_limited', slug: t.slug, agent: agentOf(t) ?? '', probe: false });
+  }
+  for (const t of tasks) {
+    if (t.live || (t.state !== 'worker_gone' && t.state !== 'stalled') || held(t)) continue;
     const retryAt = retryAtOf.get(t.slug) ?? null;
-    if (retryAt !== null && Date.parse(retryAt) <= nowMs && t.autoRetries < MAX_AUTO_RETRIES && take()) {
+    if (retryAt !== null && Date.parse(retryAt) <= nowMs && t.autoRetries < MAX_AUTO_RETRIES && take(t) === 'ok') {
       decisions.push({ kind: 'retry', slug: t.slug });
     }
   }
   for (const t of tasks) {
     if (t.live || t.pendingFollowups === 0 || HOLD_INBOX.has(t.state) || !t.ranBefore) continue;
-    if (t.dispatchBlocked === true) continue;
+    if (t.dispatchBlocked === true || held(t)) continue;
     if ((t.state === 'worker_gone' || t.state === 'stalled') && retryAtOf.get(t.slug) !== null) continue; // the retry drains it
-    if (take()) decisions.push({ kind: 'start_inbox', slug: t.slug });
+    if (take(t) === 'ok') decisions.push({ kind: 'start_inbox', slug: t.slug });
   }
   const ready = tasks
     .filter((t) => !t.live && !t.ranBefore && t.fileStatus === 'ready' && t.state === 'ready')
-    .filter((t) => t.dispatchBlocked !== true)
-    .sort((a, b) => b.priority - a.priority || a.fileMtimeMs - b.fileMtimeMs || a.slug.localeCompare(b.slug));
+    .filter((t) => t.dispatchBlocked !== true && !held(t))
+    .sort(byPriority);
   let budget = opts.fillSlots === true ? Infinity : limits.maxDispatchesPerCycle;
   for (const t of ready) {
-    if (budget <= 0 || !take()) break;
+    if (budget <= 0) break;
+    const slot = take(t);
+    if (slot === 'global') break;
+    if (slot === 'agent') continue; // its agent's slots are taken; another agent's task may go
     budget--;
     decisions.push({ kind: 'dispatch', slug: t.slug });
   }

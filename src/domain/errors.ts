@@ -35,6 +35,8 @@ export type ErrorCode =
   /** The worker died before it confirmed its assignment: the hand-off can be made to another. */
   | 'WORKER_DIED'
   | 'LOCK_FAILED'
+  /** The task's agent is at its usage limit (or its own `maxConcurrent`): it starts later, by itself. */
+  | 'AGENT_LIMITED'
   | 'USAGE'
   | 'INTERNAL';
 
@@ -55,6 +57,7 @@ const exitCodeOf: Record<ErrorCode, ExitCode> = {
   WORKER_FAILED: ExitCode.error,
   WORKER_DIED: ExitCode.error,
   LOCK_FAILED: ExitCode.error,
+  AGENT_LIMITED: ExitCode.busy,
   USAGE: ExitCode.usage,
   INTERNAL: ExitCode.error,
 };

@@ -23,6 +23,7 @@ export const HISTORY_TYPES = [
   'session_fallback',
   'stalled',
   'hand_staged_committed',
+  'limit_hit',
   'state_changed',
   'lock_taken_over',
   'lock_released',
@@ -145,6 +146,20 @@ export interface HandStagedCommitted extends Base<'hand_staged_committed'> {
   refusedAt?: string;
   worktree?: string;
 }
+/** A run ended at its agent's usage limit: what the agent said, and when baton tries again. */
+export interface LimitHit extends Base<'limit_hit'> {
+  agent: string;
+  /** The line the limit was read from. */
+  raw?: string;
+  /** What the agent said of the reset (domain/limits.ts, `ResetSpec`). */
+  said?: unknown;
+  /** The reset instant, or null when none was named (or it was past): a backoff. */
+  reset?: string | null;
+  /** `unix`, `in`, `clock`, `clock_local` or `backoff`. */
+  how?: string;
+  retryAt: string;
+  backoffSeconds?: number;
+}
 /** The task's state changed (by the worker, the heartbeat, doctor or remove). */
 export interface StateChanged extends Base<'state_changed'> {
   from?: string | null;
@@ -196,6 +211,7 @@ export type HistoryEvent =
   | SessionFallback
   | Stalled
   | HandStagedCommitted
+  | LimitHit
   | StateChanged
   | LockTakenOver
   | LockReleased
@@ -225,6 +241,7 @@ const REQUIRED: { readonly [T in HistoryType]: Readonly<Record<string, Kind>> } 
   session_fallback: {},
   stalled: {},
   hand_staged_committed: {},
+  limit_hit: { agent: 'string', retryAt: 'string' },
   state_changed: { to: 'string' },
   lock_taken_over: {},
   lock_released: {},

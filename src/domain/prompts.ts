@@ -35,3 +35,6 @@ export function joinFollowups(bodies: string[]): string {
   if (bodies.length === 1) return bodies[0] ?? '';
   return bodies.map((b, i) => `## Follow-up ${i + 1} of ${bodies.length}\n\n${b}`).join('\n\n');
 }
+
+/** Sent when the heartbeat resumes a task parked at its agent's usage limit, after the reset. */
+export const LIMIT_RESET_INSTRUCTION = 'The usage limit has reset; continue where you stopped.';

@@ -3,9 +3,11 @@
  *
  *   draft ──(status: ready)──▶ ready ──dispatch──▶ starting ──agent spawned──▶ running
  *   running ──ok──▶ idle        running ──fail──▶ failed
+ *   running ──usage limit──▶ limited ──the agent's reset (heartbeat) or continue──▶ starting
  *   running ──interrupt/stop──▶ interrupting ──▶ interrupted (or continues with a follow-up)
  *   running ──holder dead──▶ worker_gone        running ──no progress──▶ stalled
  *   idle|failed|interrupted|worker_gone|stalled ──continue/follow-up──▶ starting
+ *   (a follow-up to a limited task waits in its inbox for the reset)
  *   any ──task file status──▶ done | cancelled;  unusable task file ──▶ invalid
  */
 export const TASK_STATES = [
@@ -19,6 +21,7 @@ export const TASK_STATES = [
   'interrupted',
   'worker_gone',
   'stalled',
+  'limited',
   'done',
   'cancelled',
   'invalid',
@@ -35,4 +38,5 @@ export const CONTINUABLE_STATES: ReadonlySet<TaskState> = new Set([
   'interrupted',
   'worker_gone',
   'stalled',
+  'limited',
 ]);

@@ -59,5 +59,13 @@ export interface TaskStatus {
   retryAt: string | null;
   /** Automatic retries (after worker_gone or stalled) since a person last dispatched, continued or followed up. */
   autoRetries: number;
+  /**
+   * The agent whose usage limit the task waits for (state `limited`, `retryAt` its reset plus
+   * `limitBufferSeconds`), kept while the run resumed at the reset has shown no progress yet.
+   * Absent in statuses older than usage limits.
+   */
+  limitedAgent?: string | null;
+  /** Limits without a reset time in a row (the backoff doubles per one); absent or 0 otherwise. */
+  limitHits?: number;
   error: string | null;
 }

@@ -3,6 +3,7 @@
  * status`, `status --json` (`waiting`) and the watch view show, so that nothing sits `ready`
  * with no reason anywhere but the watcher's log. Pure: it judges what was read off disk.
  */
+import { shortTime } from './limits.js';
 import type { TaskState } from './states.js';
 
 /** Why a task waits. Stable strings: `status --json` carries them. */
@@ -20,7 +21,9 @@ export type WaitingReason =
   /** Stopped by `baton stop`: its follow-ups wait for a person. */
   | 'stopped'
   /** Not ready: its file says `status: draft`. */
-  | 'draft';
+  | 'draft'
+  /** Its agent is at its usage limit: it resumes (or starts) after the reset. */
+  | 'limited';
 
 /** The reason, in words, and since when. */
 export interface Waiting {
@@ -52,6 +55,11 @@ export interface WaitingInput {
   failure: DispatchFailure | null;
   /** When the task's current state began, or its file was written. */
   since: string | null;
+  /**
+   * The usage limit of the task's agent (the one a parked task waits for), when one is
+   * recorded: until when, and the task the watcher tries the agent with after the reset.
+   */
+  agentLimit?: { agent: string; until: string; probe: string | null } | null;
 }
 
 /** What the repository looks like around the task. */
@@ -60,6 +68,8 @@ export interface WaitingContext {
   watcher: { pid: number; heartbeatSeconds: number } | null;
   running: number;
   maxConcurrent: number;
+  /** The clock the usage-limit times are told against. */
+  now?: Date;
 }
 
 /**
@@ -80,6 +90,10 @@ export function waitingFor(t: WaitingInput, ctx: WaitingContext): Waiting | null
     return ctx.watcher === null
       ? at('no_watcher', `A retry is due ${when}, but no watcher is running to make it: ${START_WATCHER}`)
       : at('retry', `The watcher retries it ${when} (once, continuing its session).`);
+  }
+  if (t.state === 'limited' || (t.agentLimit ?? null) !== null) {
+    const limited = limitedWait(t, ctx);
+    if (limited !== null) return at(limited.reason, limited.detail);
   }
   if (t.state === 'interrupted' && t.pendingFollowups > 0)
     return at(
@@ -106,6 +120,38 @@ export function waitingFor(t: WaitingInput, ctx: WaitingContext): Waiting | null
     'next_heartbeat',
     `The watcher (pid ${ctx.watcher.pid}) starts it at its next heartbeat, within ${ctx.watcher.heartbeatSeconds} s.`,
   );
+}
+
+/** Why a task waits at a usage limit (its own, or its agent's), or null when the limit does not hold it. */
+function limitedWait(t: WaitingInput, ctx: WaitingContext): { reason: WaitingReason; detail: string } | null {
+  const now = ctx.now ?? new Date();
+  const limit = t.agentLimit ?? null;
+  const queued = t.pendingFollowups > 0 ? `, then its ${plural(t.pendingFollowups, 'queued follow-up')}` : '';
+  const waitingUntil = limit !== null && Date.parse(limit.until) > now.getTime();
+  if (t.state === 'limited') {
+    const until = limit?.until ?? t.retryAt;
+    const head = until === null ? `limited (${limit?.agent ?? 'its agent'})` : `until ${shortTime(until, now)} (${limit?.agent ?? 'its agent'})`;
+    if (ctx.watcher === null)
+      return { reason: 'no_watcher', detail: `${head}, but no watcher is running to resume it: ${START_WATCHER}` };
+    if (waitingUntil || limit === null)
+      return { reason: 'limited', detail: `${head}: the watcher resumes its session then${queued}.` };
+    if (limit.probe !== null && limit.probe !== t.slug)
+      return {
+        reason: 'limited',
+        detail: `${limit.agent}'s limit should have reset: the watcher tries it with ${limit.probe} first, and resumes this when that gets through.`,
+      };
+    return { reason: 'limited', detail: `${limit.agent}'s limit should have reset: the watcher resumes this at its next heartbeat${queued}.` };
+  }
+  const wantsStart =
+    (t.state === 'ready' && !t.ranBefore) ||
+    (t.pendingFollowups > 0 && ['idle', 'failed', 'worker_gone', 'stalled'].includes(t.state));
+  if (limit === null || !wantsStart) return null;
+  return {
+    reason: 'limited',
+    detail: waitingUntil
+      ? `${limit.agent} is at its usage limit until ${shortTime(limit.until, now)}: it starts after the reset.`
+      : `${limit.agent}'s limit should have reset: it starts once the watcher's first try after the reset gets through.`,
+  };
 }
 
 const START_WATCHER =

@@ -41,6 +41,8 @@ import {
 import { loadTaskFile, parseTaskText, readTaskText } from '../store/taskfiles.js';
 import { misplacedProblems, startWorktreeListing } from './misplaced.js';
 import type { Repo } from './repo.js';
+import type { AgentLimit } from '../domain/limits.js';
+import { readAgentLimits } from '../store/limits.js';
 
 /** One task as shown on the board. */
 export interface BoardTask {
@@ -81,6 +83,9 @@ export interface Board {
   drops?: number;
   /** The limits a waiting task is judged against. */
   limits?: { maxConcurrent: number; heartbeatSeconds: number };
+  /** Agents at their usage limit (store/limits.ts), and the agent of a task that names none. */
+  agentLimits?: AgentLimit[];
+  defaultAgent?: string;
   rejected: RejectedEntry[];
   /** Task branches or worktrees out of place (what hooks can be made to miss), one sentence each. */
   problems: string[];
@@ -144,9 +149,19 @@ export async function readBoard(repo: Repo, cache?: TaskFileCache): Promise<Boar
   const drops = listed.tasks.filter((n) => classifyTaskEntry(n).kind === 'followup').length;
   const watcher = await readWatcher(repo);
   const hookRepair = listed.logs.has(HOOKS_LOG) ? await readHookRepair(repo) : null;
-  const { maxConcurrent, heartbeatSeconds } = repo.config;
-  const limits = { maxConcurrent, heartbeatSeconds };
-  return { tasks, rejected, problems, watcher, drops, limits, hookRepair };
+  const { maxConcurrent, heartbeatSeconds, defaultAgent } = repo.config;
+  const agentLimits = [...(await readAgentLimits(repo.paths)).values()];
+  return {
+    tasks,
+    rejected,
+    problems,
+    watcher,
+    drops,
+    limits: { maxConcurrent, heartbeatSeconds },
+    agentLimits,
+    defaultAgent,
+    hookRepair,
+  };
 }
 
 /** Reads one task's file, status and lock. */

@@ -14,6 +14,7 @@ import { inspectLock } from '../store/lock.js';
 import { taskPaths } from '../store/paths.js';
 import { readStatus } from '../store/status.js';
 import type { StartKind } from '../worker/assignment.js';
+import { assertAgentMayStart } from './agent-gate.js';
 import { assertAgentRunnable } from './preflight.js';
 import { loadTask, taskWorktree, type Repo } from './repo.js';
 
@@ -29,6 +30,12 @@ export interface DispatchOptions {
   allowFinished?: boolean;
   /** The heartbeat's automatic retry. */
   auto?: boolean;
+  /**
+   * Starts no task with an agent at its usage limit (or at its own `maxConcurrent`), nor a task
+   * parked at a limit (ops/agent-gate.ts): the watcher's and a follow-up's starts. A person's
+   * dispatch and continue, and the heartbeat's planned resumes, do not set it.
+   */
+  respectLimits?: boolean;
   /**
    * The watcher's standby pool: a booted worker from it takes the assignment, saving a node
    * start. Without one (every command but the watcher), a fresh worker is spawned.
@@ -56,6 +63,7 @@ export async function dispatch(
       },
     );
   }
+  if (opts.respectLimits === true) await assertAgentMayStart(repo, slug, agent);
   const { worktree, branch } = taskWorktree(repo.config, slug);
   const worktreeExists = existsSync(worktree);
   // Cheap check first, so that a dispatch racing a live worker starts nothing at all. A folder

@@ -26,6 +26,8 @@ export type FindingKind =
   | 'logs-not-ignored'
   /** Files under tasks/logs/ are tracked by git. */
   | 'logs-tracked'
+  /** An agent's usage limit is past its reset, but the tasks parked at it were not resumed. */
+  | 'limit-not-resumed'
   /** A git hook problem reported by the hooks module (`hook-missing`, `hook-replaced`, ...). */
   | `hook-${string}`;
 

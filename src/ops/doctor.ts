@@ -20,6 +20,7 @@ import { readStatus, updateStatus } from '../store/status.js';
 import { readTaskLock } from './board.js';
 import { checkLocks, checkWorktrees, taskSlugs } from './doctor-checks.js';
 import { checkLayout, checkStrays } from './doctor-files.js';
+import { checkLimits } from './doctor-limits.js';
 import { note, problem, type FixAction, type Finding } from './doctor-types.js';
 import type { Repo } from './repo.js';
 
@@ -34,6 +35,7 @@ export async function diagnose(repo: Repo, now: Date = new Date()): Promise<Find
     ...(await checkWorktrees(repo, slugs)),
     ...(await checkStrays(repo, now.getTime())),
     ...(await hookFindings(repo)),
+    ...(await checkLimits(repo, slugs, now)),
   ];
 }
 

@@ -30,6 +30,8 @@ export interface FollowupResult {
   agent: string;
   /** True when that agent takes messages into a running session (a steer goes in live). */
   liveInput: boolean;
+  /** Why no worker was started for it now (its agent is at its usage limit), in words. */
+  waiting?: string;
 }
 
 /** Accepts a follow-up from the CLI and makes sure a worker runs it. */
@@ -71,8 +73,24 @@ export async function sendFollowup(
   // Skipped: the watcher ingested it first; it is accepted all the same.
   const id = result.kind === 'skipped' ? name : result.id;
   const number = await followupNumber(taskPaths(repo.paths, slug).historyFile, id, `tasks/${name}`);
-  const worker = await ensureWorker(repo, slug);
-  return { id, mode: result.kind === 'skipped' ? mode : result.mode, worker, number, ...about };
+  let worker: FollowupResult['worker'];
+  let waiting: string | undefined;
+  try {
+    worker = await ensureWorker(repo, slug);
+  } catch (err) {
+    // Accepted and queued: it runs when the agent's limit resets, after the task's resume.
+    if (!(err instanceof BatonError && err.code === 'AGENT_LIMITED')) throw err;
+    worker = null;
+    waiting = err.message;
+  }
+  return {
+    id,
+    mode: result.kind === 'skipped' ? mode : result.mode,
+    worker,
+    number,
+    ...about,
+    ...(waiting === undefined ? {} : { waiting }),
+  };
 }
 
 /** The ordinal of the follow-up recorded with `id` (or, ingested by the watcher, from `file`). */
@@ -90,7 +108,8 @@ async function followupNumber(historyFile: string, id: string, file: string): Pr
 /**
  * Makes sure a worker will look at `slug`'s inbox: wakes the live one, or starts one (a task
  * that never ran gets its task prompt first). A start that finds the lock taken is fine: the
- * holder drains the inbox before it ends.
+ * holder drains the inbox before it ends. Throws AGENT_LIMITED when the task's agent is at its
+ * usage limit: the follow-up waits in the inbox for the reset.
  */
 export async function ensureWorker(repo: Repo, slug: string): Promise<FollowupResult['worker']> {
   const live = await liveHolder(repo, slug);
@@ -101,7 +120,7 @@ export async function ensureWorker(repo: Repo, slug: string): Promise<FollowupRe
   try {
     const status = await readStatus(taskPaths(repo.paths, slug).statusFile);
     const ranBefore = (status?.runs ?? 0) > 0;
-    const started = await dispatch(repo, slug, { inboxOnly: ranBefore, allowFinished: true });
+    const started = await dispatch(repo, slug, { inboxOnly: ranBefore, allowFinished: true, respectLimits: true });
     return { pid: started.pid, runId: started.runId, started: true };
   } catch (err) {
     if (err instanceof BatonError && err.code === 'BUSY') {

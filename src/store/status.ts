@@ -31,6 +31,7 @@ export function initialStatus(slug: string, now: Date = new Date()): TaskStatus 
     lastProgressAt: null,
     retryAt: null,
     autoRetries: 0,
+    limitedAgent: null,
     error: null,
   };
 }

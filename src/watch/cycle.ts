@@ -23,6 +23,8 @@ import { writeControl } from '../store/inbox.js';
 import { LASTING_DISPATCH_ERRORS, recordFailure } from '../store/dispatch-failure.js';
 import { taskPaths } from '../store/paths.js';
 import { readStatus, updateStatus } from '../store/status.js';
+import { clearAgentLimit } from '../store/limits.js';
+import { agentFields, limitedAgentsNow, resumeLimited } from './limits.js';
 
 /** What one cycle did, as written to heartbeat.json. */
 export interface CycleReport {
@@ -42,6 +44,8 @@ export interface CycleReport {
   problems: string[];
   /** What the hooks self-heal said this cycle (hooks/heal.ts): [] when they were in place. */
   hooks: string[];
+  /** Agents at their usage limit as this cycle left them: when baton tries again, and their probe run. */
+  limitedAgents?: { agent: string; retryAt: string; reset: string | null; slug: string; probe: string | null }[];
 }
 
 /**
@@ -112,8 +116,10 @@ export async function runCycle(repo: Repo, opts: CycleOptions = {}): Promise<Cyc
   }
   await recoverAllClaims(repo);
   const board = await readBoard(repo, cache);
-  const tasks = cycleTasks(board);
-  const decisions = planCycle(tasks, repo.config, now(), { fillSlots: opts.fillSlots === true });
+  const tasks = cycleTasks(board, repo.config.defaultAgent);
+  // The board read them: the cycle judges the limits it read with the tasks.
+  const agentLimits = new Map((board.agentLimits ?? []).map((l) => [l.agent, l]));
+  const decisions = planCycle(tasks, repo.config, now(), { fillSlots: opts.fillSlots === true, agentLimits });
   crashPoint('cycle.after-plan');
   const done: CycleReport['decisions'] = [];
   for (const d of decisions) done.push({ ...d, result: await carryOut(repo, d, opts.standby) });
@@ -134,14 +140,15 @@ export async function runCycle(repo: Repo, opts: CycleOptions = {}): Promise<Cyc
     ingested: ingested.map(({ file, result }) => ({ file, result })),
     problems: [...after.problems, ...hooks.said],
     hooks: hooks.said,
+    limitedAgents: limitedAgentsNow(after.agentLimits ?? []),
   };
   await fs.mkdir(path.dirname(repo.paths.heartbeatFile), { recursive: true });
   await writeFileAtomic(repo.paths.heartbeatFile, `${JSON.stringify(report, null, 2)}\n`);
   return report;
 }
 
-/** The cycle's view of each valid task. */
-export function cycleTasks(board: Board): CycleTask[] {
+/** The cycle's view of each valid task; a task that names no agent runs with `defaultAgent`. */
+export function cycleTasks(board: Board, defaultAgent?: string): CycleTask[] {
   const out: CycleTask[] = [];
   for (const t of board.tasks) {
     if (t.slug === null || t.task === null) continue;
@@ -159,6 +166,7 @@ export function cycleTasks(board: Board): CycleTask[] {
       autoRetries: t.status?.autoRetries ?? 0,
       lastProgressAt: t.status?.lastProgressAt ?? t.status?.startedAt ?? null,
       dispatchBlocked: (t.failure ?? null) !== null,
+      ...agentFields(t, defaultAgent),
     });
   }
   return out;
@@ -210,6 +218,11 @@ export async function carryOut(repo: Repo, d: Decision, standby?: StandbyPool): 
         wake(holder.pid);
         return `asked worker pid ${holder.pid} to interrupt its stalled agent`;
       }
+      case 'resume_limited':
+        return await resumeLimited(repo, d, standby);
+      case 'release_agent':
+        await clearAgentLimit(repo.paths, d.agent);
+        return `${d.agent} is past its usage limit: its tasks may start again`;
       case 'retry':
       case 'dispatch':
       case 'start_inbox': {
@@ -222,6 +235,7 @@ export async function carryOut(repo: Repo, d: Decision, standby?: StandbyPool): 
             allowFinished: d.kind !== 'dispatch',
             inboxOnly: d.kind === 'start_inbox' && ran,
             standby,
+            respectLimits: true,
           }),
           repo.config.dispatchTimeoutSeconds * 1000,
           `the dispatch of ${d.slug} took longer than dispatchTimeoutSeconds (${repo.config.dispatchTimeoutSeconds} s)`,
@@ -230,7 +244,8 @@ export async function carryOut(repo: Repo, d: Decision, standby?: StandbyPool): 
       }
     }
   } catch (err) {
-    if (err instanceof BatonError && err.code === 'BUSY') return `skipped: ${err.message}`;
+    if (err instanceof BatonError && (err.code === 'BUSY' || err.code === 'AGENT_LIMITED'))
+      return `skipped: ${err.message}`;
     if (err instanceof BatonError && LASTING_DISPATCH_ERRORS.has(err.code) && d.kind !== 'mark') {
       // Said once: later cycles pass the task over until its file or baton.yaml changes.
       await recordFailure(repo.paths, d.slug, {

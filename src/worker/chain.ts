@@ -91,6 +91,8 @@ export class Chain {
     let step: Step | null = queue.shift() ?? (await this.#nextFromInbox());
     while (step !== null && !this.#ctx.lost() && this.#life.canStep()) {
       last = await this.#runStep(step);
+      // At a usage limit the chain ends: what waits stays queued for the resume at the reset.
+      if (last.limit) break;
       step = this.#life.canStep() ? (queue.shift() ?? (await this.#nextFromInbox())) : null;
     }
     await this.#agentUpdates; // the lock is released after this: no update may land later

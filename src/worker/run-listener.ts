@@ -34,6 +34,7 @@ export function runListener(spec: RunListenerSpec): AgentRunListener & { session
   const { rec, n } = spec;
   let currentSession = spec.sessionId;
   let lastFlush = 0;
+  let progressed = false;
   return {
     session: () => currentSession,
     onSpawn: (pid) => {
@@ -66,10 +67,13 @@ export function runListener(spec: RunListenerSpec): AgentRunListener & { session
       } else if (ev.type === 'progress') {
         const now = Date.now();
         spec.onProgress(now);
-        if (now - lastFlush >= OUTPUT_FLUSH_MS) {
+        // The run's first work shows its agent is past any usage limit the task waited for.
+        const first = !progressed;
+        progressed = true;
+        if (first || now - lastFlush >= OUTPUT_FLUSH_MS) {
           lastFlush = now;
           const iso = new Date(now).toISOString();
-          void rec.status({ lastOutputAt: iso, lastProgressAt: iso });
+          void rec.status({ lastOutputAt: iso, lastProgressAt: iso, ...(first ? { limitedAgent: null, limitHits: 0 } : {}) });
         }
       }
     },

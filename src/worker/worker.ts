@@ -25,6 +25,7 @@ import { readStatus } from '../store/status.js';
 import { MAX_AUTO_RETRIES } from '../domain/cycle.js';
 import { parseAssignment, type Assignment, type StartKind } from './assignment.js';
 import { Chain, type ChainEnd } from './chain.js';
+import { parkAtLimit } from './limit-park.js';
 import { Recorder } from './recorder.js';
 
 /** How often the holder refreshes its lock's heartbeat. */
@@ -99,6 +100,7 @@ class Worker {
           break;
         }
         if (end.stopped || end.stalled || this.#lost || this.#terminating) break;
+        if (end.last?.limit) break; // follow-ups wait for the reset (the heartbeat resumes it)
         // Released: anything that arrived after our last look must not be stranded.
         if ((await listFollowups(this.#tp.inboxDir)).length === 0) break;
         if (!(await this.#reacquire())) break;
@@ -152,8 +154,20 @@ class Worker {
           agentPid: null,
           pendingFollowups,
         });
+      } else if (!end.stopped && end.last?.limit) {
+        await parkAtLimit({
+          rec: this.#rec,
+          paths: repoPaths(a.root),
+          tp: this.#tp,
+          slug: a.slug,
+          agent: a.agent,
+          notice: end.last.limit,
+          bufferSeconds: config.limitBufferSeconds,
+          pendingFollowups,
+        });
       } else {
         await this.#rec.status({
+          ...(end.last === null ? {} : { limitedAgent: null, limitHits: 0 }),
           state: end.stopped ? 'interrupted' : ok ? 'idle' : 'failed',
           error: end.stopped || ok ? null : (end.last?.error ?? 'the run failed'),
           pid: null,

@@ -61,6 +61,7 @@ describe('parseConfig', () => {
       stallSeconds: 900,
       interruptGraceSeconds: 10,
       batchFollowups: false,
+      limitBufferSeconds: 60,
     });
   });
 
@@ -96,6 +97,7 @@ describe('parseConfig', () => {
       'stallSeconds: 60',
       'interruptGraceSeconds: 0.25',
       'batchFollowups: true',
+      'limitBufferSeconds: 0',
       'hooks:',
       '  autoRepair: false',
       'agents:',
@@ -106,7 +108,7 @@ describe('parseConfig', () => {
       '    outputFormat: claude',
       '    env: { TOKEN_FILE: /x, LEVEL: 3, DEBUG: true }',
       '  claude: { bin: /opt/claude, args: [--permission-mode, acceptEdits], liveInput: true }',
-      '  fast: { preset: codex, args: [--sandbox, workspace-write] }',
+      '  fast: { preset: codex, args: [--sandbox, workspace-write], maxConcurrent: 2, limitPattern: "out of quota" }',
       '  other: { preset: command, command: [run.sh] }',
     ].join('\n');
     const { config, warnings, errors } = parse(text);
@@ -124,6 +126,7 @@ describe('parseConfig', () => {
       stallSeconds: 60,
       interruptGraceSeconds: 0.25,
       batchFollowups: true,
+      limitBufferSeconds: 0,
       hooks: { autoRepair: false },
       agents: {
         claude: {
@@ -151,6 +154,8 @@ describe('parseConfig', () => {
           args: ['--sandbox', 'workspace-write'],
           liveInput: false,
           env: {},
+          maxConcurrent: 2,
+          limitPattern: 'out of quota',
         },
         other: {
           name: 'other',
@@ -196,6 +201,15 @@ describe('parseConfig', () => {
       'baton.yaml:1: retryCooldownSeconds must be a number of seconds greater than 0, found "soon"',
     ],
     ['batchFollowups: yes', 'baton.yaml:1: batchFollowups must be true or false, found "yes"'],
+    ['limitBufferSeconds: -1', 'baton.yaml:1: limitBufferSeconds must be a number of seconds, 0 or more, found -1'],
+    [
+      'agents:\n  claude: { maxConcurrent: 0 }',
+      'baton.yaml:2: agents.claude.maxConcurrent must be a whole number of at least 1, found 0',
+    ],
+    [
+      'agents:\n  claude: { limitPattern: "(" }',
+      expect.stringMatching(/^baton\.yaml:2: agents\.claude\.limitPattern must be a regular expression/),
+    ],
     [
       'branchPrefix: "bad prefix/"',
       expect.stringMatching(

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { planCycle, type CycleTask } from '../../src/domain/cycle.js';
 import { classify } from '../../src/domain/classify.js';
 import { initialStatus } from '../../src/store/status.js';
+import type { AgentLimit } from '../../src/domain/limits.js';
 
 const now = new Date('2026-11-27T12:00:00.000Z');
 const limits = { maxConcurrent: 3, maxDispatchesPerCycle: 2, retryCooldownSeconds: 300, stallSeconds: 900 };
@@ -142,5 +143,92 @@ describe('classify', () => {
     [{ fileStatus: 'ready', status: s('failed'), lock: { runId: 'r1', live: false } }, 'failed'],
   ] as const)('%j → %s', (obs, expected) => {
     expect(classify(obs as Parameters<typeof classify>[0])).toBe(expected);
+  });
+});
+
+describe('planCycle at usage limits', () => {
+  const limit = (over: Partial<AgentLimit> = {}): AgentLimit => ({
+    agent: 'claude',
+    retryAt: '2026-11-27T12:30:00.000Z',
+    reset: '2026-11-27T12:29:00.000Z',
+    slug: 'p1',
+    at: '2026-11-27T11:00:00.000Z',
+    probe: null,
+    ...over,
+  });
+  const parked = (slug: string, over: Partial<CycleTask> = {}): CycleTask =>
+    task(slug, { state: 'limited', recordedState: 'limited', ranBefore: true, agent: 'claude', limitedAgent: 'claude', ...over });
+  const plan = (tasks: CycleTask[], l: AgentLimit | null, at = now, lim: Parameters<typeof planCycle>[1] = limits) =>
+    planCycle(tasks, lim, at, { agentLimits: new Map(l === null ? [] : [[l.agent, l]]) });
+
+  it('before the reset nothing starts with the limited agent; another agent goes on', () => {
+    const tasks = [
+      parked('p1', { pendingFollowups: 1 }),
+      task('ready-claude', { agent: 'claude', priority: 9 }),
+      task('idle-claude', { agent: 'claude', state: 'idle', ranBefore: true, pendingFollowups: 2 }),
+      task('ready-codex', { agent: 'codex' }),
+    ];
+    expect(plan(tasks, limit())).toEqual([{ kind: 'dispatch', slug: 'ready-codex' }]);
+  });
+
+  it('at the reset one probe resumes the parked task of highest priority, and the agent stays held', () => {
+    const later = new Date('2026-11-27T12:31:00.000Z');
+    const tasks = [parked('p1'), parked('p2', { priority: 5 }), task('ready-claude', { agent: 'claude' })];
+    expect(plan(tasks, limit(), later)).toEqual([{ kind: 'resume_limited', slug: 'p2', agent: 'claude', probe: true }]);
+    // While the probe runs without progress, nothing else of claude starts, and no second probe.
+    const probing = [parked('p1'), parked('p2', { live: true, state: 'running' }), task('ready-claude', { agent: 'claude' })];
+    expect(plan(probing, limit({ probe: { slug: 'p2', at: later.toISOString() } }), later)).toEqual([]);
+  });
+
+  it('once the probe shows progress, the agent is released: parked tasks resume by priority, then the others', () => {
+    const later = new Date('2026-11-27T12:40:00.000Z');
+    const tasks = [
+      parked('p1'),
+      parked('p3', { priority: 2 }),
+      task('p2', { live: true, state: 'running', ranBefore: true, agent: 'claude', limitedAgent: null }),
+      task('ready-claude', { agent: 'claude' }),
+    ];
+    expect(plan(tasks, limit({ probe: { slug: 'p2', at: '2026-11-27T12:31:00.000Z' } }), later)).toEqual([
+      { kind: 'release_agent', slug: 'p1', agent: 'claude' },
+      { kind: 'resume_limited', slug: 'p3', agent: 'claude', probe: false },
+      { kind: 'resume_limited', slug: 'p1', agent: 'claude', probe: false },
+    ]);
+    // With more room the ready task follows them in the same cycle.
+    expect(
+      plan(tasks, limit({ probe: { slug: 'p2', at: 't' } }), later, { ...limits, maxConcurrent: 5 }).map((d) => d.slug),
+    ).toEqual(['p1', 'p3', 'p1', 'ready-claude']);
+  });
+
+  it('a probe that ended without a limit releases the agent; one whose start never happened is tried again', () => {
+    const later = new Date('2026-11-27T12:40:00.000Z');
+    const ended = [task('p2', { state: 'idle', ranBefore: true, agent: 'claude' })];
+    expect(plan(ended, limit({ probe: { slug: 'p2', at: 't' } }), later)).toEqual([
+      { kind: 'release_agent', slug: 'p1', agent: 'claude' },
+    ]);
+    expect(plan([parked('p2')], limit({ probe: { slug: 'p2', at: 't' } }), later)).toEqual([
+      { kind: 'resume_limited', slug: 'p2', agent: 'claude', probe: true },
+    ]);
+    // A recorded limit nobody waits for any more goes at the reset.
+    expect(plan([], limit(), later)).toEqual([{ kind: 'release_agent', slug: 'p1', agent: 'claude' }]);
+  });
+
+  it('a probe needs a slot within maxConcurrent and the agent\'s own cap', () => {
+    const later = new Date('2026-11-27T12:31:00.000Z');
+    const full = [parked('p1'), task('x', { live: true, state: 'running', ranBefore: true, agent: 'codex' })];
+    expect(plan(full, limit(), later, { ...limits, maxConcurrent: 1 })).toEqual([]);
+  });
+
+  it("an agent's own maxConcurrent holds inside the global one; other agents fill the slots", () => {
+    const tasks = [
+      task('c1', { live: true, state: 'running', ranBefore: true, agent: 'claude' }),
+      task('c2', { agent: 'claude', priority: 5 }),
+      task('x1', { agent: 'codex' }),
+    ];
+    const caps = { ...limits, maxDispatchesPerCycle: 5, agents: { claude: { maxConcurrent: 1 } } };
+    expect(planCycle(tasks, caps, now)).toEqual([{ kind: 'dispatch', slug: 'x1' }]);
+    expect(planCycle(tasks, { ...caps, agents: { claude: { maxConcurrent: 2 } } }, now).map((d) => d.slug)).toEqual([
+      'c2',
+      'x1',
+    ]);
   });
 });
