@@ -21,6 +21,11 @@ export interface CycleTask {
   ranBefore: boolean;
   /** A live worker holds the task's lock. */
   live: boolean;
+  /**
+   * The watcher is starting a worker for it right now (a dispatch running beside its queue):
+   * it counts as running, and nothing else is decided for it until that start has ended.
+   */
+  starting?: boolean;
   pendingFollowups: number;
   retryAt: string | null;
   /** Automatic retries since a person last acted on the task. */
@@ -50,6 +55,14 @@ export type Decision =
   | { kind: 'retry'; slug: string }
   | { kind: 'dispatch'; slug: string }
   | { kind: 'start_inbox'; slug: string };
+
+/** The decisions that start a worker: the ones that can take seconds to carry out. */
+export type StartDecision = Extract<Decision, { kind: 'retry' | 'dispatch' | 'start_inbox' }>;
+
+/** True for a decision that starts a worker. */
+export function isStart(d: Decision): d is StartDecision {
+  return d.kind === 'retry' || d.kind === 'dispatch' || d.kind === 'start_inbox';
+}
 
 /** Automatic retries allowed after a worker died or stalled. */
 export const MAX_AUTO_RETRIES = 1;
@@ -88,9 +101,11 @@ export function planCycle(
   const decisions: Decision[] = [];
   const nowMs = now.getTime();
   const retryAtOf = new Map<string, string | null>();
-  let running = tasks.filter((t) => t.live).length;
+  const busy = (t: CycleTask): boolean => t.live || t.starting === true;
+  let running = tasks.filter(busy).length;
 
   for (const t of tasks) {
+    if (t.starting === true) continue;
     let retryAt = t.retryAt;
     const canRetry = t.autoRetries < MAX_AUTO_RETRIES;
     // Newly found dead, or recorded dead by someone else (doctor --fix) without a retry scheduled.
@@ -116,20 +131,20 @@ export function planCycle(
     return true;
   };
   for (const t of tasks) {
-    if (t.live || (t.state !== 'worker_gone' && t.state !== 'stalled')) continue;
+    if (busy(t) || (t.state !== 'worker_gone' && t.state !== 'stalled')) continue;
     const retryAt = retryAtOf.get(t.slug) ?? null;
     if (retryAt !== null && Date.parse(retryAt) <= nowMs && t.autoRetries < MAX_AUTO_RETRIES && take()) {
       decisions.push({ kind: 'retry', slug: t.slug });
     }
   }
   for (const t of tasks) {
-    if (t.live || t.pendingFollowups === 0 || HOLD_INBOX.has(t.state) || !t.ranBefore) continue;
+    if (busy(t) || t.pendingFollowups === 0 || HOLD_INBOX.has(t.state) || !t.ranBefore) continue;
     if (t.dispatchBlocked === true) continue;
     if ((t.state === 'worker_gone' || t.state === 'stalled') && retryAtOf.get(t.slug) !== null) continue; // the retry drains it
     if (take()) decisions.push({ kind: 'start_inbox', slug: t.slug });
   }
   const ready = tasks
-    .filter((t) => !t.live && !t.ranBefore && t.fileStatus === 'ready' && t.state === 'ready')
+    .filter((t) => !busy(t) && !t.ranBefore && t.fileStatus === 'ready' && t.state === 'ready')
     .filter((t) => t.dispatchBlocked !== true)
     .sort((a, b) => b.priority - a.priority || a.fileMtimeMs - b.fileMtimeMs || a.slug.localeCompare(b.slug));
   let budget = opts.fillSlots === true ? Infinity : limits.maxDispatchesPerCycle;
