@@ -145,6 +145,21 @@ describe('a slow start holds none of the watcher’s other reactions', () => {
   });
 });
 
+describe('stopping the watcher during a slow start', () => {
+  it('finishes handing the task over before it exits', async () => {
+    rig = await makeRig({ config: fakeAgentsYaml('heartbeatSeconds: 3600') });
+    await slowCheckoutHook();
+    const { w } = await startWatcher();
+    await rig.writeTask('slow', '@fake sleep=0');
+    await rig.waitFor('the slow hook to start', () => hookStarted('slow'), 20_000);
+    process.kill(w.pid, 'SIGTERM');
+    expect(await w.exited, w.output()).toBe(0);
+    // Not left half handed over: the worker had confirmed its start before the watcher exited.
+    expect(w.output()).toMatch(/slow: dispatch: started run/);
+    await rig.waitFor('slow to start', () => starts('slow') === 1, 30_000);
+  });
+});
+
 describe('baton dispatch whose fresh worker is killed while its worktree is made', () => {
   it('does not hang: it retries with another worker, the task starts, exit 0', async () => {
     // A long dispatchTimeoutSeconds: waiting for a dead worker's ack would show as a hang.
