@@ -49,6 +49,11 @@ export class Watcher {
   /** Workers being started beside the queue, by task (see #start). */
   readonly #starting = new Map<string, Promise<void>>();
   /**
+   * Tasks whose start ended with a worker since the last cycle began: that cycle may have read
+   * their locks before they were taken, so its view of what runs must not drop them.
+   */
+  readonly #startedLately = new Set<string>();
+  /**
    * A reaction left something to a start in flight (no slot was free, or a drop came for the task
    * being started): a start that ends without a worker then runs a cycle, which looks again.
    */
@@ -178,6 +183,7 @@ export class Watcher {
         wake(holder.pid);
         continue;
       }
+      this.#running.delete(slug); // its worker has ended, whether or not its status event came yet
       if (this.#full()) {
         this.#log(`${slug}: waiting for a free slot (maxConcurrent ${this.#repo.config.maxConcurrent})`);
         continue;
@@ -245,6 +251,7 @@ export class Watcher {
     }
     if (started) {
       this.#running.add(slug);
+      this.#startedLately.add(slug);
       // Its worker may have ended already, while the status events found it not yet running.
       this.#react(`status:${slug}`, () => this.#onStatus(slug));
     } else if (this.#leftToStarts) {
@@ -289,6 +296,7 @@ export class Watcher {
 
   async #cycle(opts: { fillSlots?: boolean } = {}): Promise<CycleReport | null> {
     await this.#reloadConfig(); // an edit whose event was missed
+    this.#startedLately.clear();
     const report = await runCycle(this.#repo, {
       cache: this.#taskCache,
       standby: this.#standby,
@@ -299,9 +307,10 @@ export class Watcher {
         return STARTING;
       },
     });
-    this.#running = new Set(
-      report.tasks.filter((t) => t.pid !== null && t.slug !== null).map((t) => t.slug as string),
-    );
+    this.#running = new Set([
+      ...report.tasks.filter((t) => t.pid !== null && t.slug !== null).map((t) => t.slug as string),
+      ...this.#startedLately,
+    ]);
     // A start is logged by #carryOutStart when it has ended.
     for (const d of report.decisions) if (d.result !== STARTING) this.#log(`${d.slug}: ${d.kind}: ${d.result}`);
     for (const i of report.ingested) this.#log(`${i.file}: ${i.result}`);
