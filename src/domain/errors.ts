@@ -35,6 +35,8 @@ export type ErrorCode =
   /** The worker died before it confirmed its assignment: the hand-off can be made to another. */
   | 'WORKER_DIED'
   | 'LOCK_FAILED'
+  /** A worktree's setup or teardown (copy, a command, its port block) failed. */
+  | 'SETUP_FAILED'
   | 'USAGE'
   | 'INTERNAL';
 
@@ -55,6 +57,7 @@ const exitCodeOf: Record<ErrorCode, ExitCode> = {
   WORKER_FAILED: ExitCode.error,
   WORKER_DIED: ExitCode.error,
   LOCK_FAILED: ExitCode.error,
+  SETUP_FAILED: ExitCode.error,
   USAGE: ExitCode.usage,
   INTERNAL: ExitCode.error,
 };
