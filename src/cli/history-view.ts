@@ -231,7 +231,9 @@ function setupFailureWords(e: Extract<HistoryEvent, { type: 'setup_failed' | 'te
   const cmd = e.command === undefined ? 'a command' : `\`${e.command}\``;
   if (e.timedOut) return `${cmd} ran past its timeout and was killed`;
   if (e.signal) return `${cmd} was killed by ${e.signal}`;
-  return e.exitCode === undefined || e.exitCode === null ? `${cmd} could not start` : `${cmd} exited with code ${e.exitCode}`;
+  return e.exitCode === undefined || e.exitCode === null
+    ? `${cmd} could not start`
+    : `${cmd} exited with code ${e.exitCode}`;
 }
 
 function plural(n: number, word: string): string {

@@ -80,10 +80,7 @@ const SECTION_KEYS: Record<(typeof SETUP_KEYS)[number], readonly string[]> = {
  * Parses the values of `setup`, `teardown` and `ports` (`get(key)` is null when the key is
  * absent or written with no value) into overrides, adding every problem found to `problems`.
  */
-export function parseSetupSections(
-  get: (key: string) => unknown,
-  problems: SetupProblem[],
-): SetupOverrides {
+export function parseSetupSections(get: (key: string) => unknown, problems: SetupProblem[]): SetupOverrides {
   const out: SetupOverrides = {};
   for (const section of SETUP_KEYS) {
     const v = get(section);
@@ -130,13 +127,20 @@ function parseField(
       return parseCommands(name, value, at, problems);
     case 'timeoutSeconds':
       if (typeof value === 'number' && Number.isFinite(value) && value > 0) return value;
-      problems.push({ path: at, message: `${name} must be a number of seconds greater than 0, found ${describeValue(value)}` });
+      problems.push({
+        path: at,
+        message: `${name} must be a number of seconds greater than 0, found ${describeValue(value)}`,
+      });
       return undefined;
     default: {
       // ports.base / ports.count
       const max = key === 'count' ? 1000 : 65535;
-      if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 1 && value <= max) return value;
-      problems.push({ path: at, message: `${name} must be a whole number from 1 to ${max}, found ${describeValue(value)}` });
+      if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 1 && value <= max)
+        return value;
+      problems.push({
+        path: at,
+        message: `${name} must be a whole number from 1 to ${max}, found ${describeValue(value)}`,
+      });
       return undefined;
     }
   }

@@ -7,7 +7,14 @@ import type { Task, TaskFileStatus } from './types.js';
 /** The values a task's `status` front-matter key may take, in the order they are listed to users. */
 export const TASK_FILE_STATUSES: readonly TaskFileStatus[] = ['draft', 'ready', 'done', 'cancelled'];
 
-const KNOWN_KEYS: ReadonlySet<string> = new Set(['status', 'agent', 'base', 'priority', 'title', ...SETUP_KEYS]);
+const KNOWN_KEYS: ReadonlySet<string> = new Set([
+  'status',
+  'agent',
+  'base',
+  'priority',
+  'title',
+  ...SETUP_KEYS,
+]);
 
 /**
  * Parses the text of the task file `file` (relative, e.g. `tasks/alpha.md`) for task `slug`.

@@ -61,8 +61,16 @@ export async function tearDown(
     log,
     force: opts.force,
   });
-  if (opts.force) return { commands: teardown.run.length, warning: `${f.said} (output in ${log}); removed anyway, as forced` };
-  throw new BatonError('SETUP_FAILED', `${f.said}, so the worktree of ${slug} was kept; its output is in ${log}.`, {
-    hint: `Fix teardown.run (baton.yaml or the task's front matter) and run \`baton remove ${slug}\` again, or \`baton remove ${slug} --force\` to remove it anyway.`,
-  });
+  if (opts.force)
+    return {
+      commands: teardown.run.length,
+      warning: `${f.said} (output in ${log}); removed anyway, as forced`,
+    };
+  throw new BatonError(
+    'SETUP_FAILED',
+    `${f.said}, so the worktree of ${slug} was kept; its output is in ${log}.`,
+    {
+      hint: `Fix teardown.run (baton.yaml or the task's front matter) and run \`baton remove ${slug}\` again, or \`baton remove ${slug} --force\` to remove it anyway.`,
+    },
+  );
 }

@@ -36,7 +36,11 @@ export interface GroupRunOptions {
 }
 
 /** Runs `file args` to its end (or its time limit) in a new process group. Never throws. */
-export async function runInGroup(file: string, args: readonly string[], opts: GroupRunOptions): Promise<GroupRan> {
+export async function runInGroup(
+  file: string,
+  args: readonly string[],
+  opts: GroupRunOptions,
+): Promise<GroupRan> {
   const { execa } = await loadExeca();
   const child = execa(file, args, {
     cwd: opts.cwd,
@@ -72,7 +76,8 @@ export async function runInGroup(file: string, args: readonly string[], opts: Gr
       exitCode: null,
       signal: null,
       timedOut: false,
-      startError: errno === 'ENOENT' ? `${file} was not found` : `${file} could not be started: ${r.shortMessage}`,
+      startError:
+        errno === 'ENOENT' ? `${file} was not found` : `${file} could not be started: ${r.shortMessage}`,
       pgid: null,
     };
   }

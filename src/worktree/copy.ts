@@ -18,7 +18,11 @@ export interface Copied {
 }
 
 /** Copies what `patterns` match under `root` into the same places under `worktree`. */
-export async function copyIntoWorktree(root: string, worktree: string, patterns: readonly string[]): Promise<Copied> {
+export async function copyIntoWorktree(
+  root: string,
+  worktree: string,
+  patterns: readonly string[],
+): Promise<Copied> {
   const out: Copied = { copied: [], skipped: [] };
   const [realRoot, realWorktree] = await Promise.all([fs.realpath(root), fs.realpath(worktree)]);
   const matches = new Set<string>();
@@ -34,7 +38,12 @@ export async function copyIntoWorktree(root: string, worktree: string, patterns:
   if (matches.size === 0) return out;
   const list = [...matches].sort();
   // Pathspecs are literal: a file named `a*` must not stand for every file starting with `a`.
-  const tracked = new Set(await trackedFiles(worktree, list.map((p) => `:(literal)${p}`)));
+  const tracked = new Set(
+    await trackedFiles(
+      worktree,
+      list.map((p) => `:(literal)${p}`),
+    ),
+  );
   const leadsOut = async (p: string): Promise<string | null> => {
     const real = await fs.realpath(p).catch(() => null);
     if (real === null) return 'it is a broken symlink';
@@ -45,7 +54,8 @@ export async function copyIntoWorktree(root: string, worktree: string, patterns:
     if (list.some((other) => other !== rel && rel.startsWith(`${other}/`) && matches.has(other))) continue;
     const src = path.join(root, rel);
     const dest = path.join(worktree, rel);
-    const why = (await leadsOut(src)) ?? (tracked.has(rel) ? 'the worktree tracks it; it is never overwritten' : null);
+    const why =
+      (await leadsOut(src)) ?? (tracked.has(rel) ? 'the worktree tracks it; it is never overwritten' : null);
     if (why !== null) {
       out.skipped.push(`${rel}: ${why}`);
       continue;

@@ -18,7 +18,9 @@ const FILE = 'baton-ports.json';
 export async function readPortBlock(gitDir: string): Promise<PortBlock | null> {
   try {
     const v = JSON.parse(await fs.readFile(path.join(gitDir, FILE), 'utf8')) as Partial<PortBlock>;
-    return typeof v.base === 'number' && typeof v.count === 'number' ? { base: v.base, count: v.count } : null;
+    return typeof v.base === 'number' && typeof v.count === 'number'
+      ? { base: v.base, count: v.count }
+      : null;
   } catch {
     return null;
   }
@@ -28,7 +30,11 @@ export async function readPortBlock(gitDir: string): Promise<PortBlock | null> {
  * The worktree's block: the recorded one (a worktree keeps its ports for its life, whatever
  * baton.yaml says later), else a new one chosen under the repository lock and recorded.
  */
-export async function ensurePortBlock(gitDir: string, commonDir: string, want: PortBlock): Promise<PortBlock> {
+export async function ensurePortBlock(
+  gitDir: string,
+  commonDir: string,
+  want: PortBlock,
+): Promise<PortBlock> {
   const have = await readPortBlock(gitDir);
   if (have !== null) return have;
   return withRepoLock(repoLockPath(commonDir), async () => {
@@ -39,7 +45,9 @@ export async function ensurePortBlock(gitDir: string, commonDir: string, want: P
       throw new BatonError(
         'SETUP_FAILED',
         `No block of ${want.count} ports from ${want.base} is free: the live task worktrees hold them all.`,
-        { hint: 'Remove finished tasks (`baton remove <slug>`), or lower ports.count or ports.base in baton.yaml.' },
+        {
+          hint: 'Remove finished tasks (`baton remove <slug>`), or lower ports.count or ports.base in baton.yaml.',
+        },
       );
     }
     await writeFileAtomic(path.join(gitDir, FILE), JSON.stringify(block) + '\n');

@@ -45,7 +45,9 @@ export type CommandsEnd = { ok: true; commands: number } | { ok: false; failure:
 /** True when this worktree (not an earlier one at the same path) was set up already. */
 export async function setupDone(gitDir: string, worktree: string): Promise<boolean> {
   try {
-    const marker = JSON.parse(await fs.readFile(path.join(gitDir, MARKER), 'utf8')) as { worktreeId?: string };
+    const marker = JSON.parse(await fs.readFile(path.join(gitDir, MARKER), 'utf8')) as {
+      worktreeId?: string;
+    };
     return marker.worktreeId === (await worktreeId(worktree));
   } catch {
     return false;
@@ -67,14 +69,19 @@ export async function runSetup(place: SetupPlace, setup: SetupConfig, runId: str
   if (end.ok) {
     await writeFileAtomic(
       path.join(place.gitDir, MARKER),
-      JSON.stringify({ worktreeId: await worktreeId(place.worktree), runId, at: new Date().toISOString() }) + '\n',
+      JSON.stringify({ worktreeId: await worktreeId(place.worktree), runId, at: new Date().toISOString() }) +
+        '\n',
     );
   }
   return end;
 }
 
 /** Runs `teardown.run` in order in the worktree, stopping at the first failure. */
-export async function runTeardown(place: SetupPlace, commands: readonly SetupCommand[], timeoutSeconds: number): Promise<CommandsEnd> {
+export async function runTeardown(
+  place: SetupPlace,
+  commands: readonly SetupCommand[],
+  timeoutSeconds: number,
+): Promise<CommandsEnd> {
   if (commands.length === 0) return { ok: true, commands: 0 };
   await fs.appendFile(place.logFile, `\n=== baton teardown · ${new Date().toISOString()} ===\n`);
   return runCommands('teardown', commands, place, timeoutSeconds);

@@ -79,7 +79,9 @@ describe('worktree setup', () => {
 
     expect(readFileSync(order, 'utf8')).toBe('one\ntwo\n');
     const log = logOf('alpha');
-    expect(log).toMatch(/setup-one-output[\s\S]*setup-two port=20000 count=10 slug=alpha[\s\S]*=== baton run /);
+    expect(log).toMatch(
+      /setup-one-output[\s\S]*setup-two port=20000 count=10 slug=alpha[\s\S]*=== baton run /,
+    );
     expect(log).toContain('setup.copy: skipped linked.env: it leads out of the repository');
     expect(log).toContain('setup.copy: skipped settings.json: the worktree tracks it');
     const t = types('alpha');
@@ -98,7 +100,9 @@ describe('worktree setup', () => {
     // A second live worktree gets the next block.
     await rig.writeTask('beta', 'Say hello too.');
     expect((await dispatchTo('beta', 'idle')).ports).toEqual({ base: 20010, count: 10 });
-    const status = JSON.parse((await rig.baton(['status', '--json'])).stdout) as { tasks: { slug: string; ports: unknown }[] };
+    const status = JSON.parse((await rig.baton(['status', '--json'])).stdout) as {
+      tasks: { slug: string; ports: unknown }[];
+    };
     expect(status.tasks.map((x) => x.ports)).toEqual([
       { base: 20000, count: 10 },
       { base: 20010, count: 10 },
@@ -135,7 +139,10 @@ describe('worktree setup', () => {
     await fs.writeFile(ok, '');
     const c = await rig.baton(['continue', 'alpha']);
     expect(c.code, c.stderr).toBe(0);
-    await rig.waitFor('the agent after setup', () => agentStarts(rig, 'alpha').length === 1 && rig.isIdle('alpha'));
+    await rig.waitFor(
+      'the agent after setup',
+      () => agentStarts(rig, 'alpha').length === 1 && rig.isIdle('alpha'),
+    );
     expect(types('alpha').filter((x) => x === 'setup_started')).toHaveLength(2);
     expect(types('alpha')).toContain('setup_done');
   });
@@ -168,7 +175,12 @@ describe('worktree setup', () => {
     expect(forced.code, forced.stderr).toBe(0);
     expect(forced.stdout).toContain('warning: teardown failed');
     expect(existsSync(worktree('alpha'))).toBe(false);
-    expect(rig.history('alpha').filter((h) => h.type === 'teardown_failed').map((h) => h.force)).toEqual([false, true]);
+    expect(
+      rig
+        .history('alpha')
+        .filter((h) => h.type === 'teardown_failed')
+        .map((h) => h.force),
+    ).toEqual([false, true]);
   });
 
   it('a task overrides setup in its front matter', async () => {

@@ -37,12 +37,36 @@ describe('setup, teardown, ports in baton.yaml', () => {
       'teardown:\n  run: [[]]',
       'baton.yaml:2: teardown.run entries must be an argv list like [npm, ci] (run without a shell) or {sh: "npm ci && make"} (run by sh -c), found a list',
     ],
-    ['run not a list', 'setup:\n  run: make', 'baton.yaml:2: setup.run must be a list of commands (like "- [npm, ci]" or "- sh: make setup"), found "make"'],
-    ['a timeout of 0', 'setup:\n  timeoutSeconds: 0', 'baton.yaml:2: setup.timeoutSeconds must be a number of seconds greater than 0, found 0'],
-    ['a copy out of the repository', 'setup:\n  copy: [../x]', 'baton.yaml:2: setup.copy entries must be a path inside the repository (no "..") relative to the repository root (like ".env" or "config/*.local.json"), found "../x"'],
-    ['an absolute copy', 'setup:\n  copy: [/etc/passwd]', 'baton.yaml:2: setup.copy entries must be a relative path, not an absolute one, relative to the repository root (like ".env" or "config/*.local.json"), found "/etc/passwd"'],
-    ['a port past 65535', 'ports:\n  base: 70000', 'baton.yaml:2: ports.base must be a whole number from 1 to 65535, found 70000'],
-    ['a section that is not a mapping', 'ports: 3000', 'baton.yaml:1: ports must be a mapping (like "base: 20000" and "count: 10"), found 3000'],
+    [
+      'run not a list',
+      'setup:\n  run: make',
+      'baton.yaml:2: setup.run must be a list of commands (like "- [npm, ci]" or "- sh: make setup"), found "make"',
+    ],
+    [
+      'a timeout of 0',
+      'setup:\n  timeoutSeconds: 0',
+      'baton.yaml:2: setup.timeoutSeconds must be a number of seconds greater than 0, found 0',
+    ],
+    [
+      'a copy out of the repository',
+      'setup:\n  copy: [../x]',
+      'baton.yaml:2: setup.copy entries must be a path inside the repository (no "..") relative to the repository root (like ".env" or "config/*.local.json"), found "../x"',
+    ],
+    [
+      'an absolute copy',
+      'setup:\n  copy: [/etc/passwd]',
+      'baton.yaml:2: setup.copy entries must be a relative path, not an absolute one, relative to the repository root (like ".env" or "config/*.local.json"), found "/etc/passwd"',
+    ],
+    [
+      'a port past 65535',
+      'ports:\n  base: 70000',
+      'baton.yaml:2: ports.base must be a whole number from 1 to 65535, found 70000',
+    ],
+    [
+      'a section that is not a mapping',
+      'ports: 3000',
+      'baton.yaml:1: ports must be a mapping (like "base: 20000" and "count: 10"), found 3000',
+    ],
   ])('refuses %s', (_name, text, message) => {
     expect(parse(text).errors.map(formatProblem)).toEqual([message]);
   });
@@ -50,14 +74,20 @@ describe('setup, teardown, ports in baton.yaml', () => {
   it('warns about an unknown key and keeps the defaults', () => {
     const r = parse('setup:\n  commands: [[make]]');
     expect(r.errors).toEqual([]);
-    expect(r.warnings).toEqual(['baton.yaml:2: unknown setting "setup.commands" is ignored; known: copy, run, timeoutSeconds']);
+    expect(r.warnings).toEqual([
+      'baton.yaml:2: unknown setting "setup.commands" is ignored; known: copy, run, timeoutSeconds',
+    ]);
     expect(r.config.setup).toEqual(defaultWorktreeSetup().setup);
   });
 });
 
 describe('setup in a task front matter', () => {
   it('overrides baton.yaml key by key', () => {
-    const t = parseTask('tasks/a.md', 'a', '---\nsetup:\n  run: [[make, dev]]\nports: {count: 3}\n---\nGo.\n');
+    const t = parseTask(
+      'tasks/a.md',
+      'a',
+      '---\nsetup:\n  run: [[make, dev]]\nports: {count: 3}\n---\nGo.\n',
+    );
     expect(t.ok).toBe(true);
     if (!t.ok) return;
     const base = defaultWorktreeSetup();
@@ -68,7 +98,11 @@ describe('setup in a task front matter', () => {
   });
 
   it('makes the task invalid on a bad command, at its line', () => {
-    const t = parseTask('tasks/a.md', 'a', '---\ntitle: x\nteardown:\n  run: ["docker compose down"]\n---\nGo.\n');
+    const t = parseTask(
+      'tasks/a.md',
+      'a',
+      '---\ntitle: x\nteardown:\n  run: ["docker compose down"]\n---\nGo.\n',
+    );
     expect(t.ok).toBe(false);
     if (t.ok) return;
     expect(t.error[0]?.line).toBe(3);
