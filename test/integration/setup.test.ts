@@ -37,7 +37,7 @@ async function dispatchTo(slug: string, state: string): Promise<Record<string, u
 
 describe('worktree setup', () => {
   it('copies untracked files safely, runs the commands once in order, gives disjoint ports, and tears down on remove', async () => {
-    const order = path.join(rig.base, 'order.txt');
+    const order = path.join(rig.base, 'order-alpha.txt');
     const torn = path.join(rig.base, 'teardown.txt');
     // A tracked file the main worktree has changed, an ignored local config, an untracked .env,
     // and a symlink leading out of the repository.
@@ -57,8 +57,8 @@ describe('worktree setup', () => {
           'setup:',
           '  copy: [.env, "config/*.local.json", settings.json, linked.env]',
           '  run:',
-          `    - {sh: ${q(`echo setup-one-output; echo one >> ${order}`)}}`,
-          `    - [sh, -c, ${q(`echo setup-two port=$BATON_PORT count=$BATON_PORT_COUNT slug=$BATON_SLUG; echo two >> ${order}`)}]`,
+          `    - {sh: ${q(`echo setup-one-output; echo one >> ${rig.base}/order-$BATON_SLUG.txt`)}}`,
+          `    - [sh, -c, ${q(`echo setup-two port=$BATON_PORT count=$BATON_PORT_COUNT slug=$BATON_SLUG; echo two >> ${rig.base}/order-$BATON_SLUG.txt`)}]`,
           'teardown:',
           `  run: [{sh: ${q(`echo down $BATON_SLUG $BATON_PORT >> ${torn}`)}}]`,
         ].join('\n'),
@@ -117,6 +117,10 @@ describe('worktree setup', () => {
     expect(rig.status('alpha')?.ports).toBeNull();
     await rig.writeTask('gamma', 'Say hello three.');
     expect((await dispatchTo('gamma', 'idle')).ports).toEqual({ base: 20000, count: 10 });
+
+    // A worktree made again is set up again.
+    await dispatchTo('alpha', 'idle');
+    expect(readFileSync(order, 'utf8')).toBe('one\ntwo\none\ntwo\n');
   });
 
   it('fails the task without starting the agent when a command fails, and continue runs the setup again', async () => {
