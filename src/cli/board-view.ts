@@ -81,6 +81,7 @@ export function taskJson(t: BoardTask, ctx: BoardContext): Record<string, unknow
     agent: s?.agent ?? t.task?.agent ?? null,
     branch: s?.branch ?? null,
     worktree: s?.worktree ?? null,
+    ports: s?.ports ?? null,
     pid: t.lock?.live ? t.lock.pid : null,
     agentPid: t.lock?.live ? (s?.agentPid ?? null) : null,
     runId: s?.runId ?? null,

@@ -80,6 +80,23 @@ export function renderTimeline(events: readonly HistoryEvent[], opts: TimelineOp
       case 'worker_started':
         startWorker(e.pid, ': started');
         break;
+      case 'setup_started':
+        say(
+          `worktree setup started: ${plural(e.commands ?? 0, 'command')}${e.copy ? `, ${plural(e.copy, 'copy pattern')}` : ''}${e.ports ? `; ports ${e.ports.base}–${e.ports.base + e.ports.count - 1}` : ''}`,
+        );
+        break;
+      case 'setup_done':
+        say(`worktree setup done${e.ms === undefined ? '' : ` after ${duration(e.ms)}`}`);
+        break;
+      case 'setup_failed':
+      case 'teardown_failed':
+        say(
+          `${e.type === 'setup_failed' ? 'worktree setup failed, the agent was not started' : `teardown failed${e.force ? ', removed anyway (forced)' : ''}`}: ${setupFailureWords(e)}${e.log ? ` (output in ${e.log})` : ''}`,
+        );
+        break;
+      case 'teardown_done':
+        say(`teardown done: ${plural(e.commands ?? 0, 'command')}`);
+        break;
       case 'followup_received': {
         followups.set(e.id, followups.size + 1);
         say(`follow-up #${followups.size} (${modeWords(e.mode)}) accepted`, e.body ?? '');
@@ -217,6 +234,15 @@ export function renderTimeline(events: readonly HistoryEvent[], opts: TimelineOp
     );
   }
   return lines;
+}
+
+function setupFailureWords(e: Extract<HistoryEvent, { type: 'setup_failed' | 'teardown_failed' }>): string {
+  const cmd = e.command === undefined ? 'a command' : `\`${e.command}\``;
+  if (e.timedOut) return `${cmd} ran past its timeout and was killed`;
+  if (e.signal) return `${cmd} was killed by ${e.signal}`;
+  return e.exitCode === undefined || e.exitCode === null
+    ? `${cmd} could not start`
+    : `${cmd} exited with code ${e.exitCode}`;
 }
 
 function plural(n: number, word: string): string {

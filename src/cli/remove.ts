@@ -28,6 +28,8 @@ export function registerRemove(program: Command): void {
 export function describeRemoval(r: RemoveResult): string[] {
   if (r.nothing) return [`nothing to remove: task ${r.slug} has no worktree and no branch ${r.branch}`];
   const lines: string[] = [];
+  if (r.teardown?.warning) lines.push(`warning: teardown failed: ${r.teardown.warning}`);
+  else if (r.teardown) lines.push(`ran teardown: ${plural(r.teardown.commands, 'command')}`);
   if (r.worktree !== null) {
     lines.push(
       r.discardedChanges > 0

@@ -92,4 +92,26 @@ limitBufferSeconds: 60
 # simple-git-hooks, pre-commit) replaced, renamed or deleted them; false: only warn.
 hooks:
   autoRepair: true
+
+# What a new task worktree gets before its agent's first run. copy: paths or globs relative to
+# the repository root, copied from here (never a tracked file, never through a symlink out of the
+# repository). run: commands, each an argv list ([npm, ci]) or {sh: "..."} run by sh -c, in the
+# worktree with the task's BATON_* variables; each is killed after timeoutSeconds. A failure
+# fails the task before its agent starts; \`baton continue\` runs the setup again.
+#   copy: [.env, "config/*.local.json"]
+#   run: [[npm, ci], {sh: "cp .env.example .env.local"}]
+setup:
+  copy: []
+  run: []
+  timeoutSeconds: 600
+
+# Commands \`baton remove\` runs in the worktree before it goes (same forms as setup.run).
+teardown:
+  run: []
+  timeoutSeconds: 120
+
+# Each task worktree gets its own block of ports: BATON_PORT is its first, BATON_PORT_COUNT its size.
+ports:
+  base: 20000
+  count: 10
 `;

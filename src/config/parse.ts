@@ -11,6 +11,8 @@ import { parseAgents, problemAt } from './agents.js';
 import type { ConfigContext } from './agents.js';
 import { DEFAULT_WORKTREES_DIR, DEFAULTS } from './defaults.js';
 import { parseHooksConfig } from './hooks.js';
+import { parseWorktreeSetup } from './setup.js';
+import { SETUP_KEYS } from '../domain/setup.js';
 import type { Config } from './types.js';
 
 /** What parsing config yields: a usable config (defaults where a value was bad) and what was found wrong. */
@@ -22,7 +24,7 @@ export interface ParsedConfig {
   errors: Problem[];
 }
 
-type Setting = Exclude<keyof Config, 'agents' | 'worktreesDir' | 'hooks'>;
+type Setting = Exclude<keyof Config, 'agents' | 'worktreesDir' | 'hooks' | 'setup' | 'teardown' | 'ports'>;
 type Rule = { accept: (v: unknown) => unknown; expected: string };
 
 const positiveInteger: Rule = {
@@ -79,6 +81,7 @@ export const KNOWN_KEYS: ReadonlySet<string> = new Set([
   'agents',
   'worktreesDir',
   'hooks',
+  ...SETUP_KEYS,
 ]);
 
 /**
@@ -149,12 +152,14 @@ export function parseConfig(
   }
   const worktreesDir = resolveWorktreesDir(get('worktreesDir'), repoRoot, env, ctx);
   const hooks = parseHooksConfig(get('hooks'), ctx);
+  const worktreeSetup = parseWorktreeSetup(get, ctx);
   return {
     config: {
-      ...(settings as Omit<Config, 'agents' | 'worktreesDir' | 'hooks'>),
+      ...(settings as Omit<Config, 'agents' | 'worktreesDir' | 'hooks' | 'setup' | 'teardown' | 'ports'>),
       agents,
       worktreesDir,
       hooks,
+      ...worktreeSetup,
     },
     warnings: ctx.warnings.map(formatProblem),
     errors: ctx.errors,

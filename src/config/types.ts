@@ -1,4 +1,5 @@
 /** The normalised configuration (docs/reference.md, "Configuration"). Produced by `loadConfig`; read everywhere else. */
+import type { PortsConfig, SetupConfig, TeardownConfig } from '../domain/setup.js';
 
 /** A Claude Code or Codex preset, run as `bin` plus the preset's documented flags plus `args`. */
 export interface PresetAgentConfig {
@@ -70,4 +71,10 @@ export interface Config {
   /** Seconds added to an agent's named usage-limit reset before baton resumes its tasks. */
   limitBufferSeconds: number;
   hooks: HooksConfig;
+  /** What a new task worktree gets before its agent's first run (domain/setup.ts). */
+  setup: SetupConfig;
+  /** What `baton remove` runs before the worktree goes. */
+  teardown: TeardownConfig;
+  /** Where task port blocks start and their size. */
+  ports: PortsConfig;
 }

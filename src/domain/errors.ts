@@ -37,6 +37,8 @@ export type ErrorCode =
   | 'LOCK_FAILED'
   /** The task's agent is at its usage limit (or its own `maxConcurrent`): it starts later, by itself. */
   | 'AGENT_LIMITED'
+  /** A worktree's setup or teardown (copy, a command, its port block) failed. */
+  | 'SETUP_FAILED'
   | 'USAGE'
   | 'INTERNAL';
 
@@ -58,6 +60,7 @@ const exitCodeOf: Record<ErrorCode, ExitCode> = {
   WORKER_DIED: ExitCode.error,
   LOCK_FAILED: ExitCode.error,
   AGENT_LIMITED: ExitCode.busy,
+  SETUP_FAILED: ExitCode.error,
   USAGE: ExitCode.usage,
   INTERNAL: ExitCode.error,
 };

@@ -12,6 +12,9 @@
 export const HISTORY_TYPES = [
   'task_dispatched',
   'worker_started',
+  'setup_started',
+  'setup_done',
+  'setup_failed',
   'followup_received',
   'prompt_sent',
   'run_started',
@@ -28,6 +31,8 @@ export const HISTORY_TYPES = [
   'lock_taken_over',
   'lock_released',
   'rejected',
+  'teardown_done',
+  'teardown_failed',
   'removed',
 ] as const;
 
@@ -61,6 +66,38 @@ export interface WorkerStarted extends Base<'worker_started'> {
   pid: number;
   epoch: number;
   start: string;
+}
+/** The worker began setting up a new worktree (`copy` patterns, `commands`, its `ports`). */
+export interface SetupStarted extends Base<'setup_started'> {
+  copy?: number;
+  commands?: number;
+  ports?: { base: number; count: number };
+}
+/** The worktree's setup succeeded (`commands` run, `ms` taken). */
+export interface SetupDone extends Base<'setup_done'> {
+  commands?: number;
+  ms?: number;
+}
+/** A setup command failed; the agent was not started. */
+export interface SetupFailed extends Base<'setup_failed'> {
+  command?: string;
+  exitCode?: number | null;
+  signal?: string | null;
+  timedOut?: boolean;
+  log?: string;
+}
+/** `baton remove` ran the teardown commands and they succeeded. */
+export interface TeardownDone extends Base<'teardown_done'> {
+  commands?: number;
+}
+/** A teardown command failed (the remove went on only when forced). */
+export interface TeardownFailed extends Base<'teardown_failed'> {
+  command?: string;
+  exitCode?: number | null;
+  signal?: string | null;
+  timedOut?: boolean;
+  log?: string;
+  force?: boolean;
 }
 /** A follow-up was accepted into the inbox; `claim` (absent in old histories) names its claim file. */
 export interface FollowupReceived extends Base<'followup_received'> {
@@ -200,6 +237,9 @@ export interface Removed extends Base<'removed'> {
 export type HistoryEvent =
   | TaskDispatched
   | WorkerStarted
+  | SetupStarted
+  | SetupDone
+  | SetupFailed
   | FollowupReceived
   | PromptSent
   | RunStarted
@@ -216,6 +256,8 @@ export type HistoryEvent =
   | LockTakenOver
   | LockReleased
   | Rejected
+  | TeardownDone
+  | TeardownFailed
   | Removed;
 
 /** The event of type `T`. */
@@ -230,6 +272,9 @@ type Kind = 'string' | 'number';
 const REQUIRED: { readonly [T in HistoryType]: Readonly<Record<string, Kind>> } = {
   task_dispatched: {},
   worker_started: {},
+  setup_started: {},
+  setup_done: {},
+  setup_failed: {},
   followup_received: { id: 'string' },
   prompt_sent: { n: 'number', prompt: 'string' },
   run_started: { n: 'number' },
@@ -246,6 +291,8 @@ const REQUIRED: { readonly [T in HistoryType]: Readonly<Record<string, Kind>> } 
   lock_taken_over: {},
   lock_released: {},
   rejected: {},
+  teardown_done: {},
+  teardown_failed: {},
   removed: {},
 };
 

@@ -1,12 +1,20 @@
 /** Parsing a task file `tasks/<slug>.md` (docs/reference.md, "Files baton writes") into a `Task`. Pure. */
 import type { Problem, Result } from './errors.js';
 import { byLine, extraFields, fieldReader, parseFrontMatter } from './frontmatter.js';
+import { parseSetupSections, SETUP_KEYS, type SetupProblem } from './setup.js';
 import type { Task, TaskFileStatus } from './types.js';
 
 /** The values a task's `status` front-matter key may take, in the order they are listed to users. */
 export const TASK_FILE_STATUSES: readonly TaskFileStatus[] = ['draft', 'ready', 'done', 'cancelled'];
 
-const KNOWN_KEYS: ReadonlySet<string> = new Set(['status', 'agent', 'base', 'priority', 'title']);
+const KNOWN_KEYS: ReadonlySet<string> = new Set([
+  'status',
+  'agent',
+  'base',
+  'priority',
+  'title',
+  ...SETUP_KEYS,
+]);
 
 /**
  * Parses the text of the task file `file` (relative, e.g. `tasks/alpha.md`) for task `slug`.
@@ -46,6 +54,15 @@ function parse(file: string, slug: string, text: string): Result<Task, Problem[]
     (v) => (typeof v === 'string' ? v : undefined),
     'text (quote it if it looks like a number)',
   );
+  // setup/teardown/ports override baton.yaml's key by key (domain/setup.ts); warnings are ignored
+  // here as for any unknown front-matter key.
+  const setupProblems: SetupProblem[] = [];
+  const worktreeSetup = parseSetupSections((k) => fields.get(k)?.value ?? null, setupProblems);
+  for (const p of setupProblems) {
+    if (p.warning) continue;
+    const line = fields.get(p.path[0] ?? '')?.line;
+    problems.push(line === undefined ? { file, message: p.message } : { file, line, message: p.message });
+  }
   if (body === '') {
     problems.push({
       file,
@@ -64,6 +81,7 @@ function parse(file: string, slug: string, text: string): Result<Task, Problem[]
       priority: priority ?? 0,
       title,
       body,
+      worktreeSetup,
       extra: extraFields(fields, KNOWN_KEYS),
     },
   };

@@ -1,4 +1,5 @@
 /** Shared data shapes that cross module boundaries. Pure types: no I/O here. */
+import type { SetupOverrides } from './setup.js';
 import type { TaskState } from './states.js';
 
 /** A task file's `status` front-matter value. */
@@ -18,6 +19,8 @@ export interface Task {
   title: string | undefined;
   /** The markdown body: the prompt. Never empty. */
   body: string;
+  /** The task's own `setup`, `teardown` and `ports`, laid over baton.yaml's key by key. */
+  worktreeSetup: SetupOverrides;
   /** Unknown front-matter keys, kept and ignored. */
   extra: Record<string, unknown>;
 }
@@ -68,4 +71,6 @@ export interface TaskStatus {
   /** Limits without a reset time in a row (the backoff doubles per one); absent or 0 otherwise. */
   limitHits?: number;
   error: string | null;
+  /** The worktree's port block (BATON_PORT, BATON_PORT_COUNT); absent before the first worker ran. */
+  ports?: { base: number; count: number } | null;
 }

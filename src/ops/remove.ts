@@ -26,6 +26,7 @@ import { taskPaths } from '../store/paths.js';
 import { readStatus, updateStatus } from '../store/status.js';
 import { loadTaskFile } from '../store/taskfiles.js';
 import { assertSlug, taskWorktree, type Repo } from './repo.js';
+import { tearDown, type TornDown } from './teardown.js';
 
 /** What `remove` did. */
 export interface RemoveResult {
@@ -45,6 +46,8 @@ export interface RemoveResult {
   stateChangedTo: TaskState | null;
   /** Nothing was there to remove. */
   nothing: boolean;
+  /** The teardown commands run before the worktree went; null when there were none. */
+  teardown?: TornDown | null;
 }
 
 /** Removes a task's worktree (and its branch once merged); see the module comment. */
@@ -85,6 +88,11 @@ export async function removeTask(
     if (decision.kind === 'refuse')
       throw new BatonError('WORKTREE_CONFLICT', decision.message, { hint: decision.hint });
     if (decision.kind === 'nothing') return nothingDone;
+    // Outside the repository lock: a teardown may take a while, and nothing else needs to wait.
+    const torn =
+      decision.removeWorktree && facts.worktree
+        ? await tearDown(repo, slug, facts.worktree.path, { force, runId: lock?.record.runId ?? null })
+        : null;
 
     const outcome = await withRepoLock(repoLockPath(repo.info.commonDir), async () => {
       if (decision.removeWorktree && facts.worktree) {
@@ -119,6 +127,7 @@ export async function removeTask(
       discardedChanges: decision.discarded.uncommitted,
       stateChangedTo: null,
       nothing: false,
+      teardown: torn,
     };
     result.stateChangedTo = await recordRemoval(repo, slug, result, lock, force);
     return result;
@@ -203,6 +212,7 @@ async function recordRemoval(
   if (status === null) return null;
   const next = retriable(status.state) ? 'interrupted' : null;
   const patch: Partial<TaskStatus> = { worktree: null, pid: null, agentPid: null, retryAt: null };
+  if (r.worktree !== null && status.ports) patch.ports = null; // the block went with the worktree
   if (branchDeleted) patch.branch = null;
   if (next !== null) patch.state = next;
   await updateStatus(tp.statusFile, slug, patch);

@@ -22,8 +22,12 @@ export async function recoverSessionId(logFile: string, driver: AgentDriver): Pr
   }
   const parser = driver.createParser();
   let found: string | null = null;
+  // Setup and teardown output (worktree/setup.ts) is no agent's: skipped up to the next run header.
+  let skipping = false;
   for (const line of text.split('\n')) {
-    if (line.trim() === '' || line.startsWith('=== baton run ')) continue;
+    if (line.startsWith('=== baton setup ') || line.startsWith('=== baton teardown ')) skipping = true;
+    if (line.startsWith('=== baton run ')) skipping = false;
+    if (skipping || line.trim() === '' || line.startsWith('=== baton run ')) continue;
     for (const ev of parser.line(line)) if (ev.type === 'session') found = ev.id;
   }
   return found;

@@ -27,6 +27,8 @@ import { parseAssignment, type Assignment, type StartKind } from './assignment.j
 import { Chain, type ChainEnd } from './chain.js';
 import { parkAtLimit } from './limit-park.js';
 import { Recorder } from './recorder.js';
+import { portVars, prepareWorktree } from './setup-step.js';
+import { killGroup } from '../proc/group-run.js';
 
 /** How often the holder refreshes its lock's heartbeat. */
 const LOCK_REFRESH_MS = 5000;
@@ -72,6 +74,8 @@ class Worker {
   #chain: Chain | null = null;
   /** A termination signal arrived: finish in order and do not take the lock again. */
   #terminating = false;
+  /** The process group of the setup command running now, if one is. */
+  #setupGroup: number | null = null;
 
   constructor(a: Assignment, lock: LockRecord, self: ProcessIdentity) {
     this.#a = a;
@@ -126,11 +130,20 @@ class Worker {
       prepared.catch(() => undefined); // awaited below; this only keeps it from counting as unhandled
       await this.#rec.event('worker_started', { pid: process.pid, epoch: a.epoch, start });
       const { task, driver, config } = await prepared;
+      // Ports and the worktree's setup come before any agent run (setup-step.ts).
+      const ports = await prepareWorktree({
+        a,
+        task,
+        config,
+        rec: this.#rec,
+        tp: this.#tp,
+        onStart: (pgid) => (this.#setupGroup = pgid),
+      }).finally(() => (this.#setupGroup = null));
       this.#chain = new Chain({
         assignment: a,
         task,
         driver,
-        agentEnv: config.agents[a.agent]?.env ?? {},
+        agentEnv: { ...config.agents[a.agent]?.env, ...portVars(ports) },
         rec: this.#rec,
         paths: repoPaths(a.root),
         batchFollowups: config.batchFollowups,
@@ -240,6 +253,7 @@ class Worker {
     // A signal to the worker itself (a person, or a service manager) is a stop: interrupt the
     // agent, record it, and release the lock in order rather than die holding it.
     this.#terminating = true;
+    if (this.#setupGroup !== null) killGroup(this.#setupGroup, 'SIGTERM');
     await writeControl(this.#tp.inboxDir, 'stop', 'the worker received a termination signal', this.#a.runId);
     await this.#chain?.scanInbox();
   }

@@ -8,6 +8,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { parseConfig } from '../../src/config/parse.js';
 import type { Config } from '../../src/config/types.js';
 import { BatonError, formatProblem } from '../../src/domain/errors.js';
+import { defaultWorktreeSetup } from '../../src/domain/setup.js';
 
 const ROOT = '/srv/repos/shop';
 
@@ -19,6 +20,7 @@ const DEFAULT_CONFIG: Config = {
   },
   worktreesDir: '/srv/repos/shop.worktrees',
   hooks: { autoRepair: true },
+  ...defaultWorktreeSetup(),
 };
 
 function parse(text: string | null, env: Record<string, string | undefined> = {}) {
@@ -100,6 +102,12 @@ describe('parseConfig', () => {
       'limitBufferSeconds: 0',
       'hooks:',
       '  autoRepair: false',
+      'setup:',
+      '  copy: [.env, "config/*.local.json"]',
+      '  run: [[npm, ci], {sh: "make db && make seed"}]',
+      '  timeoutSeconds: 30',
+      'teardown: { run: [[docker, compose, down]], timeoutSeconds: 5 }',
+      'ports: { base: 30000, count: 4 }',
       'agents:',
       '  mine:',
       '    command: [my-agent, --prompt-file, "{promptFile}"]',
@@ -128,6 +136,13 @@ describe('parseConfig', () => {
       batchFollowups: true,
       limitBufferSeconds: 0,
       hooks: { autoRepair: false },
+      setup: {
+        copy: ['.env', 'config/*.local.json'],
+        run: [{ argv: ['npm', 'ci'] }, { sh: 'make db && make seed' }],
+        timeoutSeconds: 30,
+      },
+      teardown: { run: [{ argv: ['docker', 'compose', 'down'] }], timeoutSeconds: 5 },
+      ports: { base: 30000, count: 4 },
       agents: {
         claude: {
           name: 'claude',

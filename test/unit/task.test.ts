@@ -67,6 +67,7 @@ describe('parseTask', () => {
         priority: 0,
         title: undefined,
         body: 'Fix the bug.',
+        worktreeSetup: {},
         extra: {},
       },
     });
