@@ -11,6 +11,7 @@ import { parseAgents, problemAt } from './agents.js';
 import type { ConfigContext } from './agents.js';
 import { DEFAULT_WORKTREES_DIR, DEFAULTS } from './defaults.js';
 import { parseHooksConfig } from './hooks.js';
+import { parseNotify } from './notify.js';
 import type { Config } from './types.js';
 
 /** What parsing config yields: a usable config (defaults where a value was bad) and what was found wrong. */
@@ -22,7 +23,7 @@ export interface ParsedConfig {
   errors: Problem[];
 }
 
-type Setting = Exclude<keyof Config, 'agents' | 'worktreesDir' | 'hooks'>;
+type Setting = Exclude<keyof Config, 'agents' | 'worktreesDir' | 'hooks' | 'notify'>;
 type Rule = { accept: (v: unknown) => unknown; expected: string };
 
 const positiveInteger: Rule = {
@@ -79,6 +80,7 @@ export const KNOWN_KEYS: ReadonlySet<string> = new Set([
   'agents',
   'worktreesDir',
   'hooks',
+  'notify',
 ]);
 
 /**
@@ -149,12 +151,14 @@ export function parseConfig(
   }
   const worktreesDir = resolveWorktreesDir(get('worktreesDir'), repoRoot, env, ctx);
   const hooks = parseHooksConfig(get('hooks'), ctx);
+  const notify = parseNotify(get('notify'), ctx);
   return {
     config: {
-      ...(settings as Omit<Config, 'agents' | 'worktreesDir' | 'hooks'>),
+      ...(settings as Omit<Config, 'agents' | 'worktreesDir' | 'hooks' | 'notify'>),
       agents,
       worktreesDir,
       hooks,
+      notify,
     },
     warnings: ctx.warnings.map(formatProblem),
     errors: ctx.errors,

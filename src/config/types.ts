@@ -1,4 +1,7 @@
 /** The normalised configuration (docs/reference.md, "Configuration"). Produced by `loadConfig`; read everywhere else. */
+import type { NotifierConfig } from '../domain/notify.js';
+
+export type { NotifierConfig } from '../domain/notify.js';
 
 /** A Claude Code or Codex preset, run as `bin` plus the preset's documented flags plus `args`. */
 export interface PresetAgentConfig {
@@ -70,4 +73,6 @@ export interface Config {
   /** Seconds added to an agent's named usage-limit reset before baton resumes its tasks. */
   limitBufferSeconds: number;
   hooks: HooksConfig;
+  /** The `notify:` list: commands told of the events a person cares about (domain/notify.ts). */
+  notify: NotifierConfig[];
 }
