@@ -23,6 +23,11 @@ export interface CycleTask {
   ranBefore: boolean;
   /** A live worker holds the task's lock. */
   live: boolean;
+  /**
+   * The watcher is starting a worker for it right now (a dispatch running beside its queue):
+   * it counts as running, and nothing else is decided for it until that start has ended.
+   */
+  starting?: boolean;
   pendingFollowups: number;
   retryAt: string | null;
   /** Automatic retries since a person last acted on the task. */
@@ -62,6 +67,14 @@ export type Decision =
   | { kind: 'resume_limited'; slug: string; agent: string; probe: boolean }
   /** `agent` is past its limit: its record goes (`slug`: the task that hit it). */
   | { kind: 'release_agent'; slug: string; agent: string };
+
+/** The decisions that start a worker: the ones that can take seconds to carry out. */
+export type StartDecision = Extract<Decision, { kind: 'retry' | 'dispatch' | 'start_inbox' }>;
+
+/** True for a decision that starts a worker. */
+export function isStart(d: Decision): d is StartDecision {
+  return d.kind === 'retry' || d.kind === 'dispatch' || d.kind === 'start_inbox';
+}
 
 /** Automatic retries allowed after a worker died or stalled. */
 export const MAX_AUTO_RETRIES = 1;
@@ -106,9 +119,11 @@ export function planCycle(
   const decisions: Decision[] = [];
   const nowMs = now.getTime();
   const retryAtOf = new Map<string, string | null>();
-  let running = tasks.filter((t) => t.live).length;
+  const busy = (t: CycleTask): boolean => t.live || t.starting === true;
+  let running = tasks.filter(busy).length;
 
   for (const t of tasks) {
+    if (t.starting === true) continue;
     let retryAt = t.retryAt;
     const canRetry = t.autoRetries < MAX_AUTO_RETRIES;
     // Newly found dead, or recorded dead by someone else (doctor --fix) without a retry scheduled.
@@ -131,7 +146,7 @@ export function planCycle(
   const runningBy = new Map<string, number>();
   for (const t of tasks) {
     const agent = agentOf(t);
-    if (t.live && agent !== null) runningBy.set(agent, (runningBy.get(agent) ?? 0) + 1);
+    if (busy(t) && agent !== null) runningBy.set(agent, (runningBy.get(agent) ?? 0) + 1);
   }
   /** A slot for `t`: 'global' when none is left at all, 'agent' when only its agent's are taken. */
   const take = (t: CycleTask): 'ok' | 'global' | 'agent' => {
@@ -159,20 +174,25 @@ export function planCycle(
       decisions.push({ kind: 'resume_limited', slug: t.slug, agent: agentOf(t) ?? '', probe: false });
   }
   for (const t of tasks) {
-    if (t.live || (t.state !== 'worker_gone' && t.state !== 'stalled') || held(t)) continue;
+    if (busy(t) || (t.state !== 'worker_gone' && t.state !== 'stalled') || held(t)) continue;
     const retryAt = retryAtOf.get(t.slug) ?? null;
-    if (retryAt !== null && Date.parse(retryAt) <= nowMs && t.autoRetries < MAX_AUTO_RETRIES && take(t) === 'ok') {
+    if (
+      retryAt !== null &&
+      Date.parse(retryAt) <= nowMs &&
+      t.autoRetries < MAX_AUTO_RETRIES &&
+      take(t) === 'ok'
+    ) {
       decisions.push({ kind: 'retry', slug: t.slug });
     }
   }
   for (const t of tasks) {
-    if (t.live || t.pendingFollowups === 0 || HOLD_INBOX.has(t.state) || !t.ranBefore) continue;
+    if (busy(t) || t.pendingFollowups === 0 || HOLD_INBOX.has(t.state) || !t.ranBefore) continue;
     if (t.dispatchBlocked === true || held(t)) continue;
     if ((t.state === 'worker_gone' || t.state === 'stalled') && retryAtOf.get(t.slug) !== null) continue; // the retry drains it
     if (take(t) === 'ok') decisions.push({ kind: 'start_inbox', slug: t.slug });
   }
   const ready = tasks
-    .filter((t) => !t.live && !t.ranBefore && t.fileStatus === 'ready' && t.state === 'ready')
+    .filter((t) => !busy(t) && !t.ranBefore && t.fileStatus === 'ready' && t.state === 'ready')
     .filter((t) => t.dispatchBlocked !== true && !held(t))
     .sort(byPriority);
   let budget = opts.fillSlots === true ? Infinity : limits.maxDispatchesPerCycle;

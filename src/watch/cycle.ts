@@ -5,7 +5,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
-import { planCycle, type CycleTask, type Decision } from '../domain/cycle.js';
+import { isStart, planCycle, type CycleTask, type Decision, type StartDecision } from '../domain/cycle.js';
 import { BatonError } from '../domain/errors.js';
 import { ACTIVE_STATES } from '../domain/states.js';
 import { classifyTaskEntry } from '../domain/files.js';
@@ -102,6 +102,15 @@ export interface CycleOptions {
   standby?: StandbyPool;
   /** Fill every free slot with ready tasks (the watcher's first cycle; domain/cycle.ts). */
   fillSlots?: boolean;
+  /** Tasks the caller is starting a worker for right now: planned as running, nothing else decided. */
+  starting?: ReadonlySet<string>;
+  /**
+   * Starts a worker beside the caller (the watcher, whose other reactions must not wait seconds
+   * for a worktree): each retry, dispatch and start_inbox decision is handed to it, and the
+   * report gives what it answers as that decision's result. Without it, the cycle carries them
+   * out itself, one after the other.
+   */
+  startBeside?: (d: StartDecision) => string;
 }
 
 /** Runs one cycle and writes heartbeat.json. */
@@ -124,13 +133,17 @@ export async function runCycle(repo: Repo, opts: CycleOptions = {}): Promise<Cyc
   }
   await recoverAllClaims(repo);
   const board = await readBoard(repo, cache);
-  const tasks = cycleTasks(board, repo.config.defaultAgent);
+  const tasks = cycleTasks(board, repo.config.defaultAgent, opts.starting);
   // The board read them: the cycle judges the limits it read with the tasks.
   const agentLimits = new Map((board.agentLimits ?? []).map((l) => [l.agent, l]));
   const decisions = planCycle(tasks, repo.config, now(), { fillSlots: opts.fillSlots === true, agentLimits });
   crashPoint('cycle.after-plan');
   const done: CycleReport['decisions'] = [];
-  for (const d of decisions) done.push({ ...d, result: await carryOut(repo, d, opts.standby) });
+  for (const d of decisions) {
+    const result =
+      isStart(d) && opts.startBeside ? opts.startBeside(d) : await carryOut(repo, d, opts.standby);
+    done.push({ ...d, result });
+  }
   const after = decisions.length > 0 ? await readBoard(repo, cache) : board;
   const report: CycleReport = {
     ts: started.toISOString(),
@@ -155,8 +168,15 @@ export async function runCycle(repo: Repo, opts: CycleOptions = {}): Promise<Cyc
   return report;
 }
 
-/** The cycle's view of each valid task; a task that names no agent runs with `defaultAgent`. */
-export function cycleTasks(board: Board, defaultAgent?: string): CycleTask[] {
+/**
+ * The cycle's view of each valid task; a task that names no agent runs with `defaultAgent`; those
+ * in `starting` are being started by the caller.
+ */
+export function cycleTasks(
+  board: Board,
+  defaultAgent?: string,
+  starting: ReadonlySet<string> = new Set(),
+): CycleTask[] {
   const out: CycleTask[] = [];
   for (const t of board.tasks) {
     if (t.slug === null || t.task === null) continue;
@@ -169,6 +189,7 @@ export function cycleTasks(board: Board, defaultAgent?: string): CycleTask[] {
       fileMtimeMs: t.fileMtimeMs ?? 0,
       ranBefore: (t.status?.runId ?? null) !== null,
       live: t.lock?.live === true,
+      starting: starting.has(t.slug),
       pendingFollowups: t.pendingFollowups,
       retryAt: t.status?.retryAt ?? null,
       autoRetries: t.status?.autoRetries ?? 0,

@@ -1,20 +1,31 @@
 /**
- * `baton watch`: the one manager loop. It reacts to file events in `tasks/` within
- * milliseconds (a dropped follow-up is ingested and its worker woken or started; a dropped task
- * that is ready is dispatched), and runs a heartbeat cycle every `heartbeatSeconds` that
- * re-reads everything (domain/cycle.ts). Events are hints: every reaction re-reads the disk and
- * is idempotent. All reactions run one at a time, so caps are never raced.
+ * `baton watch`: the one manager loop. It reacts to file events within milliseconds (a dropped
+ * follow-up is ingested and its worker woken or started; a dropped task that is ready is
+ * dispatched; an edited baton.yaml is taken in and a cycle run at once), and runs a heartbeat
+ * cycle every `heartbeatSeconds` that re-reads everything (domain/cycle.ts). Events are hints:
+ * every reaction re-reads the disk and is idempotent.
+ *
+ * Reactions run one at a time through a queue, so none decides on a reading another is about to
+ * change. Starting a worker is the exception: a dispatch takes seconds when making the worktree
+ * does (a slow post-checkout hook, a big checkout), and drops, heartbeats and other starts must
+ * not wait behind it. So a reaction in the queue decides on a start, and the start runs beside
+ * the queue: until it ends, its task counts against maxConcurrent like a running worker, is not
+ * started again, and is planned as running by the heartbeat; `stop` waits for it.
+ *
+ * Over 300 lines on purpose: the queue, the starts beside it and the reactions that decide on
+ * both share one state (what runs, what is being started), which reads best in one place.
  *
  *   starting ──lock taken──▶ running ──SIGINT/SIGTERM──▶ stopping ──▶ stopped
  */
 import { lstatSync } from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../config/load.js';
+import type { StartDecision } from '../domain/cycle.js';
 import { classifyTaskEntry } from '../domain/files.js';
 import type { StandbyPool } from '../launch/standby.js';
 import { readTask, type TaskFileCache } from '../ops/board.js';
 import { liveHolder, wake } from '../ops/followup.js';
 import type { Repo } from '../ops/repo.js';
+import { ConfigReloader } from './config-reload.js';
 import { carryOut, ingestStrayDrops, runCycle, type CycleReport } from './cycle.js';
 import { watchFolders, type FolderEvents } from './folder-events.js';
 
@@ -35,6 +46,21 @@ export class Watcher {
   #stopped = false;
   /** Live workers as of the last look; kept current by our own dispatches and by status events. */
   #running = new Set<string>();
+  /** Workers being started beside the queue, by task (see #start). */
+  readonly #starting = new Map<string, Promise<void>>();
+  /**
+   * Tasks whose start ended with a worker since the last cycle began: that cycle may have read
+   * their locks before they were taken, so its view of what runs must not drop them.
+   */
+  readonly #startedLately = new Set<string>();
+  /**
+   * A reaction left something to a start in flight (no slot was free, or a drop came for the task
+   * being started): a start that ends without a worker then runs a cycle, which looks again.
+   */
+  #leftToStarts = false;
+  readonly #config: ConfigReloader;
+  /** Lets an edit of baton.yaml settle before it is read (see #onConfigEvent). */
+  #configTimer: NodeJS.Timeout | null = null;
   #cycleScheduled = false;
   /** Reactions queued and not started, by what they react to (see #react). */
   readonly #waiting = new Set<string>();
@@ -50,15 +76,17 @@ export class Watcher {
     this.#repo = repo;
     this.#log = log;
     this.#standby = standby;
+    this.#config = new ConfigReloader(repo.info.root, log);
   }
 
   /** Starts watching; resolves once the file watcher is ready and the first cycle has run. */
   async start(): Promise<void> {
     this.#standby.start(); // a booted worker takes the next assignment at once
-    const { tasksDir, logsDir } = this.#repo.paths;
-    // Only the two folders themselves: inboxes, prompts and worktrees are not events.
-    // A folder deleted and made anew is watched again by chokidar itself (folder-events.ts).
-    this.#fs = watchFolders([tasksDir, logsDir], {
+    const { tasksDir, logsDir, configFile } = this.#repo.paths;
+    // Only these folders' own entries: inboxes, prompts and worktrees are not events; of the
+    // repository's root, only baton.yaml is looked at. A folder deleted and made anew is watched
+    // again by chokidar itself (folder-events.ts).
+    this.#fs = watchFolders([tasksDir, logsDir, path.dirname(configFile)], {
       onName: (dir, name) => this.#onEntry(dir, name),
       onError: (err) => this.#log(`watch error (the heartbeat covers it): ${String(err)}`),
     });
@@ -69,16 +97,23 @@ export class Watcher {
     this.#arm();
   }
 
-  /** Stops watching; workers keep running. Resolves when the reaction in progress has finished. */
+  /**
+   * Stops watching; workers keep running. Resolves when the reactions queued and the starts in
+   * flight have finished: a worker is never left half handed its task.
+   */
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
+    if (this.#configTimer) clearTimeout(this.#configTimer);
     await this.#fs?.close();
     await this.#queue.catch(() => undefined);
+    await Promise.all(this.#starting.values());
     await this.#standby.dispose();
   }
 
+  /** (Re)sets the heartbeat's timer to `heartbeatSeconds` from now. */
   #arm(): void {
+    if (this.#timer) clearTimeout(this.#timer);
     if (this.#stopped) return;
     this.#timer = setTimeout(() => {
       void this.#enqueue(() => this.#cycle()).finally(() => this.#arm());
@@ -87,11 +122,16 @@ export class Watcher {
 
   #onEntry(dir: string, name: string | null): void {
     if (this.#stopped) return;
+    const { configFile, logsDir } = this.#repo.paths;
+    if (dir === path.dirname(configFile)) {
+      if (name === path.basename(configFile)) this.#onConfigEvent();
+      return;
+    }
     if (name === null) {
       this.#scheduleCycle(); // a watched folder itself came or went: look at everything
       return;
     }
-    if (dir === this.#repo.paths.logsDir) {
+    if (dir === logsDir) {
       // A worker wrote its status: a finished one frees a slot for the next ready task. Its
       // history too: the worker writes its last status before it lets go of its lock, and
       // `lock_released` after, so only that line finds it gone for sure.
@@ -116,7 +156,7 @@ export class Watcher {
    * events, and the queued reaction reads the disk when it runs, so one more would add nothing.
    */
   #react(key: string, op: () => Promise<void>): void {
-    if (this.#waiting.has(key)) return;
+    if (this.#stopped || this.#waiting.has(key)) return;
     this.#waiting.add(key);
     void this.#enqueue(() => {
       this.#waiting.delete(key);
@@ -133,16 +173,22 @@ export class Watcher {
       if (r.result.startsWith('accepted') && r.slug !== null) slugs.add(r.slug);
     }
     for (const slug of slugs) {
+      if (this.#starting.has(slug)) {
+        // The worker being started reads its inbox; if it does not start, a cycle looks again.
+        this.#leftToStarts = true;
+        continue;
+      }
       const holder = await liveHolder(this.#repo, slug);
       if (holder) {
         wake(holder.pid);
         continue;
       }
-      if (this.#running.size >= this.#repo.config.maxConcurrent) {
+      this.#running.delete(slug); // its worker has ended, whether or not its status event came yet
+      if (this.#full()) {
         this.#log(`${slug}: waiting for a free slot (maxConcurrent ${this.#repo.config.maxConcurrent})`);
         continue;
       }
-      await this.#start(slug, 'start_inbox');
+      this.#start(slug, 'start_inbox');
     }
   }
 
@@ -155,15 +201,16 @@ export class Watcher {
     const neverRan = (t.status?.runId ?? null) === null;
     if (t.state !== 'ready' || !neverRan || t.lock?.live) return;
     if (t.failure) return; // its dispatch failed for a lasting reason; status says which
+    if (this.#starting.has(slug)) return; // another event of the same file
     // A reaction to one dropped file is a cycle of its own that dispatches at most that task:
     // maxDispatchesPerCycle caps a heartbeat's batch; maxConcurrent caps everything.
-    if (this.#running.size >= this.#repo.config.maxConcurrent) {
+    if (this.#full()) {
       this.#log(
         `${slug} is ready; it waits for a free slot (maxConcurrent ${this.#repo.config.maxConcurrent})`,
       );
       return;
     }
-    await this.#start(slug, 'dispatch');
+    this.#start(slug, 'dispatch');
   }
 
   async #onStatus(slug: string): Promise<void> {
@@ -174,14 +221,72 @@ export class Watcher {
     this.#scheduleCycle(); // a slot is free: let the next task in now, not at the next heartbeat
   }
 
-  async #start(slug: string, kind: 'dispatch' | 'start_inbox'): Promise<void> {
-    const result = await carryOut(this.#repo, { kind, slug }, this.#standby);
-    this.#log(`${slug}: ${result}`);
-    if (result.startsWith('started')) this.#running.add(slug);
+  /** True when maxConcurrent leaves no slot for one more worker (starts in flight take one each). */
+  #full(): boolean {
+    const taken = new Set([...this.#running, ...this.#starting.keys()]).size;
+    const full = taken >= this.#repo.config.maxConcurrent;
+    if (full && this.#starting.size > 0) this.#leftToStarts = true;
+    return full;
+  }
+
+  /**
+   * Starts a worker for `slug` beside the queue and returns at once: called from a reaction in
+   * the queue that has found a free slot. What came of it is logged when it ends.
+   */
+  #start(slug: string, kind: StartDecision['kind']): void {
+    if (this.#starting.has(slug)) return;
+    this.#starting.set(slug, this.#carryOutStart(slug, kind));
+  }
+
+  async #carryOutStart(slug: string, kind: StartDecision['kind']): Promise<void> {
+    let started = false;
+    try {
+      const result = await carryOut(this.#repo, { kind, slug }, this.#standby);
+      this.#log(`${slug}: ${kind}: ${result}`);
+      started = result.startsWith('started');
+    } catch (err) {
+      this.#error(err); // carryOut says its failures; this is anything else
+    } finally {
+      this.#starting.delete(slug);
+    }
+    if (started) {
+      this.#running.add(slug);
+      this.#startedLately.add(slug);
+      // Its worker may have ended already, while the status events found it not yet running.
+      this.#react(`status:${slug}`, () => this.#onStatus(slug));
+    } else if (this.#leftToStarts) {
+      this.#leftToStarts = false;
+      this.#scheduleCycle(); // its slot, or the drop left to it, is given out again now
+    }
+  }
+
+  /**
+   * baton.yaml changed: read once the edit has settled (a save may truncate the file, then write
+   * it: read between the two, it would be the defaults), take it in, and run a cycle at once, so
+   * that e.g. a raised maxConcurrent or a fixed agent lets waiting tasks start now.
+   */
+  #onConfigEvent(): void {
+    if (this.#configTimer) clearTimeout(this.#configTimer);
+    this.#configTimer = setTimeout(() => {
+      this.#configTimer = null;
+      this.#react('config', async () => {
+        if (await this.#reloadConfig()) await this.#cycle();
+      });
+    }, CONFIG_SETTLE_MS);
+  }
+
+  /** Takes in baton.yaml when it changed (said by the reloader); true when it did. */
+  async #reloadConfig(): Promise<boolean> {
+    const config = await this.#config.reload(this.#repo.config);
+    if (config === null) return false;
+    const heartbeat = this.#repo.config.heartbeatSeconds;
+    this.#repo = { ...this.#repo, config };
+    if (config.heartbeatSeconds !== heartbeat) this.#arm();
+    return true;
   }
 
   #scheduleCycle(): void {
-    if (this.#cycleScheduled) return;
+    if (this.#stopped || this.#cycleScheduled) return;
     this.#cycleScheduled = true;
     void this.#enqueue(async () => {
       this.#cycleScheduled = false;
@@ -190,22 +295,24 @@ export class Watcher {
   }
 
   async #cycle(opts: { fillSlots?: boolean } = {}): Promise<CycleReport | null> {
-    try {
-      this.#repo = { ...this.#repo, config: await loadConfig(this.#repo.info.root) };
-    } catch (err) {
-      this.#log(
-        `baton.yaml is invalid; keeping the last good config: ${err instanceof Error ? err.message : String(err)}`,
-      );
-    }
+    await this.#reloadConfig(); // an edit whose event was missed
+    this.#startedLately.clear();
     const report = await runCycle(this.#repo, {
       cache: this.#taskCache,
       standby: this.#standby,
       fillSlots: opts.fillSlots === true,
+      starting: new Set(this.#starting.keys()),
+      startBeside: (d) => {
+        this.#start(d.slug, d.kind);
+        return STARTING;
+      },
     });
-    this.#running = new Set(
-      report.tasks.filter((t) => t.pid !== null && t.slug !== null).map((t) => t.slug as string),
-    );
-    for (const d of report.decisions) this.#log(`${d.slug}: ${d.kind}: ${d.result}`);
+    this.#running = new Set([
+      ...report.tasks.filter((t) => t.pid !== null && t.slug !== null).map((t) => t.slug as string),
+      ...this.#startedLately,
+    ]);
+    // A start is logged by #carryOutStart when it has ended.
+    for (const d of report.decisions) if (d.result !== STARTING) this.#log(`${d.slug}: ${d.kind}: ${d.result}`);
     for (const i of report.ingested) this.#log(`${i.file}: ${i.result}`);
     for (const h of report.hooks) this.#log(`hooks: ${h}`);
     return report;
@@ -213,13 +320,23 @@ export class Watcher {
 
   #enqueue<T>(op: () => Promise<T>): Promise<T | undefined> {
     const next = this.#queue.then(op, op).catch((err: unknown) => {
-      this.#log(`error (the next heartbeat retries): ${err instanceof Error ? err.message : String(err)}`);
+      this.#error(err);
       return undefined;
     });
     this.#queue = next;
     return next;
   }
+
+  #error(err: unknown): void {
+    this.#log(`error (the next heartbeat retries): ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
+
+/** The result a cycle's report gives a start running beside the queue (heartbeat.json). */
+const STARTING = 'starting (its outcome is in the watch log)';
+
+/** How long an edit of baton.yaml is let settle before it is read. */
+const CONFIG_SETTLE_MS = 100;
 
 /** False when nothing is at `p` now; true when something is, or when that cannot be told. */
 function present(p: string): boolean {

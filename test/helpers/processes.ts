@@ -76,6 +76,26 @@ export async function killMarked(marker: string): Promise<void> {
   }
 }
 
+/**
+ * Live `baton worker` processes whose parent is `parent` (a watcher, or a `baton dispatch`); with
+ * `idleOnly`, only those still waiting in `/` for an assignment: a watcher's idle standbys.
+ */
+export function workersOf(parent: number, opts: { idleOnly?: boolean } = {}): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    try {
+      if (Number(statFields(pid)[1]) !== parent || !processAlive(pid)) continue;
+      if (!readFileSync(`/proc/${pid}/cmdline`, 'latin1').endsWith('\0worker\0')) continue;
+      if (opts.idleOnly !== true || readlinkSync(`/proc/${pid}/cwd`) === '/') out.push(pid);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
 /** True while `pid` runs and is not a zombie (by /proc: tests end processes by pid). */
 export function processAlive(pid: number): boolean {
   try {

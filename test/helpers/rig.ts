@@ -13,7 +13,7 @@ import { type FakeEvent, fakeLogReader } from './fake-log.ts';
 import { killMarked } from './processes.ts';
 
 export type { FakeEvent } from './fake-log.ts';
-export { killMarked, markedPids, processAlive } from './processes.ts';
+export { killMarked, markedPids, processAlive, workersOf } from './processes.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** The project root. */

@@ -95,7 +95,7 @@ describe('a task naming an unknown agent', () => {
     const once = await rig.baton(['watch', '--once']);
     expect(once.code, once.stderr).toBe(0);
     expect(once.stdout).toContain('(did you mean claude?)');
-    const table = await rig.baton(['status']);
+    const table = await rig.baton(['status'], { env: { COLUMNS: '300' } });
     expect(table.stdout).toMatch(/^bad\s+ready\s+claud\b.*did you mean claude\?/m);
     const json = JSON.parse((await rig.baton(['status', '--json'])).stdout) as {
       tasks: { slug: string; error: string | null; waiting: { reason: string; detail: string } | null }[];

@@ -95,7 +95,7 @@ describe('a commit refused while changes are staged by hand', () => {
     const json = await rig.baton(['status', '--json']);
     const task = (JSON.parse(json.stdout) as { tasks: Record<string, unknown>[] }).tasks[0];
     expect(task?.handStagedCommitted).toMatchObject({ paths: ['a.txt', 'b.txt', 'c.txt', 'd.txt'] });
-    const text = await rig.baton(['status']);
+    const text = await rig.baton(['status'], { env: { COLUMNS: '300' } });
     expect(text.stdout).toContain('agent committed hand-staged a.txt, b.txt and 2 more (see baton history)');
     const history = await rig.baton(['history', 'alpha']);
     expect(history.stdout).toMatch(

@@ -3,11 +3,19 @@
  * started before the drop, a new standby replaces it, an idle standby holds no lock and counts
  * as no worker, and it never outlives its watcher (SIGTERM or kill -9).
  */
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { agentStarts, fakeAgentsYaml, makeRig, processAlive, spawnBaton, type Rig } from '../helpers/rig.js';
+import {
+  agentStarts,
+  fakeAgentsYaml,
+  makeRig,
+  processAlive,
+  spawnBaton,
+  workersOf,
+  type Rig,
+} from '../helpers/rig.js';
 
 let rig: Rig;
 beforeEach(async () => {
@@ -17,23 +25,8 @@ afterEach(async () => {
   await rig.cleanup();
 });
 
-/** Children of `parent` that are `baton worker` processes waiting in `/`: its idle standbys. */
-function standbysOf(parent: number): number[] {
-  const out: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'latin1');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid !== parent || !processAlive(Number(entry))) continue;
-      if (!readFileSync(`/proc/${entry}/cmdline`, 'latin1').endsWith('\0worker\0')) continue;
-      if (readlinkSync(`/proc/${entry}/cwd`) === '/') out.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out;
-}
+/** The idle standbys of the watcher `parent`. */
+const standbysOf = (parent: number): number[] => workersOf(parent, { idleOnly: true });
 
 /** The pid every baton lock in the repository names (task locks and the watcher's). */
 function lockHolders(): number[] {

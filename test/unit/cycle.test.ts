@@ -64,6 +64,21 @@ describe('planCycle', () => {
     expect(planCycle(busy, limits, now).map((d) => d.slug)).toEqual(['top']);
   });
 
+  it('counts a task the watcher is starting as running, and decides nothing else for it', () => {
+    const starting = { starting: true };
+    const tasks = [
+      task('s1', starting),
+      // A dead worker's status and waiting follow-ups: left to the start in flight.
+      task('s2', { ...starting, state: 'worker_gone', recordedState: 'running', ranBefore: true }),
+      task('s3', { ...starting, state: 'idle', ranBefore: true, pendingFollowups: 2 }),
+      task('next'),
+    ];
+    expect(planCycle(tasks, { ...limits, maxConcurrent: 4 }, now)).toEqual([
+      { kind: 'dispatch', slug: 'next' },
+    ]);
+    expect(planCycle(tasks, limits, now)).toEqual([]);
+  });
+
   it('never dispatches on its own a task that ran before, a draft, or a done task', () => {
     const tasks = [
       task('ran', { ranBefore: true, state: 'idle' }),
