@@ -114,4 +114,17 @@ teardown:
 ports:
   base: 20000
   count: 10
+# Commands told when a task needs a person: each gets the event as JSON on stdin and
+# BATON_EVENT, BATON_SLUG, BATON_STATE in its environment. \`command\` is an argv (never through a
+# shell; placeholders {event} {slug} {state} {title} {detail} {branch} {runId}); \`sh\` is a command
+# line for sh -c. events (default all): idle, failed, stalled, worker_gone, limited, conflict,
+# pr_opened, checks_failed, pr_merged. One that fails or takes longer than timeoutSeconds (10) is
+# cut off and logged in tasks/logs/notify.log. For example:
+# notify:
+#   - command: [notify-send, "baton: {slug} {event}", "{detail}"]
+#     events: [failed, stalled, worker_gone, idle]
+#   - sh: 'curl -fsS -H "Title: baton: $BATON_SLUG $BATON_EVENT" -d "$BATON_DETAIL" https://ntfy.sh/my-topic'
+#     timeoutSeconds: 10
+# None by default:
+notify: []
 `;

@@ -53,6 +53,8 @@ async function parseRemembered(
       './parse',
       './agents',
       './hooks',
+      './notify',
+      '../domain/notify',
       './defaults',
       '../domain/yaml',
       '../domain/yaml-errors',

@@ -13,6 +13,7 @@ import { DEFAULT_WORKTREES_DIR, DEFAULTS } from './defaults.js';
 import { parseHooksConfig } from './hooks.js';
 import { parseWorktreeSetup } from './setup.js';
 import { SETUP_KEYS } from '../domain/setup.js';
+import { parseNotify } from './notify.js';
 import type { Config } from './types.js';
 
 /** What parsing config yields: a usable config (defaults where a value was bad) and what was found wrong. */
@@ -24,7 +25,9 @@ export interface ParsedConfig {
   errors: Problem[];
 }
 
-type Setting = Exclude<keyof Config, 'agents' | 'worktreesDir' | 'hooks' | 'setup' | 'teardown' | 'ports'>;
+/** The keys parsed by a reader of their own, not as plain settings. */
+type NotASetting = 'agents' | 'worktreesDir' | 'hooks' | 'setup' | 'teardown' | 'ports' | 'notify';
+type Setting = Exclude<keyof Config, NotASetting>;
 type Rule = { accept: (v: unknown) => unknown; expected: string };
 
 const positiveInteger: Rule = {
@@ -82,6 +85,7 @@ export const KNOWN_KEYS: ReadonlySet<string> = new Set([
   'worktreesDir',
   'hooks',
   ...SETUP_KEYS,
+  'notify',
 ]);
 
 /**
@@ -153,13 +157,15 @@ export function parseConfig(
   const worktreesDir = resolveWorktreesDir(get('worktreesDir'), repoRoot, env, ctx);
   const hooks = parseHooksConfig(get('hooks'), ctx);
   const worktreeSetup = parseWorktreeSetup(get, ctx);
+  const notify = parseNotify(get('notify'), ctx);
   return {
     config: {
-      ...(settings as Omit<Config, 'agents' | 'worktreesDir' | 'hooks' | 'setup' | 'teardown' | 'ports'>),
+      ...(settings as Omit<Config, NotASetting>),
       agents,
       worktreesDir,
       hooks,
       ...worktreeSetup,
+      notify,
     },
     warnings: ctx.warnings.map(formatProblem),
     errors: ctx.errors,

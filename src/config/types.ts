@@ -1,5 +1,8 @@
 /** The normalised configuration (docs/reference.md, "Configuration"). Produced by `loadConfig`; read everywhere else. */
 import type { PortsConfig, SetupConfig, TeardownConfig } from '../domain/setup.js';
+import type { NotifierConfig } from '../domain/notify.js';
+
+export type { NotifierConfig } from '../domain/notify.js';
 
 /** A Claude Code or Codex preset, run as `bin` plus the preset's documented flags plus `args`. */
 export interface PresetAgentConfig {
@@ -77,4 +80,6 @@ export interface Config {
   teardown: TeardownConfig;
   /** Where task port blocks start and their size. */
   ports: PortsConfig;
+  /** The `notify:` list: commands told of the events a person cares about (domain/notify.ts). */
+  notify: NotifierConfig[];
 }

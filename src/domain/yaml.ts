@@ -8,7 +8,7 @@
  * composer recurses, and a stack overflow deep inside V8 can abort the whole process), and a ban
  * on collections as keys (turning those into JS keys blows up exponentially).
  */
-import { Composer, isMap, isPair, isScalar, LineCounter, Parser, visit } from 'yaml';
+import { Composer, isMap, isNode, isPair, isScalar, isSeq, LineCounter, Parser, visit } from 'yaml';
 import type { CST, Document, Node as YamlNode } from 'yaml';
 import type { Problem, Result } from './errors.js';
 import { locateSyntaxErrors } from './yaml-errors.js';
@@ -24,7 +24,7 @@ export const MAX_YAML_DEPTH = 64;
 export interface ParsedYaml {
   /** The document as plain data; null when the text holds no document (empty or only comments). */
   data: unknown;
-  /** The 1-based file line of the key at `path` (map keys from the root), when there is one. */
+  /** The 1-based file line of the key at `path` (map keys, or list indices as "0", from the root), when there is one. */
   lineOf(path: readonly string[]): number | undefined;
 }
 
@@ -171,6 +171,17 @@ function keyLine(
 ): number | undefined {
   let node: unknown = doc.contents;
   for (const [i, key] of path.entries()) {
+    if (isSeq(node)) {
+      // A list item is named by its index; its line is where the item starts.
+      const item: unknown = /^\d+$/.test(key) ? node.items[Number(key)] : undefined;
+      if (item === undefined) return undefined;
+      if (i === path.length - 1) {
+        const range = isNode(item) ? item.range : undefined;
+        return range ? fileLine(range[0]) : undefined;
+      }
+      node = item;
+      continue;
+    }
     if (!isMap(node)) return undefined;
     const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === key);
     if (pair === undefined) return undefined;

@@ -23,6 +23,7 @@ import { checkLayout, checkStrays } from './doctor-files.js';
 import { checkLimits } from './doctor-limits.js';
 import { note, problem, type FixAction, type Finding } from './doctor-types.js';
 import type { Repo } from './repo.js';
+import { notify } from '../notify/notify.js';
 
 export type { Finding, FindingKind } from './doctor-types.js';
 
@@ -118,13 +119,22 @@ async function markWorkerGone(repo: Repo, slug: string, runId: string | null, no
   if (lock?.live) return true;
   const error = `the worker${status.pid === null ? '' : ` (pid ${status.pid})`} ended without recording an outcome; found by baton doctor`;
   await updateStatus(tp.statusFile, slug, { state: 'worker_gone', pid: null, agentPid: null, error }, now);
-  await appendHistory(
+  const recorded = await appendHistory(
     tp.historyFile,
     'state_changed',
     runId,
     { from: status.state, to: 'worker_gone', by: 'doctor', reason: error },
     now,
   );
+  notify(repo, {
+    event: 'worker_gone',
+    slug,
+    state: 'worker_gone',
+    runId,
+    ts: recorded.ts,
+    by: 'doctor',
+    detail: error,
+  });
   return true;
 }
 

@@ -7,10 +7,14 @@
  *   run            a command to its end, output captured; never throws, the result says what went wrong
  *   runText        the same, for callers that want stdout or an error naming the command
  *   spawnDetached  a long-lived child in its own process group that outlives its parent
+ *   runBounded     a short command in its own process group, fed stdin, whose group is killed at a timeout
+ *
+ * A little over 300 lines: every way baton starts a process that is not git lives here, in one place.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import type * as Execa from 'execa';
+import { settlesWithin } from './timeout.js';
 
 /** Why a command did not succeed. */
 export type RunFailure = 'not-found' | 'exit' | 'signal' | 'timeout' | 'other';
@@ -186,6 +190,134 @@ export function spawnDetachedNow(file: string, args: readonly string[], opts: De
     windowsHide: true,
   });
   return { child };
+}
+
+/** How to run a bounded command. */
+export interface BoundedOptions {
+  cwd: string;
+  /** The whole environment (not merged with this process's). */
+  env: Record<string, string | undefined>;
+  /** Written to its stdin, which is then closed (a command that does not read it is fine). */
+  input: string;
+  /** Its process group gets SIGTERM after this long, then SIGKILL `graceMs` later. */
+  timeoutMs: number;
+  /** Default 1000. */
+  graceMs?: number;
+  /** Told the pid once it runs. */
+  onSpawn?(pid: number): void;
+}
+
+/** Most of each output stream kept for the message. */
+const BOUNDED_OUTPUT_CAP = 8 * 1024;
+
+/**
+ * Runs `file` in a new process group with `input` on stdin and waits for it, at most `timeoutMs`:
+ * then its whole group (the command and whatever it started, a `sh -c` and its `curl`) is
+ * killed, SIGTERM first and SIGKILL after `graceMs`. Never throws. It ends when the command
+ * exits, not when its pipes close: a child that escaped the group and holds them does not keep
+ * it waiting. `Ran.message` names only the program (`file`), never its arguments, which may hold
+ * a secret such as a webhook URL.
+ */
+export async function runBounded(file: string, args: readonly string[], opts: BoundedOptions): Promise<Ran> {
+  const { execa } = await loadExeca();
+  const child = execa(file, args, {
+    cwd: opts.cwd,
+    env: opts.env,
+    extendEnv: false,
+    detached: true,
+    cleanup: false,
+    buffer: false,
+    reject: false,
+    stdin: 'pipe',
+    stdout: 'pipe',
+    stderr: 'pipe',
+    windowsHide: true,
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (c: Buffer) => {
+    if (stdout.length < BOUNDED_OUTPUT_CAP) stdout += c.toString('utf8');
+  });
+  child.stderr?.on('data', (c: Buffer) => {
+    if (stderr.length < BOUNDED_OUTPUT_CAP) stderr += c.toString('utf8');
+  });
+  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>(
+    (resolve) => {
+      child.once('exit', (code, signal) => resolve({ code, signal }));
+      child.once('error', (error) => resolve({ code: null, signal: null, error }));
+    },
+  );
+  // A command that never reads its stdin closes the pipe: EPIPE is no failure of the command.
+  child.stdin?.on('error', () => undefined);
+  child.stdin?.end(opts.input);
+  const pid = child.pid;
+  if (pid !== undefined) opts.onSpawn?.(pid);
+  const killGroup = (signal: NodeJS.Signals): void => {
+    if (pid === undefined) return;
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      // the group is gone
+    }
+  };
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    killGroup('SIGTERM');
+  }, opts.timeoutMs);
+  const end = await ended;
+  clearTimeout(timer);
+  if (timedOut) {
+    // The leader may have died of the SIGTERM while others of its group ignore it.
+    await new Promise((r) => setTimeout(r, Math.min(opts.graceMs ?? 1000, 200)));
+    killGroup('SIGKILL');
+  }
+  // What it printed last is read if its pipes close soon; then they are let go of.
+  const closed = new Promise((r) => child.once('close', r));
+  await settlesWithin(closed, 200);
+  child.stdout?.destroy();
+  child.stderr?.destroy();
+  child.stdin?.destroy();
+  const errno = (end.error as NodeJS.ErrnoException | undefined)?.code;
+  if (errno === 'ENOENT')
+    return { code: 127, stdout, stderr, failure: 'not-found', message: `${file} was not found.` };
+  if (end.error !== undefined)
+    return {
+      code: 1,
+      stdout,
+      stderr,
+      failure: 'other',
+      message: `${file} could not be run: ${end.error.message}.`,
+    };
+  if (timedOut) {
+    const seconds = Math.round(opts.timeoutMs / 100) / 10;
+    return {
+      code: 124,
+      stdout,
+      stderr,
+      failure: 'timeout',
+      message: `${file} took longer than ${seconds} s and was stopped.`,
+    };
+  }
+  if (end.code === 0) return { code: 0, stdout, stderr, failure: null, message: '' };
+  if (end.code !== null) {
+    const said = firstLine(stderr) || firstLine(stdout);
+    return {
+      code: end.code,
+      stdout,
+      stderr,
+      failure: 'exit',
+      message: `${file} exited with code ${end.code}${said ? `: ${said}` : ''}.`,
+    };
+  }
+  const signal = end.signal ?? 'SIGKILL';
+  return {
+    code: 128 + signalNumber(signal),
+    stdout,
+    stderr,
+    failure: 'signal',
+    message: `${file} was killed by ${signal}.`,
+  };
 }
 
 function firstLine(text: string): string {

@@ -16,6 +16,8 @@ import { liveHolder, wake } from '../ops/followup.js';
 import { ingestDrop, recoverClaims } from '../ops/ingest.js';
 import type { Repo } from '../ops/repo.js';
 import { healHooks } from '../hooks/heal.js';
+import { eventForStateChange } from '../domain/notify.js';
+import { notify } from '../notify/notify.js';
 import { appendHistory } from '../store/history.js';
 import { crashPoint } from '../proc/crash.js';
 import { withTimeout } from '../proc/timeout.js';
@@ -215,7 +217,10 @@ export async function carryOut(repo: Repo, d: Decision, standby?: StandbyPool): 
         const now = (await readStatus(tp.statusFile))?.state;
         if (now !== d.state && !(d.state === 'worker_gone' && now && ACTIVE_STATES.has(now)))
           return `skipped: the task is ${now ?? 'without status'} now`;
-        await appendHistory(tp.historyFile, 'state_changed', lock?.runId ?? null, {
+        const error =
+          d.state === 'worker_gone' ? `the worker${lock ? ` (pid ${lock.pid})` : ''} is gone` : null;
+        const recorded = await appendHistory(tp.historyFile, 'state_changed', lock?.runId ?? null, {
+          from: now ?? null,
           to: d.state,
           by: 'heartbeat',
           ...(d.retryAt ? { retryAt: d.retryAt } : {}),
@@ -225,10 +230,23 @@ export async function carryOut(repo: Repo, d: Decision, standby?: StandbyPool): 
           pid: null,
           agentPid: null,
           retryAt: d.retryAt,
-          ...(d.state === 'worker_gone'
-            ? { error: `the worker${lock ? ` (pid ${lock.pid})` : ''} is gone` }
-            : {}),
+          ...(error !== null ? { error } : {}),
         });
+        // Only a change is told: a task already recorded stalled (by its worker, which told of
+        // it) or worker_gone (by doctor) is only given its retry here.
+        const event = eventForStateChange(now, d.state);
+        if (event !== null) {
+          notify(repo, {
+            event,
+            slug: d.slug,
+            state: d.state,
+            runId: recorded.runId,
+            ts: recorded.ts,
+            by: 'heartbeat',
+            detail: error,
+            retryAt: d.retryAt,
+          });
+        }
         return d.retryAt
           ? `marked ${d.state}; retry at ${d.retryAt}`
           : `marked ${d.state}; no automatic retry left`;

@@ -7,6 +7,7 @@
  * status write (an atomic replace): the next queued follow-up's `prompt_sent`, which
  * must be in history before its agent starts, is not held up by the previous run's status.
  */
+import type { EventOf } from '../domain/history.js';
 import type { TaskState } from '../domain/states.js';
 import type { TaskStatus } from '../domain/types.js';
 import { appendHistory, type HistoryType } from '../store/history.js';
@@ -24,12 +25,21 @@ export class Recorder {
   #history: Promise<unknown> = Promise.resolve();
   /** Status writes, in order, each after the history recorded before it. */
   #status: Promise<unknown> = Promise.resolve();
+  /** Told of each `state_changed` once it is in history (the worker notifies from it). */
+  readonly #onStateChanged: ((event: EventOf<'state_changed'>) => void) | undefined;
 
-  constructor(paths: TaskPaths, slug: string, runId: string, now: () => Date = () => new Date()) {
+  constructor(
+    paths: TaskPaths,
+    slug: string,
+    runId: string,
+    now: () => Date = () => new Date(),
+    onStateChanged?: (event: EventOf<'state_changed'>) => void,
+  ) {
     this.#paths = paths;
     this.#slug = slug;
     this.#runId = runId;
     this.#now = now;
+    this.#onStateChanged = onStateChanged;
   }
 
   /** Appends one history record for this run. */
@@ -49,7 +59,14 @@ export class Recorder {
       changed && to !== undefined
         ? this.#onHistory(async () => {
             const fields = { from, to, ...(patch.error ? { error: patch.error } : {}) };
-            await appendHistory(this.#paths.historyFile, 'state_changed', this.#runId, fields, this.#now());
+            const event = await appendHistory(
+              this.#paths.historyFile,
+              'state_changed',
+              this.#runId,
+              fields,
+              this.#now(),
+            );
+            this.#onStateChanged?.(event);
           })
         : this.#history;
     const op = async (): Promise<TaskStatus> => {

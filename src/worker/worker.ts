@@ -29,6 +29,9 @@ import { parkAtLimit } from './limit-park.js';
 import { Recorder } from './recorder.js';
 import { portVars, prepareWorktree } from './setup-step.js';
 import { killGroup } from '../proc/group-run.js';
+import type { EventOf } from '../domain/history.js';
+import { eventForStateChange } from '../domain/notify.js';
+import { notify } from '../notify/notify.js';
 
 /** How often the holder refreshes its lock's heartbeat. */
 const LOCK_REFRESH_MS = 5000;
@@ -76,13 +79,15 @@ class Worker {
   #terminating = false;
   /** The process group of the setup command running now, if one is. */
   #setupGroup: number | null = null;
+  /** The config this run read (null until read): whom to notify of a transition. */
+  #config: Config | null = null;
 
   constructor(a: Assignment, lock: LockRecord, self: ProcessIdentity) {
     this.#a = a;
     this.#lock = lock;
     this.#self = self;
     this.#tp = taskPaths(repoPaths(a.root), a.slug);
-    this.#rec = new Recorder(this.#tp, a.slug, a.runId);
+    this.#rec = this.#recorder(a.runId);
     this.#rec.knownState('starting');
   }
 
@@ -213,7 +218,7 @@ class Worker {
     if (!got.ok) return false; // another worker has it, and runs the inbox
     this.#lock = got.record;
     this.#a = { ...this.#a, runId, epoch: got.record.epoch, start: { kind: 'inbox' } };
-    this.#rec = new Recorder(this.#tp, this.#a.slug, runId);
+    this.#rec = this.#recorder(runId);
     await appendHistory(this.#tp.historyFile, 'task_dispatched', runId, {
       epoch: got.record.epoch,
       pid: process.pid,
@@ -232,9 +237,32 @@ class Worker {
     return true;
   }
 
+  /** The recorder of run `runId`: the transitions it records that a person cares about are notified. */
+  #recorder(runId: string): Recorder {
+    return new Recorder(this.#tp, this.#a.slug, runId, undefined, (e) => this.#notify(e));
+  }
+
+  #notify(e: EventOf<'state_changed'>): void {
+    const event = eventForStateChange(e.from, e.to);
+    if (event === null || this.#config === null) return;
+    notify(
+      { root: this.#a.root, config: this.#config },
+      {
+        event,
+        slug: this.#a.slug,
+        state: e.to,
+        runId: e.runId,
+        ts: e.ts,
+        by: 'worker',
+        detail: e.error ?? null,
+      },
+    );
+  }
+
   async #prepare(): Promise<{ task: Task; driver: AgentDriver; config: Config }> {
     const a = this.#a;
     const config = await loadConfig(a.root);
+    this.#config = config;
     const agentConfig = config.agents[a.agent];
     if (!agentConfig) {
       throw new BatonError('BAD_CONFIG', `The agent "${a.agent}" is not defined in baton.yaml.`);

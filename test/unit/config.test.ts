@@ -9,6 +9,7 @@ import { parseConfig } from '../../src/config/parse.js';
 import type { Config } from '../../src/config/types.js';
 import { BatonError, formatProblem } from '../../src/domain/errors.js';
 import { defaultWorktreeSetup } from '../../src/domain/setup.js';
+import { NOTIFY_EVENTS } from '../../src/domain/notify.js';
 
 const ROOT = '/srv/repos/shop';
 
@@ -21,6 +22,7 @@ const DEFAULT_CONFIG: Config = {
   worktreesDir: '/srv/repos/shop.worktrees',
   hooks: { autoRepair: true },
   ...defaultWorktreeSetup(),
+  notify: [],
 };
 
 function parse(text: string | null, env: Record<string, string | undefined> = {}) {
@@ -100,6 +102,11 @@ describe('parseConfig', () => {
       'interruptGraceSeconds: 0.25',
       'batchFollowups: true',
       'limitBufferSeconds: 0',
+      'notify:',
+      '  - command: [notify-send, "{slug}"]',
+      '    events: [failed]',
+      '  - sh: echo hi',
+      '    timeoutSeconds: 2.5',
       'hooks:',
       '  autoRepair: false',
       'setup:',
@@ -143,6 +150,10 @@ describe('parseConfig', () => {
       },
       teardown: { run: [{ argv: ['docker', 'compose', 'down'] }], timeoutSeconds: 5 },
       ports: { base: 30000, count: 4 },
+      notify: [
+        { command: ['notify-send', '{slug}'], sh: null, events: ['failed'], timeoutSeconds: 10 },
+        { command: null, sh: 'echo hi', events: [...NOTIFY_EVENTS], timeoutSeconds: 2.5 },
+      ],
       agents: {
         claude: {
           name: 'claude',
@@ -216,7 +227,10 @@ describe('parseConfig', () => {
       'baton.yaml:1: retryCooldownSeconds must be a number of seconds greater than 0, found "soon"',
     ],
     ['batchFollowups: yes', 'baton.yaml:1: batchFollowups must be true or false, found "yes"'],
-    ['limitBufferSeconds: -1', 'baton.yaml:1: limitBufferSeconds must be a number of seconds, 0 or more, found -1'],
+    [
+      'limitBufferSeconds: -1',
+      'baton.yaml:1: limitBufferSeconds must be a number of seconds, 0 or more, found -1',
+    ],
     [
       'agents:\n  claude: { maxConcurrent: 0 }',
       'baton.yaml:2: agents.claude.maxConcurrent must be a whole number of at least 1, found 0',
