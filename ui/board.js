@@ -1,0 +1,157 @@
+// The board: one row per task (a card on a narrow screen), as `baton status --json` carries it,
+// and panels for rejected drops and problems. Rows are kept by slug and redrawn only when their
+// data changed, so a board of a thousand tasks updates in place.
+import { getJson, h, stateBadge, timeEl } from './dom.js';
+
+/** Keys every row shows in a column of its own; any other non-empty key shows under "more". */
+const SHOWN = new Set([
+  'slug',
+  'file',
+  'state',
+  'title',
+  'agent',
+  'branch',
+  'runs',
+  'pendingFollowups',
+  'retryAt',
+  'pid',
+  'lastOutputAt',
+  'lastProgressAt',
+  'waiting',
+  'error',
+  // Said by other columns, or too internal for a row:
+  'priority',
+  'worktree',
+  'agentPid',
+  'runId',
+  'epoch',
+  'sessionId',
+  'startedAt',
+  'updatedAt',
+  'autoRetries',
+]);
+
+const COLUMNS = [
+  ['Task', (t) => h('a', { href: t.slug ? `#/task/${t.slug}` : null }, t.slug ?? t.file)],
+  ['State', (t) => stateBadge(t.state)],
+  ['Agent', (t) => t.agent ?? '—'],
+  ['Branch', (t) => t.branch ?? '—'],
+  ['Runs', (t) => String(t.runs)],
+  ['Queued', (t) => String(t.pendingFollowups)],
+  ['Retry at', (t) => timeEl(t.retryAt)],
+  ['Worker', (t) => (t.pid === null ? '—' : `pid ${t.pid}`)],
+  ['Last output', (t) => timeEl(t.lastOutputAt)],
+  ['Last progress', (t) => timeEl(t.lastProgressAt)],
+  ['Notes', notes],
+];
+
+/** Why it waits, what went wrong, and whatever else status carries. */
+function notes(t) {
+  const out = [];
+  if (t.title) out.push(h('div', { class: 'title' }, t.title));
+  if (t.waiting) out.push(h('div', { class: 'waiting' }, waitingWords(t.waiting)));
+  if (t.error) out.push(h('div', { class: 'err' }, t.error));
+  for (const [k, v] of Object.entries(t)) {
+    if (SHOWN.has(k) || v === null || v === false || v === 0 || (Array.isArray(v) && v.length === 0))
+      continue;
+    out.push(h('div', { class: 'more' }, `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`));
+  }
+  return out;
+}
+
+function waitingWords(w) {
+  if (typeof w === 'string') return w;
+  return w.detail || w.reason || JSON.stringify(w);
+}
+
+/** The board view: mounts into `main`; `refresh()` refetches and updates it in place. */
+export function boardView(main) {
+  const tbody = h('tbody');
+  const table = h(
+    'table',
+    { class: 'board' },
+    h('caption', { class: 'visually-hidden' }, 'Tasks'),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        COLUMNS.map(([name]) => h('th', { scope: 'col' }, name)),
+      ),
+    ),
+    tbody,
+  );
+  const summary = h('p', { class: 'summary', role: 'status' });
+  const empty = h(
+    'p',
+    { class: 'empty', hidden: true },
+    'No tasks yet: write tasks/<slug>.md, or use New task.',
+  );
+  const rejected = h('section', { class: 'panel', 'aria-labelledby': 'rej-h', hidden: true });
+  const problems = h('section', { class: 'panel', 'aria-labelledby': 'prob-h', hidden: true });
+  main.replaceChildren(
+    h('h1', {}, 'Board'),
+    summary,
+    empty,
+    h('div', { class: 'table-wrap' }, table),
+    problems,
+    rejected,
+  );
+  const rows = new Map(); // slug or file → { key, tr }
+
+  async function refresh() {
+    const b = await getJson('/api/board');
+    const seen = new Set();
+    let prev = null;
+    for (const t of b.tasks) {
+      const id = t.slug ?? t.file;
+      seen.add(id);
+      const key = JSON.stringify(t);
+      let row = rows.get(id);
+      if (!row || row.key !== key) {
+        const tr = h(
+          'tr',
+          { 'data-slug': id, class: `row-${t.state}` },
+          COLUMNS.map(([name, cell]) => h('td', { 'data-label': name }, cell(t))),
+        );
+        if (row) row.tr.replaceWith(tr);
+        row = { key, tr };
+        rows.set(id, row);
+      }
+      // Keep the server's order (status order) with as few moves as possible.
+      const want = prev ? prev.nextSibling : tbody.firstChild;
+      if (want !== row.tr) tbody.insertBefore(row.tr, want);
+      prev = row.tr;
+    }
+    for (const [id, row] of rows)
+      if (!seen.has(id)) {
+        row.tr.remove();
+        rows.delete(id);
+      }
+    const running = b.tasks.filter((t) => t.pid !== null).length;
+    summary.textContent =
+      `${b.tasks.length} task${b.tasks.length === 1 ? '' : 's'}, ${running} running; ` +
+      (b.watcher ? `watcher pid ${b.watcher.pid}` : 'no watcher running (tasks start only by hand)') +
+      (b.drops ? `; ${b.drops} follow-up drop${b.drops === 1 ? '' : 's'} not yet taken in` : '');
+    empty.hidden = b.tasks.length > 0;
+    panel(
+      problems,
+      'prob-h',
+      'Problems',
+      b.problems.map((p) => h('li', {}, p)),
+    );
+    panel(
+      rejected,
+      'rej-h',
+      'Rejected drops',
+      b.rejected.map((r) => h('li', {}, h('code', {}, r.file), ` — ${r.reason} `, timeEl(r.ts))),
+    );
+  }
+  return { refresh, onChange: () => refresh() };
+}
+
+function panel(section, id, title, items) {
+  section.hidden = items.length === 0;
+  section.replaceChildren(h('h2', { id }, `${title} (${items.length})`), h('ul', {}, items));
+}
