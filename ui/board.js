@@ -1,7 +1,7 @@
 // The board: one row per task (a card on a narrow screen), as `baton status --json` carries it,
 // and panels for rejected drops and problems. Rows are kept by slug and redrawn only when their
 // data changed, so a board of a thousand tasks updates in place.
-import { getJson, h, stateBadge, timeEl } from './dom.js';
+import { getJson, h, serial, stateBadge, timeEl } from './dom.js';
 
 /** Keys every row shows in a column of its own; any other non-empty key shows under "more". */
 const SHOWN = new Set([
@@ -100,7 +100,7 @@ export function boardView(main) {
   );
   const rows = new Map(); // slug or file → { key, tr }
 
-  async function refresh() {
+  const refresh = serial(async () => {
     const b = await getJson('/api/board');
     const seen = new Set();
     let prev = null;
@@ -147,7 +147,7 @@ export function boardView(main) {
       'Rejected drops',
       b.rejected.map((r) => h('li', {}, h('code', {}, r.file), ` — ${r.reason} `, timeEl(r.ts))),
     );
-  }
+  });
   return { refresh, onChange: () => refresh() };
 }
 

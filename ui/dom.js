@@ -89,3 +89,28 @@ export function showResult(box, r) {
     if (r.hint) box.append(h('div', { class: 'hint' }, r.hint));
   }
 }
+
+/**
+ * Wraps an async refresh so that one runs at a time and a call made while one runs asks for one
+ * more run after it: the last drawing always starts after the last change, and a slow read never
+ * paints over a newer one.
+ */
+export function serial(fn) {
+  let running = null;
+  let again = false;
+  const run = () => {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = fn().finally(() => {
+      running = null;
+      if (again) {
+        again = false;
+        void run();
+      }
+    });
+    return running;
+  };
+  return run;
+}

@@ -1,7 +1,7 @@
 // A task's page: its state and where it works, the actions the CLI has, the live log (it follows
 // the end unless the person scrolled up), the history as a timeline with every prompt whole, and
 // the task file as written.
-import { getJson, h, post, showResult, stateBadge, timeEl } from './dom.js';
+import { getJson, h, post, serial, showResult, stateBadge, timeEl } from './dom.js';
 
 /** The task view for `slug`. */
 export function taskView(main, slug) {
@@ -96,7 +96,7 @@ export function taskView(main, slug) {
     }
   }
 
-  async function refreshTask() {
+  const refreshTask = serial(async () => {
     let d;
     try {
       d = await getJson(api);
@@ -125,13 +125,11 @@ export function taskView(main, slug) {
     );
     timeline.textContent = d.timeline.length ? d.timeline.join('\n') : 'Nothing has happened yet.';
     file.textContent = d.text ?? `${d.file}: ${d.textError}`;
-  }
+  });
 
   // The log: read on from where the last read ended; follow the end while the person is there.
   let at = { offset: -1, header: null };
   let following = true;
-  let reading = null;
-  let again = false;
   log.addEventListener('scroll', () => {
     following = log.scrollTop + log.clientHeight >= log.scrollHeight - 8;
     jump.hidden = following;
@@ -141,30 +139,16 @@ export function taskView(main, slug) {
     jump.hidden = yes;
     if (yes) log.scrollTop = log.scrollHeight;
   }
-  async function readLog() {
-    if (reading) {
-      again = true;
-      return reading;
-    }
-    reading = (async () => {
-      const q = new URLSearchParams({ offset: String(at.offset) });
-      if (at.header) q.set('header', at.header);
-      const c = await getJson(`${api}/log?${q}`);
-      const atEnd = following;
-      if (c.reset) log.textContent = '';
-      if (c.lines.length) log.append(`${c.lines.join('\n')}\n`);
-      if (!log.textContent) log.textContent = '';
-      at = { offset: c.offset, header: c.header };
-      if (atEnd) log.scrollTop = log.scrollHeight;
-    })().finally(() => {
-      reading = null;
-      if (again) {
-        again = false;
-        void readLog();
-      }
-    });
-    return reading;
-  }
+  const readLog = serial(async () => {
+    const q = new URLSearchParams({ offset: String(at.offset) });
+    if (at.header) q.set('header', at.header);
+    const c = await getJson(`${api}/log?${q}`);
+    const atEnd = following;
+    if (c.reset) log.textContent = '';
+    if (c.lines.length) log.append(`${c.lines.join('\n')}\n`);
+    at = { offset: c.offset, header: c.header };
+    if (atEnd) log.scrollTop = log.scrollHeight;
+  });
 
   async function refresh() {
     await Promise.all([refreshTask(), readLog()]);
