@@ -14,6 +14,8 @@
  *              and RSS (< 120 MB); on scale's 1,000-task repository when scale runs it, else on
  *              one of its own
  *   hooks      bench/hooks.ts (a child process): what baton's git hooks add to a commit
+ *   ui         bench/ui.ts: `baton ui` at 1,000 tasks in headless Chromium: the board's render
+ *              (< 1 s), a change on disk → the page, and the event stream while nothing changes
  *
  * A missed target is profiled (--cpu-prof) and its top functions by self time are reported.
  *
@@ -24,6 +26,7 @@
  *   BENCH_N=20                        samples per latency (hooks: min(BENCH_N, 20) commits a case)
  *   BENCH_IDLE_S=30                   seconds the idle watcher is watched
  *   BENCH_SIZES=100,1000,10000        task counts for scale (status runs at 1,000 only)
+ *   BENCH_UI_IDLE_S=10                seconds the ui's event stream is watched while idle
  *   BENCH_OUT=bench/results.json      where the results are written
  */
 import { existsSync, writeFileSync } from 'node:fs';
@@ -36,8 +39,9 @@ import { latency } from './latency.ts';
 import { r1 } from './lib/stats.ts';
 import { formatTable, type Results } from './lib/table.ts';
 import { scale } from './scale.ts';
+import { uiBench } from './ui.ts';
 
-const MEASURES = ['latency', 'scale', 'idle', 'hooks'] as const;
+const MEASURES = ['latency', 'scale', 'idle', 'hooks', 'ui'] as const;
 type Measure = (typeof MEASURES)[number];
 
 const list = (s: string | undefined): string[] => (s ?? '').split(',').filter(Boolean);
@@ -83,6 +87,7 @@ if (wanted('scale'))
   Object.assign(results, await scale(SIZES, wanted('idle') ? (rig, n) => idleWatcher(rig, n, IDLE_S) : null));
 if (wanted('idle') && !results.idle) results.idle = await idleAlone(IDLE_S);
 if (wanted('hooks')) results.hooks = await hooks();
+if (wanted('ui')) results.ui = await uiBench(1000, 5, Number(process.env.BENCH_UI_IDLE_S ?? 10));
 results.loadAvgAfter = os.loadavg().map(r1);
 writeFileSync(OUT, `${JSON.stringify(results, null, 2)}\n`);
 process.stdout.write(formatTable(results));

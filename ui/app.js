@@ -21,11 +21,13 @@ function route() {
 }
 
 const events = new EventSource('/api/events');
+let opened = false;
 events.addEventListener('open', () => {
   live.textContent = 'live';
   live.className = 'live on';
-  // What changed while the stream was down: read everything again.
-  void view?.refresh();
+  // After a reconnection, what changed while the stream was down: read everything again.
+  if (opened) void view?.refresh();
+  opened = true;
 });
 events.addEventListener('error', () => {
   live.textContent = 'reconnecting…';
