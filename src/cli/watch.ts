@@ -17,6 +17,7 @@ export function registerWatch(program: Command): void {
     .option('--ui', 'also serve the board as a web page, as `baton ui` does')
     .option('--port <port>', 'with --ui: the port (default: a free one)')
     .option('--host <host>', 'with --ui: the address (default 127.0.0.1)')
+    .option('--open', 'with --ui: open the page in the default browser')
     .action(async (opts: { once?: boolean; json?: boolean } & { ui?: boolean } & UiFlags) => {
       const { openRepo } = await import('../ops/repo.js');
       const { newRunId } = await import('../launch/run-id.js');

@@ -200,3 +200,35 @@ describe('actions', () => {
     expect(unknown).toMatchObject({ ok: false, code: 'UNKNOWN_TASK' });
   });
 });
+
+describe('baton watch --ui', () => {
+  it('serves the page beside the watcher, and pushes a change on disk to the event stream', async () => {
+    const other = await makeRig();
+    try {
+      const w = spawnBaton(other, ['watch', '--ui']);
+      const url = new URL((await w.waitForLine(/^http:\/\/127\.0\.0\.1:\d+\/\?token=/)).trim());
+      const headers = { cookie: `baton_ui_token=${url.searchParams.get('token')}` };
+      expect((await fetch(`${url.origin}/api/board`)).status).toBe(401);
+      const stream = await fetch(`${url.origin}/api/events`, { headers });
+      expect(stream.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      const reader = stream.body!.getReader();
+      const dec = new TextDecoder();
+      let got = '';
+      expect(dec.decode((await reader.read()).value)).toBe(': live\n\n');
+      await other.writeTask('pushed', 'Say hello.');
+      while (!got.includes('pushed.md')) got += dec.decode((await reader.read()).value);
+      expect(got).toMatch(/^event: changed\ndata: \{"names":\[.*"pushed\.md".*\]\}\n\n/m);
+      await reader.cancel();
+      // The watcher beside it does its own work: it dispatches the new task.
+      await other.waitFor('pushed idle', () => other.isIdle('pushed'));
+      const board = (await (await fetch(`${url.origin}/api/board`, { headers })).json()) as {
+        tasks: { slug: string; state: string }[];
+        watcher: { pid: number } | null;
+      };
+      expect(board.watcher?.pid).toBe(w.pid);
+      expect(board.tasks.find((t) => t.slug === 'pushed')?.state).toBe('idle');
+    } finally {
+      await other.cleanup();
+    }
+  });
+});
