@@ -106,7 +106,7 @@ export async function uiBench(n = 1000, samples = 5, idleS = 10): Promise<UiResu
     page.on('request', () => void requests++);
     let events = 0;
     const stream = await fetch(`${url.origin}/api/events`, {
-      headers: { cookie: `baton_ui_token=${token}` },
+      headers: { cookie: `baton_ui_token_${url.port}=${token}` },
     });
     const reader = stream.body!.getReader();
     const counting = (async () => {

@@ -35,6 +35,10 @@ events.addEventListener('error', () => {
 });
 events.addEventListener('changed', (e) => view?.onChange(JSON.parse(e.data).names));
 
-window.addEventListener('hashchange', route);
+window.addEventListener('hashchange', () => {
+  route();
+  // Keyboard and screen-reader users land on the new view, not on the link they left.
+  main.focus({ preventScroll: true });
+});
 setInterval(tickTimes, 1000);
 route();

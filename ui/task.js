@@ -32,10 +32,17 @@ export function taskView(main, slug) {
     const text = h('textarea', {
       id: 'followup-text',
       rows: '3',
-      placeholder: 'A follow-up, or what to say on continue',
+      placeholder: 'A follow-up (Ctrl+Enter queues it), or what to say on continue',
       'aria-label': 'Follow-up text',
     });
     const send = (mode) => () => run('followup', { mode, text: text.value }, () => (text.value = ''));
+    // Ctrl+Enter (⌘+Enter) queues what was typed, as the Queue button does.
+    text.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+        e.preventDefault();
+        void send('queue')();
+      }
+    });
     const btn = (label, onclick, extra = {}) => h('button', { type: 'button', onclick, ...extra }, label);
     return h(
       'section',

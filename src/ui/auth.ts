@@ -11,8 +11,14 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
-/** The cookie that carries the token after the first visit. */
-export const TOKEN_COOKIE = 'baton_ui_token';
+/**
+ * The cookie that carries the token after the first visit, named per port: browsers keep one
+ * cookie jar per host whatever the port, so two `baton ui`s on 127.0.0.1 (two repositories)
+ * would otherwise overwrite each other's token.
+ */
+export function cookieName(port: number): string {
+  return `baton_ui_token_${port}`;
+}
 /** The header that carries the token on writes. */
 export const TOKEN_HEADER = 'x-baton-token';
 
@@ -39,13 +45,19 @@ export type AuthVerdict =
   | { kind: 'forbidden'; reason: string };
 
 /**
- * Judges a request against `token`. `origins` are the origins this server answers as (e.g.
- * `http://127.0.0.1:8123`); writes are every method but GET and HEAD.
+ * Judges a request against `token`, carried in cookie `cookie` or the header. `origins` are the
+ * origins this server answers as (e.g. `http://127.0.0.1:8123`); writes are every method but
+ * GET and HEAD.
  */
-export function judge(req: RequestFacts, token: string, origins: readonly string[]): AuthVerdict {
+export function judge(
+  req: RequestFacts,
+  token: string,
+  origins: readonly string[],
+  cookie: string,
+): AuthVerdict {
   const url = new URL(req.url, 'http://x');
   const fromQuery = url.searchParams.get('token');
-  const fromCookie = cookieOf(header(req, 'cookie'), TOKEN_COOKIE);
+  const fromCookie = cookieOf(header(req, 'cookie'), cookie);
   const fromHeader = header(req, TOKEN_HEADER);
   const read = req.method === 'GET' || req.method === 'HEAD';
   if (read && fromQuery !== null && same(fromQuery, token)) {
@@ -64,8 +76,8 @@ export function judge(req: RequestFacts, token: string, origins: readonly string
 }
 
 /** The Set-Cookie value for `token`: not readable by scripts, never sent by other sites. */
-export function tokenCookie(token: string): string {
-  return `${TOKEN_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict`;
+export function tokenCookie(cookie: string, token: string): string {
+  return `${cookie}=${token}; Path=/; HttpOnly; SameSite=Strict`;
 }
 
 /** One header's value (the first, when repeated), or null. */

@@ -24,7 +24,10 @@ import { indexWithToken, type StaticFile } from './static.js';
 
 /** What every route may use. */
 export interface RouteContext {
-  repo: Repo;
+  /** The repository with its current config (server.ts reloads baton.yaml when it changes). */
+  repo(): Promise<Repo>;
+  /** Where the repository is: actions open it anew, as each command does. */
+  root: string;
   token: string;
   files: ReadonlyMap<string, StaticFile>;
   events: EventHub;
@@ -49,12 +52,12 @@ export async function route(ctx: RouteContext, req: IncomingMessage, res: Server
   if (body === null) return send(res, 400, { error: 'The body is not a JSON object of at most 1 MiB.' });
   if (parts.length === 2 && parts[0] === 'api' && parts[1] === 'tasks') {
     const slug = typeof body.slug === 'string' ? body.slug : '';
-    return send(res, 200, await runAction(ctx.repo.info.root, 'create', slug, body));
+    return send(res, 200, await runAction(ctx.root, 'create', slug, body));
   }
   const [api, tasks, slug, action] = parts;
   if (parts.length === 4 && api === 'api' && tasks === 'tasks' && action !== 'create' && isAction(action!)) {
     if (!isValidSlug(slug!)) return badSlug(res);
-    return send(res, 200, await runAction(ctx.repo.info.root, action, slug!, body));
+    return send(res, 200, await runAction(ctx.root, action, slug!, body));
   }
   return send(res, 404, { error: 'No such route.' });
 }
@@ -70,20 +73,25 @@ async function get(ctx: RouteContext, parts: string[], url: URL, res: ServerResp
     return f === undefined ? send(res, 404, { error: 'No such file.' }) : file(res, f.type, f.body);
   }
   if (parts[0] !== 'api') return send(res, 404, { error: 'No such route.' });
-  if (parts.length === 2 && parts[1] === 'board') return send(res, 200, await boardData(ctx.repo, ctx.cache));
+  if (parts.length === 2 && parts[1] === 'board')
+    return send(res, 200, await boardData(await ctx.repo(), ctx.cache));
   if (parts.length === 2 && parts[1] === 'events') return ctx.events.attach(res);
   if (parts[1] !== 'tasks' || parts.length < 3 || parts.length > 4)
     return send(res, 404, { error: 'No such route.' });
   const slug = parts[2]!;
   if (!isValidSlug(slug)) return badSlug(res);
   if (parts.length === 3) {
-    const data = await taskData(ctx.repo, slug, ctx.cache);
+    const data = await taskData(await ctx.repo(), slug, ctx.cache);
     return data === null ? send(res, 404, { error: `There is no task ${slug}.` }) : send(res, 200, data);
   }
   if (parts[3] !== 'log') return send(res, 404, { error: 'No such route.' });
   const offset = Number(url.searchParams.get('offset') ?? '-1');
   const header = url.searchParams.get('header');
-  return send(res, 200, await logChunk(ctx.repo, slug, Number.isSafeInteger(offset) ? offset : -1, header));
+  return send(
+    res,
+    200,
+    await logChunk(await ctx.repo(), slug, Number.isSafeInteger(offset) ? offset : -1, header),
+  );
 }
 
 /** The path's segments, each decoded; null when one cannot be decoded. Empty segments are dropped. */

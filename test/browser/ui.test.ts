@@ -216,6 +216,30 @@ describe.skipIf(!have)('baton ui in Chromium', () => {
     await expect.poll(() => page.locator('#taskfile').textContent()).toContain('Do it from the page.');
   });
 
+  it('is usable from the keyboard: Tab to a task, Enter opens it, Ctrl+Enter queues a follow-up', async () => {
+    await page.goto(`${origin}/#/`);
+    await expect.poll(() => stateOf('quick').textContent()).toBe('idle');
+    const focused = (): Promise<string> =>
+      page.evaluate(
+        "document.activeElement?.closest('tr')?.dataset.slug ?? document.activeElement?.id ?? ''",
+      );
+    for (let i = 0; i < 10 && (await focused()) !== 'broken'; i++) await page.keyboard.press('Tab');
+    expect(await focused()).toBe('broken'); // the first row, in name order
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('chatty');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('h1').textContent()).toContain('chatty');
+    expect(await focused()).toBe('main');
+    await page.focus('#followup-text');
+    await page.keyboard.type('One more thing.');
+    await page.keyboard.press('Control+Enter');
+    await expect.poll(() => result().textContent()).toMatch(/^accepted as #1; starting a worker for chatty/);
+    await rig.waitFor('chatty ran it', () =>
+      agentStarts(rig, 'chatty').some((e) => e.prompt === 'One more thing.'),
+    );
+    await rig.waitFor('chatty idle', () => rig.isIdle('chatty'));
+  });
+
   it('writes the screenshots README shows', async () => {
     await page.goto(`${origin}/#/`);
     await expect.poll(() => stateOf('from-the-page').textContent()).toBe('draft');

@@ -11,7 +11,8 @@ import { makeRig, spawnBaton, type Rig } from '../helpers/rig.js';
 let rig: Rig;
 let origin: string;
 let token: string;
-const cookie = (): Record<string, string> => ({ cookie: `baton_ui_token=${token}` });
+let cookieName: string;
+const cookie = (): Record<string, string> => ({ cookie: `${cookieName}=${token}` });
 
 beforeAll(async () => {
   rig = await makeRig();
@@ -20,6 +21,7 @@ beforeAll(async () => {
   const url = new URL((await ui.waitForLine(/^http:\/\/127\.0\.0\.1:\d+\/\?token=/)).trim());
   origin = url.origin;
   token = url.searchParams.get('token')!;
+  cookieName = `baton_ui_token_${url.port}`;
 });
 afterAll(async () => {
   await rig.cleanup();
@@ -56,7 +58,12 @@ describe('the token', () => {
     '/api/tasks/..%2F..%2Fetc%2Fpasswd',
   ];
   it.each(routes)('GET %s without it is 401 and nothing else', async (route) => {
-    for (const headers of [{}, { cookie: 'baton_ui_token=wrong' }, { 'x-baton-token': 'wrong' }]) {
+    for (const headers of [
+      {},
+      { cookie: 'baton_ui_token=wrong' },
+      { cookie: `${cookieName}=wrong` },
+      { 'x-baton-token': 'wrong' },
+    ]) {
       const r = await fetch(`${origin}${route}`, { headers, redirect: 'manual' });
       expect(r.status).toBe(401);
       expect(r.headers.get('set-cookie')).toBeNull();
@@ -81,7 +88,7 @@ describe('the token', () => {
     const r = await fetch(`${origin}/?token=${token}`, { redirect: 'manual' });
     expect(r.status).toBe(303);
     expect(r.headers.get('location')).toBe('/');
-    expect(r.headers.get('set-cookie')).toBe(`baton_ui_token=${token}; Path=/; HttpOnly; SameSite=Strict`);
+    expect(r.headers.get('set-cookie')).toBe(`${cookieName}=${token}; Path=/; HttpOnly; SameSite=Strict`);
     const page = await fetch(`${origin}/`, { headers: cookie() });
     expect(page.status).toBe(200);
     expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
@@ -207,7 +214,7 @@ describe('baton watch --ui', () => {
     try {
       const w = spawnBaton(other, ['watch', '--ui']);
       const url = new URL((await w.waitForLine(/^http:\/\/127\.0\.0\.1:\d+\/\?token=/)).trim());
-      const headers = { cookie: `baton_ui_token=${url.searchParams.get('token')}` };
+      const headers = { cookie: `baton_ui_token_${url.port}=${url.searchParams.get('token')}` };
       expect((await fetch(`${url.origin}/api/board`)).status).toBe(401);
       const stream = await fetch(`${url.origin}/api/events`, { headers });
       expect(stream.headers.get('content-type')).toMatch(/^text\/event-stream/);

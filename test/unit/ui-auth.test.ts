@@ -15,6 +15,11 @@ describe('judge', () => {
   const cases: [string, RequestFacts, ReturnType<typeof judge>['kind']][] = [
     ['no token at all', req('GET', '/'), 'unauthorized'],
     ['a wrong query token', req('GET', '/?token=bad'), 'unauthorized'],
+    [
+      "another server's cookie",
+      req('GET', '/api/board', { cookie: `baton_ui_token_9999=${T}` }),
+      'unauthorized',
+    ],
     ['a wrong cookie', req('GET', '/api/board', { cookie: 'baton_ui_token=bad' }), 'unauthorized'],
     [
       'a token of another length',
@@ -52,11 +57,11 @@ describe('judge', () => {
     ],
   ];
   it.each(cases)('%s', (_name, r, kind) => {
-    expect(judge(r, T, ORIGINS).kind).toBe(kind);
+    expect(judge(r, T, ORIGINS, 'baton_ui_token').kind).toBe(kind);
   });
 
   it('redirects to the same address without the token', () => {
-    expect(judge(req('GET', '/?x=1&token=good-token'), T, ORIGINS)).toEqual({
+    expect(judge(req('GET', '/?x=1&token=good-token'), T, ORIGINS, 'baton_ui_token')).toEqual({
       kind: 'set-cookie',
       location: '/?x=1',
     });
