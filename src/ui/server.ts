@@ -111,10 +111,15 @@ export async function startUi(opts: UiOptions): Promise<UiServer> {
         await route(ctx, req, res);
     }
   }
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port ?? 0, host, () => resolve());
+    });
+  } catch (err) {
+    await events.close(); // its watch would keep the process alive after the error is shown
+    throw err;
+  }
   await events.ready;
   const { port } = server.address() as AddressInfo;
   cookie = cookieName(port);

@@ -208,6 +208,20 @@ describe('actions', () => {
   });
 });
 
+describe('the command', () => {
+  it('refuses a port in use or not a port, and exits', async () => {
+    const port = new URL(origin).port;
+    const busy = await rig.baton(['ui', '--port', port]);
+    expect(busy.code).toBe(2);
+    expect(busy.stderr).toBe(
+      `baton: Cannot listen on 127.0.0.1:${port}: EADDRINUSE.\n  Choose another --port (or leave it out for a free one).\n`,
+    );
+    const bad = await rig.baton(['ui', '--port', 'eighty']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^baton: --port eighty is not a port number\./);
+  });
+});
+
 describe('baton watch --ui', () => {
   it('serves the page beside the watcher, and pushes a change on disk to the event stream', async () => {
     const other = await makeRig();
