@@ -54,9 +54,24 @@ function notes(t) {
   for (const [k, v] of Object.entries(t)) {
     if (SHOWN.has(k) || v === null || v === false || v === 0 || (Array.isArray(v) && v.length === 0))
       continue;
-    out.push(h('div', { class: 'more' }, `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`));
+    out.push(h('div', { class: 'more' }, `${k}: `, value(v)));
   }
   return out;
+}
+
+/**
+ * A value status carries that this page has no column for (a PR, a conflict, ports, ...), as
+ * words: objects as "key value, ...", web addresses as links.
+ */
+export function value(v) {
+  if (typeof v === 'string' && /^https?:\/\/\S+$/.test(v))
+    return h('a', { href: v, rel: 'noopener noreferrer', target: '_blank' }, v);
+  if (Array.isArray(v)) return v.flatMap((x, i) => (i === 0 ? [value(x)] : [', ', value(x)]));
+  if (v !== null && typeof v === 'object')
+    return Object.entries(v)
+      .filter(([, x]) => x !== null && x !== undefined)
+      .flatMap(([k, x], i) => [...(i === 0 ? [] : ['; ']), `${k} `, ...[value(x)].flat()]);
+  return String(v);
 }
 
 function waitingWords(w) {

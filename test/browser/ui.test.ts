@@ -86,6 +86,8 @@ describe.skipIf(!have)('baton ui in Chromium', () => {
     const quick = page.locator('tr[data-slug="quick"]');
     expect(await quick.locator('td[data-label="Runs"]').textContent()).toBe('1');
     expect(await quick.locator('td[data-label="Branch"]').textContent()).toBe('task/quick');
+    // What status carries and no column shows (here the port block) is shown in words.
+    expect(await quick.locator('td[data-label="Notes"]').textContent()).toMatch(/ports: base \d+; count 10/);
   });
 
   it('shows a task dispatched and finished from the CLI without a reload', async () => {
@@ -123,7 +125,11 @@ describe.skipIf(!have)('baton ui in Chromium', () => {
   it('interrupts and stops a running agent', async () => {
     await rig.writeTask('turn', '@fake sleep=60000');
     await dispatched('turn');
-    await rig.waitFor('running', () => rig.status('turn')?.state === 'running');
+    // As test/integration/followup.test.ts does: the agent is running and has said its session.
+    await rig.waitFor(
+      'running',
+      () => rig.status('turn')?.state === 'running' && rig.status('turn')?.sessionId,
+    );
     await openTask('turn');
     await page.fill('#followup-text', 'Do this instead.');
     await page.click('#btn-interrupt');
@@ -241,9 +247,16 @@ describe.skipIf(!have)('baton ui in Chromium', () => {
   });
 
   it('writes the screenshots README shows', async () => {
+    await rig.writeTask('busy', '@fake sleep=4000', { title: 'Shown while it runs' });
     await page.goto(`${origin}/#/`);
     await expect.poll(() => stateOf('from-the-page').textContent()).toBe('draft');
+    await dispatched('busy');
+    await expect.poll(() => stateOf('busy').textContent(), { timeout: 10_000 }).toBe('running');
+    await expect
+      .poll(() => page.locator('tr[data-slug="busy"] td[data-label="Last output"]').textContent())
+      .not.toBe('—');
     await page.screenshot({ path: path.join(IMG, 'ui-board.png') });
+    await rig.waitFor('busy idle', () => rig.isIdle('busy'));
     await page.setViewportSize({ width: 390, height: 844 });
     await page.reload();
     await expect.poll(() => stateOf('quick').textContent()).toBe('idle');
