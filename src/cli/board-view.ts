@@ -100,5 +100,25 @@ export function taskJson(t: BoardTask, ctx: BoardContext): Record<string, unknow
     error: t.error ?? t.failure?.message ?? null,
     waiting: waitingOf(t, ctx),
     handStagedCommitted: handStagedOf(t),
+    pr: prJson(t),
+  };
+}
+
+/** The task's pull request as `status --json` shows it, or null. */
+function prJson(t: BoardTask): Record<string, unknown> | null {
+  const p = t.pr ?? null;
+  if (p === null) return null;
+  return {
+    number: p.number,
+    url: p.url,
+    state: p.state,
+    base: p.base,
+    head: p.head,
+    failingChecks: p.failingChecks,
+    reviewDecision: p.reviewDecision,
+    checkedAt: p.checkedAt,
+    nextPollAt: p.nextPollAt,
+    problem: p.problem,
+    removeRefused: p.removeRefused,
   };
 }

@@ -39,6 +39,8 @@ export type ErrorCode =
   | 'AGENT_LIMITED'
   /** A worktree's setup or teardown (copy, a command, its port block) failed. */
   | 'SETUP_FAILED'
+  /** `baton pr`: the forge is not there (its CLI missing or logged out, no remote, a push refused, rate limited). */
+  | 'FORGE_UNAVAILABLE'
   | 'USAGE'
   | 'INTERNAL';
 
@@ -61,6 +63,7 @@ const exitCodeOf: Record<ErrorCode, ExitCode> = {
   LOCK_FAILED: ExitCode.error,
   AGENT_LIMITED: ExitCode.busy,
   SETUP_FAILED: ExitCode.error,
+  FORGE_UNAVAILABLE: ExitCode.error,
   USAGE: ExitCode.usage,
   INTERNAL: ExitCode.error,
 };

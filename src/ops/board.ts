@@ -43,6 +43,7 @@ import { misplacedProblems, startWorktreeListing } from './misplaced.js';
 import type { Repo } from './repo.js';
 import type { AgentLimit } from '../domain/limits.js';
 import { readAgentLimits } from '../store/limits.js';
+import { prFileName, readPrSync, type PrRecord } from '../store/pr.js';
 
 /** One task as shown on the board. */
 export interface BoardTask {
@@ -64,6 +65,8 @@ export interface BoardTask {
   failure?: DispatchFailureRecord | null;
   /** The last time an agent's commit carried changes staged by hand and refused (domain/hand-staged.ts). */
   handStaged?: HandStagedNotice | null;
+  /** Its pull request as last seen (store/pr.ts), when it has one. */
+  pr?: PrRecord | null;
 }
 
 /** A rejected follow-up drop, as recorded in `rejected.jsonl`. */
@@ -180,6 +183,7 @@ export async function readTask(
   const task = boardTask(name, slug, loaded, status, lock, pendingFollowups);
   task.failure = currentFailure(repo, slug);
   task.handStaged = readHandStagedNoticeSync(handStagedFile(repo.paths, slug));
+  task.pr = readPrSync(repo.paths, slug);
   return task;
 }
 
@@ -222,6 +226,7 @@ async function readListedTask(
   task.handStaged = listed.logs.has(handStagedFileName(slug))
     ? readHandStagedNoticeSync(handStagedFile(repo.paths, slug))
     : null;
+  task.pr = listed.logs.has(prFileName(slug)) ? readPrSync(repo.paths, slug) : null;
   return task;
 }
 

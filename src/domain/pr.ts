@@ -1,0 +1,305 @@
+/**
+ * Pull requests (docs/design.md, "Pull requests"): what the forge's CLI prints, read into plain
+ * shapes, and what a failed call of it means for a person. Pure: running `gh` is ops/pr*.ts.
+ *
+ * The shapes are GitHub CLI's (`gh pr view --json ...`, `gh pr list --json ...`, `gh api
+ * repos/{owner}/{repo}/pulls/<n>/comments`), recorded in test/fixtures/samples/ with where each
+ * came from. A reader never trusts them: a field missing or of another type is read as absent,
+ * and only output that is not JSON at all (or has no `state`) is an error.
+ */
+import type { Result } from './errors.js';
+
+/** A pull request's state as GitHub names it. */
+export type PrState = 'OPEN' | 'MERGED' | 'CLOSED';
+
+/** One check on the PR's head commit: a CheckRun (GitHub Actions and apps) or a StatusContext. */
+export interface PrCheck {
+  name: string;
+  workflow: string | null;
+  /** SUCCESS, FAILURE, ... (a StatusContext's `state`); null while it runs. */
+  conclusion: string | null;
+  url: string | null;
+  /** The Actions run and job in `detailsUrl` (`.../actions/runs/<run>/job/<job>`), when it is one. */
+  runId: string | null;
+  jobId: string | null;
+  failing: boolean;
+}
+
+/** Something a person wrote on the PR: a review, an inline review comment, or a PR comment. */
+export interface PrComment {
+  /** `review:<id>`, `inline:<id>`, `comment:<id>`: the key a reaction is recorded under. */
+  key: string;
+  kind: 'review' | 'inline' | 'comment';
+  author: string | null;
+  body: string;
+  /** The file and line an inline comment is on. */
+  path: string | null;
+  line: number | null;
+  /** A review's state: CHANGES_REQUESTED, COMMENTED, APPROVED, ... */
+  state: string | null;
+}
+
+/** What `gh pr view --json state,headRefOid,...` says of a PR. */
+export interface PrView {
+  state: PrState;
+  head: string | null;
+  mergeStateStatus: string | null;
+  reviewDecision: string | null;
+  checks: PrCheck[];
+  /** Reviews and PR comments a person should see (not the viewer's own comments, not hidden ones). */
+  feedback: PrComment[];
+}
+
+/** A PR `gh pr list --json number,url,state` lists. */
+export interface PrListed {
+  number: number;
+  url: string;
+  state: string;
+}
+
+/** Conclusions of a check that failed (CANCELLED is left out: a newer push cancels runs). */
+const FAILING = new Set(['FAILURE', 'TIMED_OUT', 'STARTUP_FAILURE', 'ACTION_REQUIRED', 'ERROR']);
+
+/** Reads `gh pr view --json ...` output. */
+export function parsePrView(text: string): Result<PrView, string> {
+  const o = parseJson(text);
+  if (!isObject(o)) return { ok: false, error: 'its output is not a JSON object' };
+  const state = str(o['state']);
+  if (state !== 'OPEN' && state !== 'MERGED' && state !== 'CLOSED')
+    return { ok: false, error: `its output has no PR state (found ${JSON.stringify(o['state'] ?? null)})` };
+  const checks = arr(o['statusCheckRollup']).flatMap((c) => (isObject(c) ? [readCheck(c)] : []));
+  const reviews = arr(o['reviews']).flatMap((r) => (isObject(r) ? readReview(r) : []));
+  const comments = arr(o['comments']).flatMap((c) => (isObject(c) ? readComment(c) : []));
+  return {
+    ok: true,
+    value: {
+      state,
+      head: str(o['headRefOid']),
+      mergeStateStatus: str(o['mergeStateStatus']),
+      reviewDecision: str(o['reviewDecision']),
+      checks,
+      feedback: [...reviews, ...comments],
+    },
+  };
+}
+
+function readCheck(c: Record<string, unknown>): PrCheck {
+  const isRun = c['__typename'] !== 'StatusContext';
+  const name = str(isRun ? c['name'] : c['context']) ?? '(unnamed check)';
+  const conclusion = str(isRun ? c['conclusion'] : c['state']);
+  const url = str(isRun ? c['detailsUrl'] : c['targetUrl']);
+  const m = url === null ? null : /\/actions\/runs\/(\d+)(?:\/job\/(\d+))?/.exec(url);
+  return {
+    name,
+    workflow: str(c['workflowName']),
+    conclusion: conclusion === '' ? null : conclusion,
+    url,
+    runId: m?.[1] ?? null,
+    jobId: m?.[2] ?? null,
+    failing: conclusion !== null && FAILING.has(conclusion),
+  };
+}
+
+function readReview(r: Record<string, unknown>): PrComment[] {
+  const id = str(r['id']);
+  const state = str(r['state']);
+  const body = str(r['body'])?.trim() ?? '';
+  // A review says something when it asks for changes or has a body; an approval without words,
+  // or a review that only carries inline comments (read from the API), adds nothing here.
+  if (id === null || state === 'PENDING' || (state !== 'CHANGES_REQUESTED' && body === '')) return [];
+  return [{ key: `review:${id}`, kind: 'review', author: login(r), body, path: null, line: null, state }];
+}
+
+function readComment(c: Record<string, unknown>): PrComment[] {
+  const id = str(c['id']);
+  const body = str(c['body'])?.trim() ?? '';
+  // The viewer's own comments are what baton (or its agent) said; hidden ones were hidden.
+  if (id === null || body === '' || c['viewerDidAuthor'] === true || c['isMinimized'] === true) return [];
+  return [
+    { key: `comment:${id}`, kind: 'comment', author: login(c), body, path: null, line: null, state: null },
+  ];
+}
+
+/**
+ * Reads `gh api repos/{owner}/{repo}/pulls/<n>/comments` (REST: one array, or with `--paginate`
+ * one array per page, printed one after the other) into inline comments.
+ */
+export function parseInlineComments(text: string): Result<PrComment[], string> {
+  const pages = parseJsonSequence(text);
+  if (pages === null) return { ok: false, error: 'its output is not JSON' };
+  const out: PrComment[] = [];
+  for (const page of pages) {
+    for (const c of arr(page)) {
+      if (!isObject(c)) continue;
+      const id = c['id'];
+      const body = str(c['body'])?.trim() ?? '';
+      if ((typeof id !== 'number' && typeof id !== 'string') || body === '') continue;
+      const user = c['user'];
+      const line = num(c['line']) ?? num(c['original_line']);
+      out.push({
+        key: `inline:${String(id)}`,
+        kind: 'inline',
+        author: isObject(user) ? str(user['login']) : null,
+        body,
+        path: str(c['path']),
+        line,
+        state: null,
+      });
+    }
+  }
+  return { ok: true, value: out };
+}
+
+/** Reads `gh pr list --json number,url,state` output. */
+export function parsePrList(text: string): Result<PrListed[], string> {
+  const o = parseJson(text);
+  if (!Array.isArray(o)) return { ok: false, error: 'its output is not a JSON list' };
+  return {
+    ok: true,
+    value: o.flatMap((p) => {
+      if (!isObject(p)) return [];
+      const number = num(p['number']);
+      const url = str(p['url']);
+      return number === null || url === null ? [] : [{ number, url, state: str(p['state']) ?? 'OPEN' }];
+    }),
+  };
+}
+
+/** The PR `gh pr create` printed (its URL, last on stdout), or null. */
+export function parseCreated(stdout: string): { number: number; url: string } | null {
+  const urls = [...stdout.matchAll(/https?:\/\/\S+\/pull\/(\d+)\b/g)];
+  const last = urls[urls.length - 1];
+  return last?.[1] === undefined ? null : { number: Number(last[1]), url: last[0] };
+}
+
+/** Why the forge could not be reached (or would not do it). */
+export type ForgeProblemKind =
+  'missing' | 'auth' | 'rate_limited' | 'no_remote' | 'push_refused' | 'timeout' | 'failed';
+
+/** What a failed forge command gave: how it failed, its exit code and what it said. */
+export interface ForgeFailure {
+  failure: 'not-found' | 'exit' | 'signal' | 'timeout' | 'other';
+  code: number;
+  stderr: string;
+  stdout: string;
+  /** The program, as a person typed it (`gh`). */
+  program: string;
+}
+
+/**
+ * What a failed `gh` call means. `gh` exits 4 when it needs a login ("To get started with GitHub
+ * CLI, please run:  gh auth login"); rate limits say "API rate limit exceeded" (GraphQL and REST)
+ * or "secondary rate limit".
+ */
+export function classifyForgeFailure(f: ForgeFailure): ForgeProblemKind {
+  if (f.failure === 'not-found') return 'missing';
+  if (f.failure === 'timeout') return 'timeout';
+  const said = `${f.stderr}\n${f.stdout}`;
+  if (/rate limit/i.test(said)) return 'rate_limited';
+  if (f.code === 4 || /gh auth login|authentication|bad credentials|HTTP 401/i.test(said)) return 'auth';
+  if (/no git remotes|none of the git remotes|could not determine (the )?base repo/i.test(said))
+    return 'no_remote';
+  return 'failed';
+}
+
+/** One sentence for a forge problem, and what to do about it. */
+export function describeForgeProblem(
+  kind: ForgeProblemKind,
+  f: { program: string; said: string; remote: string },
+): { message: string; hint: string } {
+  const said = firstLine(f.said);
+  switch (kind) {
+    case 'missing':
+      return {
+        message: `${f.program} (the GitHub CLI) is not installed or not on PATH.`,
+        hint: "Install it (https://cli.github.com), run `gh auth login`, then try again; or set pr.create/pr.view in baton.yaml to your forge's CLI.",
+      };
+    case 'auth':
+      return {
+        message: `${f.program} is not logged in to GitHub.`,
+        hint: 'Run `gh auth login` (or set GH_TOKEN in the environment baton runs in), then try again.',
+      };
+    case 'rate_limited':
+      return {
+        message: `GitHub's API rate limit is used up${said ? ` (${said})` : ''}.`,
+        hint: 'baton tries again later by itself; `gh api rate_limit` shows when the limit resets.',
+      };
+    case 'no_remote':
+      return {
+        message: `The repository has no remote "${f.remote}" to push to and open a pull request on.`,
+        hint: `Add one (\`git remote add ${f.remote} <url>\`), or set pr.remote in baton.yaml to the remote you use.`,
+      };
+    case 'push_refused':
+      return {
+        message: `git push to ${f.remote} was refused${said ? `: ${said}` : ''}.`,
+        hint: 'Fix what git says (pull and merge, or check your access), then run `baton pr` again.',
+      };
+    case 'timeout':
+      return {
+        message: `${f.program} took longer than pr.timeoutSeconds and was stopped.`,
+        hint: 'Check your network; baton tries again later by itself.',
+      };
+    case 'failed':
+      return {
+        message: `${f.program} failed${said ? `: ${said}` : ''}.`,
+        hint: 'Fix what it says, then try again.',
+      };
+    default:
+      return kind satisfies never;
+  }
+}
+
+/** Seconds before the next poll after `failures` failed polls in a row: doubling, at most an hour. */
+export function backoffSeconds(pollSeconds: number, failures: number): number {
+  if (failures <= 0) return pollSeconds;
+  return Math.min(pollSeconds * 2 ** Math.min(failures, 16), Math.max(3600, pollSeconds));
+}
+
+function firstLine(text: string): string {
+  return (
+    text
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l !== '') ?? ''
+  ).replace(/[.\s]+$/, '');
+}
+
+function login(o: Record<string, unknown>): string | null {
+  const a = o['author'];
+  return isObject(a) ? str(a['login']) : null;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Parses one JSON value, or several printed one after the other (`[...][...]`); null if not JSON. */
+function parseJsonSequence(text: string): unknown[] | null {
+  const whole = parseJson(text);
+  if (whole !== undefined) return [whole];
+  const parts = text.trim().split(/(?<=\])\s*(?=\[)/);
+  const out: unknown[] = [];
+  for (const p of parts) {
+    const v = parseJson(p);
+    if (v === undefined) return null;
+    out.push(v);
+  }
+  return out.length > 0 ? out : null;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+function arr(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+function str(v: unknown): string | null {
+  return typeof v === 'string' ? v : null;
+}
+function num(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
