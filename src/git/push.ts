@@ -24,7 +24,6 @@ export async function pushBranch(dir: string, remote: string, branch: string): P
   try {
     await git(dir, { env: { GIT_TERMINAL_PROMPT: '0' } }).raw([
       'push',
-      '--porcelain',
       '-u',
       remote,
       `refs/heads/${branch}:refs/heads/${branch}`,
@@ -33,8 +32,13 @@ export async function pushBranch(dir: string, remote: string, branch: string): P
   } catch (err) {
     const said = err instanceof GitCommandError ? err.stderr || err.message : String(err);
     const lines = said.split('\n').map((l) => l.trim());
-    // git's own reason ("! [rejected] ... (fetch first)", "fatal: ...") says most.
-    const best = lines.find((l) => /^(!|error:|fatal:)/.test(l)) ?? lines.find((l) => l !== '') ?? said;
+    // git's own reason says most: "! [rejected] ... (fetch first)", "! [remote rejected] ...
+    // (pre-receive hook declined)", then "fatal: ..." (no such remote, no access).
+    const best =
+      lines.find((l) => l.startsWith('! [')) ??
+      lines.find((l) => /^(fatal|error):/.test(l)) ??
+      lines.find((l) => l !== '') ??
+      said;
     return { ok: false, said: best };
   }
 }

@@ -56,14 +56,14 @@ export async function openPr(repo: Repo, slug: string, by: 'cli' | 'idle' = 'cli
     );
   }
   if (!(await listRemotes(repo.info.root)).includes(remote)) fail(forgeProblem(repo, 'no_remote', ''));
-  const pushed = await pushBranch(repo.info.root, remote, branch);
-  if (!pushed.ok) fail(forgeProblem(repo, 'push_refused', pushed.said, 'git push'));
-
+  // The forge is asked first: missing, logged out or rate-limited, it fails before anything is pushed.
   const vars = { branch, base, remote, slug, title: task.title ?? slug, body: prBody(slug, task.body) };
   const found = await runForge(repo, repo.config.pr.find, vars);
   if (!found.ok) fail(found);
   const listed = parsePrList(found.stdout);
   if (!listed.ok) fail(forgeProblem(repo, 'failed', `${repo.config.pr.find[0] ?? 'gh'}: ${listed.error}`));
+  const pushed = await pushBranch(repo.info.root, remote, branch);
+  if (!pushed.ok) fail(forgeProblem(repo, 'push_refused', pushed.said, 'git push'));
   const open = listed.value.find((p) => p.state.toUpperCase() === 'OPEN');
   let pr: { number: number; url: string };
   let adopted = false;
