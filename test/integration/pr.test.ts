@@ -267,6 +267,50 @@ describe('the PR watch', () => {
     expect(await w.exited).toBe(0);
   });
 
+  it('opens the PR of a run that ends idle with commits (openOnIdle), and queues a reaction behind a running worker', async () => {
+    await rig.writeConfig(
+      fakeAgentsYaml('heartbeatSeconds: 3600\npr:\n  pollSeconds: 0.3\n  openOnIdle: true'),
+    );
+    // The PR to be opened (#7) is green and unreviewed at first.
+    changeGh((s) => {
+      s.views['7'] = { headRefOid: '3'.repeat(40), statusCheckRollup: [], reviews: [], comments: [] };
+    });
+    const w = spawnBaton(rig, ['watch']);
+    await w.waitForLine(/watching/);
+    await rig.writeTask('alpha', 'Add a health endpoint.\n@fake commit', { title: 'Health' });
+    await rig.writeTask('plain', 'Only look around.');
+    await rig.waitFor('alpha has its PR', () => of('alpha', 'pr_opened').length === 1);
+    expect(of('alpha', 'pr_opened')[0]).toMatchObject({ number: 7, by: 'idle', adopted: false });
+    expect(git(remote, 'rev-parse', 'refs/heads/task/alpha')).toBe(
+      git(rig.root, 'rev-parse', 'refs/heads/task/alpha'),
+    );
+    await rig.waitFor('plain idle', () => rig.isIdle('plain'));
+    const viewed = calls('pr', 'view').length;
+    await rig.waitFor('two more polls', () => calls('pr', 'view').length >= viewed + 2);
+    expect(existsSync(path.join(rig.root, 'tasks/logs/dispatch-plain.pr.json'))).toBe(false); // nothing to open
+    expect(calls('pr', 'create')).toHaveLength(1);
+
+    // A check fails while a follow-up's run is on: the reaction waits in the inbox, then runs.
+    const go = path.join(rig.base, 'go');
+    expect(
+      (await rig.baton(['followup', 'alpha', `Look again.\n@fake sleep=100\n@fake wait-for=${go}`])).code,
+    ).toBe(0);
+    await rig.waitFor('running', () => rig.status('alpha')?.state === 'running');
+    changeGh((s) => {
+      s.views['7'] = failingOn('4'.repeat(40), 444);
+      s.logs['5000'] = failedLog;
+    });
+    await rig.waitFor('the reaction accepted', () => fromPr('alpha').length === 1);
+    expect(await statusJson('alpha')).toMatchObject({ state: 'running', pendingFollowups: 1 });
+    await fs.writeFile(go, '');
+    await rig.waitFor('both ran', () => rig.isIdle('alpha') && prompts('alpha').length === 3);
+    expect(prompts('alpha')[1]).toContain('Look again.');
+    expect(prompts('alpha')[2]).toContain('CI failed on pull request #7');
+    expect(of('alpha', 'pr_checks_failed')).toHaveLength(1);
+    process.kill(w.pid, 'SIGTERM');
+    expect(await w.exited).toBe(0);
+  });
+
   it('sends review comments once with file, line and text; a merge makes the task done and removes its worktree; a close removes nothing', async () => {
     await rig.writeConfig(
       fakeAgentsYaml('heartbeatSeconds: 3600\npr:\n  pollSeconds: 0.05\n  removeOnMerge: true'),
@@ -446,5 +490,7 @@ describe('when the forge is not there', () => {
       'the problem gone',
       async () => ((await statusJson('alpha')).pr as { problem: unknown }).problem === null,
     );
+    process.kill(w.pid, 'SIGTERM');
+    expect(await w.exited).toBe(0);
   });
 });
