@@ -5,7 +5,7 @@
  * records the keys it reacted to (`pr_checks_failed`, `pr_review`), so a restart, a missed poll or
  * a poll seen twice never reacts twice.
  */
-import type { PrCheck, PrComment, PrView } from './pr.js';
+import { isTrusted, type PrCheck, type PrComment, type PrView } from './pr.js';
 
 /** The key a failing check on `head` is reacted to under: its Actions job, else its run, else its name. */
 export function checkKey(head: string | null, c: PrCheck): string {
@@ -16,7 +16,7 @@ export function checkKey(head: string | null, c: PrCheck): string {
 export interface ReactionPlan {
   /** Failing checks on the current head not reacted to yet, each with its key. */
   checks: { check: PrCheck; key: string }[];
-  /** Reviews and comments not reacted to yet. */
+  /** Reviews and comments not reacted to yet, from people with a say in the repository (`isTrusted`). */
   feedback: PrComment[];
 }
 
@@ -32,7 +32,7 @@ export function planReactions(
     .filter(({ key }) => !done.has(key));
   const seen = new Set<string>();
   const feedback = [...view.feedback, ...inline].filter((c) => {
-    if (done.has(c.key) || seen.has(c.key)) return false;
+    if (done.has(c.key) || seen.has(c.key) || !isTrusted(c)) return false;
     seen.add(c.key);
     return true;
   });

@@ -37,6 +37,20 @@ export interface PrComment {
   line: number | null;
   /** A review's state: CHANGES_REQUESTED, COMMENTED, APPROVED, ... */
   state: string | null;
+  /** The author's association with the repository (OWNER, MEMBER, COLLABORATOR, CONTRIBUTOR, NONE...); null when not said. */
+  association: string | null;
+}
+
+/** Associations whose words reach the agent: people with a say in the repository. */
+const TRUSTED = new Set(['OWNER', 'MEMBER', 'COLLABORATOR']);
+
+/**
+ * True when what `c` says may be sent to the agent: its author owns, is a member of or
+ * collaborates on the repository (or the forge does not say). On a public repository anyone can
+ * comment, and a comment sent on would be a prompt from a stranger.
+ */
+export function isTrusted(c: PrComment): boolean {
+  return c.association === null || TRUSTED.has(c.association);
 }
 
 /** What `gh pr view --json state,headRefOid,...` says of a PR. */
@@ -107,7 +121,19 @@ function readReview(r: Record<string, unknown>): PrComment[] {
   // A review says something when it asks for changes or has a body; an approval without words,
   // or a review that only carries inline comments (read from the API), adds nothing here.
   if (id === null || state === 'PENDING' || (state !== 'CHANGES_REQUESTED' && body === '')) return [];
-  return [{ key: `review:${id}`, kind: 'review', author: login(r), body, path: null, line: null, state }];
+  const association = str(r['authorAssociation']);
+  return [
+    {
+      key: `review:${id}`,
+      kind: 'review',
+      author: login(r),
+      body,
+      path: null,
+      line: null,
+      state,
+      association,
+    },
+  ];
 }
 
 function readComment(c: Record<string, unknown>): PrComment[] {
@@ -116,7 +142,16 @@ function readComment(c: Record<string, unknown>): PrComment[] {
   // The viewer's own comments are what baton (or its agent) said; hidden ones were hidden.
   if (id === null || body === '' || c['viewerDidAuthor'] === true || c['isMinimized'] === true) return [];
   return [
-    { key: `comment:${id}`, kind: 'comment', author: login(c), body, path: null, line: null, state: null },
+    {
+      key: `comment:${id}`,
+      kind: 'comment',
+      author: login(c),
+      body,
+      path: null,
+      line: null,
+      state: null,
+      association: str(c['authorAssociation']),
+    },
   ];
 }
 
@@ -144,6 +179,7 @@ export function parseInlineComments(text: string): Result<PrComment[], string> {
         path: str(c['path']),
         line,
         state: null,
+        association: str(c['author_association']),
       });
     }
   }

@@ -333,7 +333,13 @@ describe('the PR watch', () => {
         reviewDecision: null,
       };
       s.inline[a] = [
-        { ...inlineSample[0], path: 'src/health.ts', line: 12, body: 'Return 204 for HEAD requests.' },
+        {
+          ...inlineSample[0],
+          path: 'src/health.ts',
+          author_association: 'COLLABORATOR',
+          line: 12,
+          body: 'Return 204 for HEAD requests.',
+        },
       ];
     });
     const once = async (): Promise<string> => {

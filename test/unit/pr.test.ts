@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import {
   backoffSeconds,
   classifyForgeFailure,
+  isTrusted,
   parseCreated,
   parseInlineComments,
   parsePrList,
@@ -118,6 +119,7 @@ describe('the other gh outputs', () => {
           path: 'recipes/gemmlowp/all/test_v1_package/CMakeLists.txt',
           line: 1,
           state: null,
+          association: 'CONTRIBUTOR',
         },
       ],
     });
@@ -194,7 +196,12 @@ describe('planReactions', () => {
   it('reacts to a failing check on the head and to every new comment, once per key', () => {
     const inline = parseInlineComments(sample('gh-pr-comments.json'));
     if (!inline.ok) throw new Error(inline.error);
-    const first = planReactions(v, inline.value, new Set());
+    // The sample's inline comment is a CONTRIBUTOR's: from a collaborator it is sent.
+    const fromCollaborator = inline.value.map((c) => ({ ...c, association: 'COLLABORATOR' }));
+    expect(planReactions(v, inline.value, new Set()).feedback.map((c) => c.key)).not.toContain(
+      'inline:1151176378',
+    );
+    const first = planReactions(v, fromCollaborator, new Set());
     expect(first.checks).toEqual([{ check: failing, key: `check:${v.head}:24952304215` }]);
     expect(first.feedback.map((c) => c.key)).toEqual([
       'review:PRR_kwDODKw3uc5GR6yX',
@@ -202,12 +209,35 @@ describe('planReactions', () => {
       'inline:1151176378',
     ]);
     const done = new Set([...first.checks.map((c) => c.key), ...first.feedback.map((c) => c.key)]);
-    expect(planReactions(v, inline.value, done)).toEqual({ checks: [], feedback: [] });
+    expect(planReactions(v, fromCollaborator, done)).toEqual({ checks: [], feedback: [] });
     // The same failure on a new head commit is new.
     const pushed = { ...v, head: 'f00d' };
-    expect(planReactions(pushed, inline.value, done).checks.map((c) => c.key)).toEqual([
+    expect(planReactions(pushed, fromCollaborator, done).checks.map((c) => c.key)).toEqual([
       'check:f00d:24952304215',
     ]);
+  });
+
+  it.each([
+    ['OWNER', true],
+    ['MEMBER', true],
+    ['COLLABORATOR', true],
+    [null, true],
+    ['CONTRIBUTOR', false],
+    ['FIRST_TIME_CONTRIBUTOR', false],
+    ['NONE', false],
+  ])('sends what a %s wrote: %s (on a public repository anyone may comment)', (association, sent) => {
+    const c = {
+      key: 'comment:1',
+      kind: 'comment' as const,
+      author: 'x',
+      body: 'b',
+      path: null,
+      line: null,
+      state: null,
+      association,
+    };
+    expect(isTrusted(c)).toBe(sent);
+    expect(planReactions({ ...v, feedback: [c] }, [], new Set()).feedback).toHaveLength(sent ? 1 : 0);
   });
 
   it('keys a check without an Actions job by its name', () => {
@@ -242,6 +272,7 @@ describe('the follow-ups', () => {
           path: 'src/a.ts',
           line: 12,
           state: null,
+          association: 'MEMBER',
         },
         {
           key: 'review:2',
@@ -251,6 +282,7 @@ describe('the follow-ups', () => {
           path: null,
           line: null,
           state: 'CHANGES_REQUESTED',
+          association: null,
         },
       ],
       'CHANGES_REQUESTED',
