@@ -19,9 +19,11 @@ export function registerPr(program: Command): void {
         process.stdout.write(`${JSON.stringify(r)}\n`);
         return;
       }
-      const what = r.known ? 'already has' : r.adopted ? 'adopted the open' : 'opened';
+      const what = r.known
+        ? `pull request #${r.number} into ${r.base} is open`
+        : `${r.adopted ? 'adopted the open' : 'opened'} pull request #${r.number} into ${r.base}`;
       process.stdout.write(
-        `pushed ${r.branch} to ${r.remote}; ${what} pull request #${r.number} into ${r.base}: ${r.url}\n` +
+        `pushed ${r.branch} to ${r.remote}; ${what}: ${r.url}\n` +
           'A running `baton watch` follows its checks, reviews and merge.\n',
       );
     });

@@ -395,6 +395,12 @@ describe('the PR watch', () => {
     expect(readFileSync(path.join(rig.root, 'tasks/alpha.md'), 'utf8')).toBe(taskFile);
     expect(git(remote, 'rev-parse', 'refs/heads/task/alpha').trim()).toMatch(/^[0-9a-f]{40}$/);
     expect(await statusJson('alpha')).toMatchObject({ state: 'done', pr: { state: 'MERGED' } });
+    const told = (await rig.baton(['history', 'alpha'])).stdout;
+    expect(told).toContain('pull request #7 opened: https://github.com/acme/shop/pull/7');
+    expect(told).toMatch(
+      /PR #7: 2 new review comments; sent as alpha\.pr-[0-9a-f]+\.followup\.md: "A reviewer requested/,
+    );
+    expect(told).toContain('PR #7 merged');
     expect(rig.status('beta')?.state).toBe('idle');
     expect(of('beta', 'pr_closed')).toHaveLength(1);
     expect(existsSync(path.join(rig.worktreesDir, 'beta'))).toBe(true);
