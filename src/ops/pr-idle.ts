@@ -16,15 +16,23 @@ import { loadTaskFile } from '../store/taskfiles.js';
 import { openPr } from './pr-open.js';
 import { taskWorktree, type Repo } from './repo.js';
 
-/** Opens the PR of every idle task that has commits ahead of its base and no PR yet. */
-export async function openOnIdle(repo: Repo, now: Date): Promise<string[]> {
+/**
+ * Opens the PR of every idle task that has commits ahead of its base and no PR yet. `looked`
+ * (the watcher's, kept across polls) remembers the status each task was judged at, so an idle
+ * task with nothing to open costs git nothing until its status changes.
+ */
+export async function openOnIdle(
+  repo: Repo,
+  now: Date,
+  looked: Map<string, string> = new Map(),
+): Promise<string[]> {
   const lines: string[] = [];
   const logs = listDir(repo.paths.logsDir);
   for (const name of logs.names ?? []) {
     const slug = /^dispatch-([a-z0-9][a-z0-9-]{0,62})\.status\.json$/.exec(name)?.[1];
     if (slug === undefined) continue;
     const status = await readStatus(taskPaths(repo.paths, slug).statusFile);
-    if (status?.state !== 'idle') continue;
+    if (status?.state !== 'idle' || looked.get(slug) === status.updatedAt) continue;
     const before = logs.has(prFileName(slug)) ? await readPr(repo.paths, slug) : null;
     if (
       before !== null &&
@@ -36,7 +44,10 @@ export async function openOnIdle(repo: Repo, now: Date): Promise<string[]> {
     if (!task.ok || task.value.status === 'draft' || task.value.status === 'cancelled') continue;
     const { branch } = taskWorktree(repo.config, slug);
     const base = task.value.base ?? (await currentBranch(repo.info.root));
-    if (base === null || (await commitsAhead(repo.info.root, branch, base)) === 0) continue;
+    if (base === null || (await commitsAhead(repo.info.root, branch, base)) === 0) {
+      looked.set(slug, status.updatedAt);
+      continue;
+    }
     try {
       const r = await openPr(repo, slug, 'idle');
       lines.push(

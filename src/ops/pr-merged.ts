@@ -16,7 +16,10 @@ import { liveHolder } from './followup.js';
 import { removeTask } from './remove.js';
 import type { Repo } from './repo.js';
 
-/** Records the merge of `rec`'s PR on its task, once; returns lines for the watch log. */
+/**
+ * Records the merge of `rec`'s PR on its task, once; returns lines for the watch log. `rec` is
+ * the record as it was before this poll (its `state` OPEN when the merge is news).
+ */
 export async function finishMerged(repo: Repo, rec: PrRecord): Promise<string[]> {
   const { slug } = rec;
   const number = rec.number ?? 0;

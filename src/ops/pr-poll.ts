@@ -33,8 +33,15 @@ export interface PollReport {
   polled: number;
 }
 
-/** Polls every task's PR that is due at `now`. Never throws for a forge problem. */
-export async function pollPrs(repo: Repo, now: Date = new Date()): Promise<PollReport> {
+/**
+ * Polls every task's PR that is due at `now`. Never throws for a forge problem. `looked` is the
+ * caller's memory for `pr.openOnIdle` across polls (pr-idle.ts).
+ */
+export async function pollPrs(
+  repo: Repo,
+  now: Date = new Date(),
+  looked: Map<string, string> = new Map(),
+): Promise<PollReport> {
   const report: PollReport = { lines: [], rateLimited: false, polled: 0 };
   for (const slug of slugsWithPr(repo.paths)) {
     const rec = await readPr(repo.paths, slug);
@@ -53,7 +60,7 @@ export async function pollPrs(repo: Repo, now: Date = new Date()): Promise<PollR
       return report; // back the poll off, not the tasks: the others wait for the next one
     }
   }
-  if (repo.config.pr.openOnIdle) report.lines.push(...(await openOnIdle(repo, now)));
+  if (repo.config.pr.openOnIdle) report.lines.push(...(await openOnIdle(repo, now, looked)));
   return report;
 }
 
@@ -86,11 +93,8 @@ async function pollOne(
     problem: null,
   };
   if (view.state === 'MERGED') {
-    await writePr(repo.paths, { ...next, state: 'MERGED' });
-    return {
-      lines: [...lines, ...(await finishMerged(repo, { ...next, state: 'MERGED' }))],
-      rateLimited: false,
-    };
+    // `next` still says OPEN: finishMerged records MERGED and says so, once.
+    return { lines: [...lines, ...(await finishMerged(repo, next))], rateLimited: false };
   }
   if (view.state === 'CLOSED') {
     await appendHistory(taskPaths(repo.paths, slug).historyFile, 'pr_closed', null, {

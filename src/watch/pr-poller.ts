@@ -18,6 +18,8 @@ export class PrPoller {
   #stopped = false;
   /** After a rate limit, no forge command until then (the poll backs off, not the tasks). */
   #pausedUntil = 0;
+  /** The status each idle task was last judged at for `pr.openOnIdle` (ops/pr-idle.ts). */
+  readonly #looked = new Map<string, string>();
 
   /** `repo` gives the current repository (its config changes on reload); `log` says what happened. */
   constructor(repo: () => Repo, log: (line: string) => void) {
@@ -60,7 +62,7 @@ export class PrPoller {
       this.#arm(Math.min(this.#pausedUntil - now, every));
       return;
     }
-    this.#running = pollPrs(repo, new Date(now))
+    this.#running = pollPrs(repo, new Date(now), this.#looked)
       .then((r) => {
         for (const line of r.lines) this.#log(line);
         if (r.rateLimited) this.#pausedUntil = Date.now() + repo.config.pr.pollSeconds * 1000;

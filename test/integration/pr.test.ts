@@ -267,7 +267,7 @@ describe('the PR watch', () => {
     expect(await w.exited).toBe(0);
   });
 
-  it('opens the PR of a run that ends idle with commits (openOnIdle), and queues a reaction behind a running worker', async () => {
+  it('opens the PR of a run that ends idle with commits (openOnIdle), queues a reaction behind a running worker, and waits for a running worker before a merge makes the task done', async () => {
     await rig.writeConfig(
       fakeAgentsYaml('heartbeatSeconds: 3600\npr:\n  pollSeconds: 0.3\n  openOnIdle: true'),
     );
@@ -307,6 +307,27 @@ describe('the PR watch', () => {
     expect(prompts('alpha')[1]).toContain('Look again.');
     expect(prompts('alpha')[2]).toContain('CI failed on pull request #7');
     expect(of('alpha', 'pr_checks_failed')).toHaveLength(1);
+
+    // Merged while a run is on: the run finishes, then the task is done (and stays so).
+    const go2 = path.join(rig.base, 'go2');
+    expect(
+      (await rig.baton(['followup', 'alpha', `Tidy up.\n@fake sleep=100\n@fake wait-for=${go2}`])).code,
+    ).toBe(0);
+    await rig.waitFor('running again', () => rig.status('alpha')?.state === 'running');
+    changeGh((s) => {
+      s.views['7'] = { ...s.views['7'], state: 'MERGED' };
+    });
+    await w.waitForLine(/alpha: PR #7 was merged; the task becomes done when its worker ends/);
+    expect(rig.status('alpha')?.state).toBe('running');
+    expect(of('alpha', 'pr_merged')).toEqual([]);
+    await fs.writeFile(go2, '');
+    await rig.waitFor(
+      'done',
+      () => rig.status('alpha')?.state === 'done' && rig.status('alpha')?.pid === null,
+    );
+    await w.waitForLine(/alpha: PR #7 merged; the task is done/);
+    expect(of('alpha', 'pr_merged')).toHaveLength(1);
+    expect(prompts('alpha')).toHaveLength(4);
     process.kill(w.pid, 'SIGTERM');
     expect(await w.exited).toBe(0);
   });
