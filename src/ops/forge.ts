@@ -3,7 +3,7 @@
  * `pr.timeoutSeconds`, its failure turned into a kind and one sentence (domain/pr.ts) rather
  * than an exception. The argv may carry a PR body: it is never put into a message.
  */
-import { classifyForgeFailure, describeForgeProblem, type ForgeProblemKind } from '../domain/pr.js';
+import { classifyForgeFailure, describeForgeProblem, type ForgeProblemKind } from '../domain/forge.js';
 import { fillArgv } from '../domain/pr-react.js';
 import { run } from '../proc/exec.js';
 import type { Repo } from './repo.js';

@@ -5,7 +5,7 @@
  * on the record like a failed poll and said once.
  */
 import { BatonError } from '../domain/errors.js';
-import { backoffSeconds } from '../domain/pr.js';
+import { backoffSeconds } from '../domain/forge.js';
 import { commitsAhead } from '../git/push.js';
 import { currentBranch } from '../git/refs.js';
 import { listDir } from '../store/listing.js';

@@ -7,7 +7,8 @@
  * record once, with a doubling backoff, and said in the watch log only when it starts, changes
  * or ends; nothing about the task changes. A rate limit ends the whole poll: the rest waits.
  */
-import { parseInlineComments, parsePrView, backoffSeconds, type PrView } from '../domain/pr.js';
+import { backoffSeconds } from '../domain/forge.js';
+import { parseInlineComments, parsePrView, type PrView } from '../domain/pr.js';
 import {
   checksFollowupText,
   feedbackFollowupText,

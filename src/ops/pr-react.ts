@@ -11,6 +11,7 @@ import { existsSync, promises as fs, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { HistoryEvent, HistoryFields } from '../domain/history.js';
 import { reactionLabel } from '../domain/pr-react.js';
+import { crashPoint } from '../proc/crash.js';
 import { appendHistory, readHistory } from '../store/history.js';
 import { taskPaths } from '../store/paths.js';
 import type { Repo } from './repo.js';
@@ -35,6 +36,7 @@ export async function sendReaction<T extends ReactionType>(
   const name = `${slug}.${reactionLabel(fields.keys)}.followup.md`;
   const tp = taskPaths(repo.paths, slug);
   await appendHistory(tp.historyFile, type, null, { ...fields, followup: name } as HistoryFields<T>);
+  crashPoint('pr.after-record');
   await writeDrop(repo, name, fields.text);
   return name;
 }

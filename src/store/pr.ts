@@ -6,7 +6,7 @@
 import { promises as fs, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
-import type { ForgeProblemKind } from '../domain/pr.js';
+import type { ForgeProblemKind } from '../domain/forge.js';
 import { isNotFound } from './history.js';
 import type { RepoPaths } from './paths.js';
 

@@ -332,6 +332,37 @@ describe('the PR watch', () => {
     expect(await w.exited).toBe(0);
   });
 
+  it('sends a reaction recorded by a watcher killed before it wrote the drop, once, at the next poll', async () => {
+    await rig.writeConfig(fakeAgentsYaml('heartbeatSeconds: 3600\npr:\n  pollSeconds: 0.05'));
+    const n = await openedPr('alpha');
+    changeGh((s) => {
+      s.views[n] = failingOn('5'.repeat(40), 555);
+      s.logs['5000'] = failedLog;
+    });
+    const crashed = await rig.baton(['watch', '--once'], { env: { BATON_CRASH_AT: 'pr.after-record' } });
+    expect(crashed.code).not.toBe(0);
+    expect(of('alpha', 'pr_checks_failed')).toHaveLength(1);
+    expect(fromPr('alpha')).toEqual([]); // recorded, never written
+    const poll = async (): Promise<void> => {
+      await rig.waitFor('poll due', () => {
+        const f = path.join(rig.root, 'tasks/logs/dispatch-alpha.pr.json');
+        const next = (JSON.parse(readFileSync(f, 'utf8')) as { nextPollAt: string | null }).nextPollAt;
+        return next === null || Date.parse(next) <= Date.now();
+      });
+      const r = await rig.baton(['watch', '--once']);
+      expect(r.code, r.stderr).toBe(0);
+    };
+    await poll();
+    expect(fromPr('alpha')).toHaveLength(1);
+    await rig.waitFor('it ran', () => rig.isIdle('alpha') && prompts('alpha').length === 2);
+    expect(prompts('alpha')[1]).toContain('FAIL test/health.test.ts');
+    await poll();
+    await poll();
+    expect(of('alpha', 'pr_checks_failed')).toHaveLength(1);
+    expect(fromPr('alpha')).toHaveLength(1);
+    expect(prompts('alpha')).toHaveLength(2);
+  });
+
   it('sends review comments once with file, line and text; a merge makes the task done and removes its worktree; a close removes nothing', async () => {
     await rig.writeConfig(
       fakeAgentsYaml('heartbeatSeconds: 3600\npr:\n  pollSeconds: 0.05\n  removeOnMerge: true'),

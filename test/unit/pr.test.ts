@@ -1,5 +1,5 @@
 /**
- * Pull requests, the pure part (domain/pr.ts, domain/pr-react.ts): gh's JSON read from the
+ * Pull requests, the pure part (domain/pr.ts, domain/pr-react.ts, domain/forge.ts): gh's JSON read from the
  * recorded shapes in test/fixtures/samples/, a failed gh call told apart, and the reactions
  * planned once per key.
  */
@@ -7,15 +7,13 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { backoffSeconds, classifyForgeFailure, type ForgeFailure } from '../../src/domain/forge.js';
 import {
-  backoffSeconds,
-  classifyForgeFailure,
   isTrusted,
   parseCreated,
   parseInlineComments,
   parsePrList,
   parsePrView,
-  type ForgeFailure,
   type PrView,
 } from '../../src/domain/pr.js';
 import {
