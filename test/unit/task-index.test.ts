@@ -49,6 +49,8 @@ describe('verdictOf', () => {
         base: 'dev',
         priority: 0,
         title: undefined,
+        after: [],
+        afterMerge: false,
       },
     });
   });
