@@ -152,8 +152,7 @@ export function cycleThrough(
     for (const d of bySlug.get(at)?.after ?? []) {
       if (d === start) {
         const path = [start];
-        for (let p: string | undefined = at; p !== undefined && p !== start; p = parent.get(p))
-          path.push(p);
+        for (let p: string | undefined = at; p !== undefined && p !== start; p = parent.get(p)) path.push(p);
         path.push(start);
         // Collected from the end of the cycle back to its start: read it the other way round.
         return [start, ...path.slice(1, -1).reverse(), start];

@@ -58,11 +58,7 @@ function parse(file: string, slug: string, text: string): Result<Task, Problem[]
     'text (quote it if it looks like a number)',
   );
   const after = read('after', parseAfter, 'a list of task slugs, e.g. [schema, api]') ?? [];
-  const afterMerge = read(
-    'after-merge',
-    (v) => (typeof v === 'boolean' ? v : undefined),
-    'true or false',
-  );
+  const afterMerge = read('after-merge', (v) => (typeof v === 'boolean' ? v : undefined), 'true or false');
   if (base === AFTER_BASE && after.length !== 1) {
     const line = fields.get('base')?.line;
     const message = `base: ${AFTER_BASE} starts from the branch of the one task in \`after:\`, but after: names ${after.length === 0 ? 'none' : `${after.length} (${after.join(', ')})`}; name exactly one, or set base: to a branch`;
