@@ -355,6 +355,15 @@ export class Watcher {
   }
 
   #error(err: unknown): void {
+    if (vanishedUnder(err, this.#repo.paths.tasksDir)) {
+      // tasks/ was deleted (or replaced) while the operation ran: not a fault of baton's.
+      // No immediate retry: a path that stays missing would spin.
+      const gone = (err as NodeJS.ErrnoException).path;
+      this.#log(
+        `tasks/ changed under the watcher (${gone} went); the folder's next event or heartbeat runs again`,
+      );
+      return;
+    }
     this.#log(`error (the next heartbeat retries): ${err instanceof Error ? err.message : String(err)}`);
   }
 }
@@ -364,6 +373,14 @@ const STARTING = 'starting (its outcome is in the watch log)';
 
 /** How long an edit of baton.yaml is let settle before it is read. */
 const CONFIG_SETTLE_MS = 100;
+
+/** True for a "no such file" error on a path inside `tasksDir`: the folder went while in use. */
+function vanishedUnder(err: unknown, tasksDir: string): boolean {
+  const e = err as NodeJS.ErrnoException | null;
+  if (e?.code !== 'ENOENT' || typeof e.path !== 'string') return false;
+  const rel = path.relative(tasksDir, e.path);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
 
 /** False when nothing is at `p` now; true when something is, or when that cannot be told. */
 function present(p: string): boolean {
