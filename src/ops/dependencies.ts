@@ -21,6 +21,7 @@ import { crashPoint } from '../proc/crash.js';
 import { appendHistory } from '../store/history.js';
 import { taskPaths } from '../store/paths.js';
 import type { TaskSummary } from '../store/task-index.js';
+import { loadTaskFile } from '../store/taskfiles.js';
 import { taskWorktree, type Repo } from './repo.js';
 
 /** What the judgement reads and marks of a board's task (ops/board.ts `BoardTask`). */
@@ -150,4 +151,28 @@ export async function assertUnblocked(
     ...(afterMerge ? { afterMerge } : {}),
     by: opts.by,
   });
+}
+
+/**
+ * The branch a task's work is finally merged into, for `baton remove`: its `base:`, and for
+ * `base: after` its dependency's, followed until one names a branch; else the main worktree's.
+ * Not the dependency's branch: that is where the work started, not where it goes.
+ */
+export async function mergeTargetOf(
+  repo: Repo,
+  task: Pick<TaskSummary, 'base' | 'after'>,
+): Promise<string | null> {
+  const seen = new Set<string>();
+  for (let t: Pick<TaskSummary, 'base' | 'after'> | null = task; t !== null;) {
+    if (t.base !== AFTER_BASE) return t.base ?? (await currentBranch(repo.info.root));
+    const dep: string | undefined = t.after[0];
+    if (dep === undefined || seen.has(dep)) break;
+    seen.add(dep);
+    const loaded: Awaited<ReturnType<typeof loadTaskFile>> | null = await loadTaskFile(
+      repo.info.root,
+      `${dep}.md`,
+    ).catch(() => null);
+    t = loaded?.ok ? loaded.value : null;
+  }
+  return currentBranch(repo.info.root);
 }

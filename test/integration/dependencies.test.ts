@@ -68,7 +68,12 @@ async function startWatcher(env: Record<string, string> = {}): Promise<Backgroun
 }
 
 /** `rig.waitFor`, failing with the watcher's log. */
-function waitLogged<T>(w: Background, what: string, fn: () => T | Promise<T>, ms = 30_000): Promise<NonNullable<T>> {
+function waitLogged<T>(
+  w: Background,
+  what: string,
+  fn: () => T | Promise<T>,
+  ms = 30_000,
+): Promise<NonNullable<T>> {
   return rig.waitFor(what, fn, ms).catch((e: unknown) => {
     throw new Error(`${String(e)}; the watch log:\n${w.output()}`);
   });
@@ -114,7 +119,10 @@ describe('task dependencies', () => {
     expect(startedAt('b')).toBeGreaterThanOrEqual(aDone);
     console.log(`b's agent started ${startedAt('b') - aDone} ms after a was marked done`);
     expect(types('b')).toContain('unblocked');
-    expect(rig.history('b').find((e) => e.type === 'unblocked')).toMatchObject({ after: ['a'], by: 'watcher' });
+    expect(rig.history('b').find((e) => e.type === 'unblocked')).toMatchObject({
+      after: ['a'],
+      by: 'watcher',
+    });
 
     await waitLogged(w, 'b to finish', () => rig.isIdle('b'));
     seen = await board();
@@ -243,5 +251,11 @@ describe('task dependencies', () => {
     expect(git('merge-base', 'task/a', 'task/b')).toBe(aTip);
     expect(existsSync(path.join(rig.worktreesDir, 'b', aFile ?? 'none'))).toBe(true);
     expect(git('rev-list', '--count', 'main..task/b')).toBe('1');
+
+    // Where b's work goes is a's base, main: merged there, `remove` deletes its branch.
+    git('merge', '--no-edit', 'task/b');
+    const removed = await rig.baton(['remove', 'b']);
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(removed.stdout + removed.stderr).toContain('deleted branch task/b (merged into main)');
   });
 });
