@@ -119,7 +119,9 @@ export function judgeDependencies(
     if (v?.kind === 'invalid') return 'invalid';
     return bySlug.get(slug)?.state ?? 'invalid';
   };
-  // Blocked-ness is decided after every invalid verdict, so a dependency in a cycle shows as invalid.
+  // Blocked-ness is decided after every invalid verdict, so a dependency in a cycle shows as
+  // invalid. Whether a dependency is unmet depends only on it being done (a blocked task never
+  // is), so the states named are filled in once every verdict is known: a blocked one shows so.
   for (const n of nodes) {
     if (n.after.length === 0 || n.state !== 'ready' || verdicts.has(n.slug)) continue;
     const on: UnmetDependency[] = [];
@@ -133,6 +135,9 @@ export function judgeDependencies(
     }
     verdicts.set(n.slug, on.length > 0 ? { kind: 'blocked', on } : { kind: 'met' });
   }
+  for (const v of verdicts.values())
+    if (v.kind === 'blocked')
+      for (const u of v.on) if (verdicts.get(u.slug)?.kind === 'blocked') u.state = 'blocked';
   return verdicts;
 }
 

@@ -93,7 +93,10 @@ export function waitingFor(t: WaitingInput, ctx: WaitingContext): Waiting | null
   if (t.state === 'blocked') {
     const on = describeUnmet(t.blockedOn ?? []);
     return ctx.watcher === null
-      ? at('blocked', `Waiting for ${on}; no watcher is running to start it when they are: ${START_WATCHER}`)
+      ? at(
+          'blocked',
+          `Waiting for ${on}; no watcher is running to start it when they are done: run \`baton watch\` (or \`baton service install\`).`,
+        )
       : at('blocked', `Waiting for ${on}: the watcher dispatches it as soon as the last is done.`);
   }
   if ((t.state === 'worker_gone' || t.state === 'stalled') && t.retryAt !== null) {

@@ -68,10 +68,10 @@ export async function applyDependencies(repo: Repo, tasks: DependentTask[]): Pro
 }
 
 /**
- * Whether dependency `dep`'s branch is merged into its base (`after-merge`). A branch that is
- * gone counts as merged: `baton remove` deletes a task branch only once it is merged (or with
- * `--force`, which says the work is not wanted), and a task marked done without ever running
- * has none.
+ * Whether dependency `dep`'s branch is merged into the branch its work goes to (`after-merge`;
+ * `mergeTargetOf`). A branch that is gone counts as merged: `baton remove` deletes a task branch
+ * only once it is merged (or with `--force`, which says the work is not wanted), and a task
+ * marked done without ever running has none.
  */
 async function mergeFact(
   repo: Repo,
@@ -79,7 +79,9 @@ async function mergeFact(
   summaries: ReadonlyMap<string, TaskSummary>,
 ): Promise<MergeFact> {
   const root = repo.info.root;
-  const into = (await baseBranchOf(repo, summaries.get(dep) ?? null, summaries)) ?? 'its base';
+  const task = summaries.get(dep) ?? null;
+  const lookup = (slug: string): Promise<BaseFields | null> => Promise.resolve(summaries.get(slug) ?? null);
+  const into = (task === null ? null : await followBase(repo, task, lookup, false)) ?? 'its base';
   const branch = taskWorktree(repo.config, dep).branch;
   if (!(await branchExists(root, branch))) return { merged: true, into };
   if (!(await branchExists(root, into))) return { merged: false, into };
@@ -87,27 +89,55 @@ async function mergeFact(
   return { merged, into };
 }
 
+/** What following `base: after` reads of a task. */
+type BaseFields = Pick<TaskSummary, 'base' | 'after'>;
+
+/** The task file's base fields, or null when it cannot be read. */
+async function fromFile(repo: Repo, slug: string): Promise<BaseFields | null> {
+  const loaded = await loadTaskFile(repo.info.root, `${slug}.md`).catch(() => null);
+  return loaded?.ok ? loaded.value : null;
+}
+
 /**
- * The branch a task starts from, by name: its `base:`, the branch of its dependency for `base:
- * after` (or that dependency's own base, once its branch is gone), else the main worktree's
- * branch. Null on a detached HEAD with no base named.
+ * Follows `base: after` from `task` until a task names a branch (or none: the main worktree's
+ * branch). With `startBranch`, a dependency's own branch, while it exists, is the answer: where
+ * the task starts. Without, dependencies' branches are passed over: where the work goes.
  */
-export async function baseBranchOf(
+async function followBase(
   repo: Repo,
-  task: Pick<TaskSummary, 'base' | 'after'> | null,
-  summaries: ReadonlyMap<string, Pick<TaskSummary, 'base' | 'after'>>,
+  task: BaseFields,
+  lookup: (slug: string) => Promise<BaseFields | null>,
+  startBranch: boolean,
 ): Promise<string | null> {
   const seen = new Set<string>();
-  for (let t = task; t !== null;) {
+  for (let t: BaseFields | null = task; t !== null;) {
     if (t.base !== AFTER_BASE) return t.base ?? (await currentBranch(repo.info.root));
-    const dep = t.after[0];
-    if (dep === undefined || seen.has(dep)) break; // a parser or cycle check would have said so
+    const dep: string | undefined = t.after[0];
+    if (dep === undefined || seen.has(dep)) break; // the parser or the cycle check says so
     seen.add(dep);
     const branch = taskWorktree(repo.config, dep).branch;
-    if (await branchExists(repo.info.root, branch)) return branch;
-    t = summaries.get(dep) ?? null;
+    if (startBranch && (await branchExists(repo.info.root, branch))) return branch;
+    t = await lookup(dep);
   }
   return currentBranch(repo.info.root);
+}
+
+/**
+ * The branch a task starts from (`dispatch`): its `base:`; for `base: after` its dependency's
+ * branch, or that dependency's own base once the branch is gone; else the main worktree's
+ * branch. Null on a detached HEAD with no base named.
+ */
+export function baseBranchOf(repo: Repo, task: BaseFields): Promise<string | null> {
+  return followBase(repo, task, (slug) => fromFile(repo, slug), true);
+}
+
+/**
+ * The branch a task's work is finally merged into (`remove`, `after-merge`): its `base:`, and
+ * for `base: after` its dependency's, followed until one names a branch; else the main
+ * worktree's. Not the dependency's branch: that is where the work started, not where it goes.
+ */
+export function mergeTargetOf(repo: Repo, task: BaseFields): Promise<string | null> {
+  return followBase(repo, task, (slug) => fromFile(repo, slug), false);
 }
 
 /**
@@ -151,28 +181,4 @@ export async function assertUnblocked(
     ...(afterMerge ? { afterMerge } : {}),
     by: opts.by,
   });
-}
-
-/**
- * The branch a task's work is finally merged into, for `baton remove`: its `base:`, and for
- * `base: after` its dependency's, followed until one names a branch; else the main worktree's.
- * Not the dependency's branch: that is where the work started, not where it goes.
- */
-export async function mergeTargetOf(
-  repo: Repo,
-  task: Pick<TaskSummary, 'base' | 'after'>,
-): Promise<string | null> {
-  const seen = new Set<string>();
-  for (let t: Pick<TaskSummary, 'base' | 'after'> | null = task; t !== null;) {
-    if (t.base !== AFTER_BASE) return t.base ?? (await currentBranch(repo.info.root));
-    const dep: string | undefined = t.after[0];
-    if (dep === undefined || seen.has(dep)) break;
-    seen.add(dep);
-    const loaded: Awaited<ReturnType<typeof loadTaskFile>> | null = await loadTaskFile(
-      repo.info.root,
-      `${dep}.md`,
-    ).catch(() => null);
-    t = loaded?.ok ? loaded.value : null;
-  }
-  return currentBranch(repo.info.root);
 }

@@ -133,7 +133,7 @@ async function prepare(
     commonDir: repo.info.commonDir,
     branch: where.branch,
     path: where.worktree,
-    base: task.base === AFTER_BASE ? await afterBase(repo, task) : (task.base ?? null),
+    base: task.base === AFTER_BASE ? await baseBranchOf(repo, task) : (task.base ?? null),
   });
   // Self-heal baton's hooks and point this worktree at the task hooks folder (hooks/heal.ts);
   // what it repaired is recorded in tasks/logs/hooks.jsonl and said by the next heartbeat.
@@ -141,14 +141,6 @@ async function prepare(
   const lockPath = path.join(await gitDirOf(wt.path), 'baton.lock');
   await assertFree(slug, lockPath);
   return { wt, lockPath, start: await startKind(repo, slug, opts) };
-}
-
-/** Where a `base: after` task starts: its dependency's branch, or that one's base once it is gone. */
-async function afterBase(repo: Repo, task: Task): Promise<string | null> {
-  const dep = task.after[0];
-  const loaded = dep === undefined ? null : await loadTask(repo, dep).catch(() => null);
-  const summaries = new Map(loaded === null || dep === undefined ? [] : [[dep, loaded]]);
-  return baseBranchOf(repo, task, summaries);
 }
 
 function assertDispatchable(task: Task, allowFinished: boolean): void {

@@ -239,6 +239,7 @@ describe('task dependencies', () => {
     rig = await makeRig({ config: fakeAgentsYaml('heartbeatSeconds: 3600\nmaxConcurrent: 4') });
     await rig.writeTask('a', '@fake commit');
     await rig.writeTask('b', 'Build on A.', { after: ['a'], base: 'after' });
+    await rig.writeTask('c', 'After B is in main.', { after: ['b'], 'after-merge': true });
     const w = await startWatcher();
     await waitLogged(w, 'a to commit and finish', () => rig.isIdle('a'));
     const aTip = git('rev-parse', 'task/a');
@@ -252,7 +253,14 @@ describe('task dependencies', () => {
     expect(existsSync(path.join(rig.worktreesDir, 'b', aFile ?? 'none'))).toBe(true);
     expect(git('rev-list', '--count', 'main..task/b')).toBe('1');
 
-    // Where b's work goes is a's base, main: merged there, `remove` deletes its branch.
+    // Where b's work goes is a's base, main, not a's branch (which b contains): c waits for that.
+    const bDone = await markDone('b', 'Build on A.', { after: ['a'], base: 'after' });
+    await waitLogged(w, 'a cycle after b was done', () => lastCycle() >= bDone);
+    const seen = await board();
+    expect((seen.c?.waiting as { detail: string }).detail).toContain('b (done, not yet merged into main)');
+    expect(starts('c')).toBe(0);
+
+    // Merged there, `remove` deletes b's branch.
     git('merge', '--no-edit', 'task/b');
     const removed = await rig.baton(['remove', 'b']);
     expect(removed.code, removed.stderr).toBe(0);

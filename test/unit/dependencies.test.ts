@@ -63,11 +63,11 @@ describe('judgeDependencies', () => {
       },
     ],
     [
-      'a chain: the later links are blocked on the earlier ones',
-      [node('a'), node('b', ['a']), node('c', ['b'])],
+      'a chain: the later links are blocked on the earlier ones, named blocked whatever the order',
+      [node('c', ['b']), node('a'), node('b', ['a'])],
       {
         b: { kind: 'blocked', on: [{ slug: 'a', state: 'ready' }] },
-        c: { kind: 'blocked', on: [{ slug: 'b', state: 'ready' }] },
+        c: { kind: 'blocked', on: [{ slug: 'b', state: 'blocked' }] },
       },
     ],
     [
