@@ -177,9 +177,18 @@ describe('task dependencies', () => {
     expect(starts('b')).toBe(0);
     expect(rig.history('b')).toEqual([]);
 
+    // A follow-up for it is accepted and waits for the task's own first run.
+    const f = await rig.baton(['followup', 'b', 'Also B2.']);
+    expect(f.code, f.stderr).toBe(0);
+    expect(f.stdout).toContain(
+      "queued as #1 for b; it runs after the task's first run, which waits: Task b waits for a (draft).",
+    );
+    expect(starts('b')).toBe(0);
+
     const forced = await rig.baton(['dispatch', 'b', '--force']);
     expect(forced.code, forced.stderr).toBe(0);
-    await rig.waitFor('b to run', () => rig.isIdle('b'));
+    await rig.waitFor('b to run its prompt, then the follow-up', () => starts('b') === 2 && rig.isIdle('b'));
+    expect(agentStarts(rig, 'b').map((e) => String(e.prompt).trim())).toEqual(['Do B.', 'Also B2.']);
     expect(rig.history('b').find((e) => e.type === 'unblocked')).toMatchObject({
       forced: true,
       waitingFor: ['a'],
