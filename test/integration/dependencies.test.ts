@@ -6,7 +6,7 @@
  * after` starts from the dependency's branch. Real watcher, real worktrees, fake agents.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, promises as fs, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -135,6 +135,29 @@ describe('task dependencies', () => {
     expect([starts('a'), starts('b'), starts('c')]).toEqual([1, 1, 1]);
     expect(startedAt('a')).toBeLessThan(startedAt('b'));
     expect(w.output()).not.toMatch(/error/i);
+  });
+
+  it('a dependency marked done while its agent still works unblocks when its worker ends', async () => {
+    rig = await makeRig({ config: fakeAgentsYaml('heartbeatSeconds: 3600\nmaxConcurrent: 4') });
+    const go = path.join(rig.base, 'a-may-finish');
+    const body = `@fake sleep=0\n@fake wait-for=${go}`;
+    await rig.writeTask('a', body);
+    await rig.writeTask('b', 'Do B.', { after: ['a'] });
+    const w = await startWatcher();
+    await waitLogged(w, 'a to start', () => starts('a') === 1);
+
+    const aDone = await markDone('a', body);
+    await waitLogged(w, 'a cycle after a was marked done', () => lastCycle() >= aDone);
+    const seen = await board();
+    expect(seen.a).toMatchObject({ state: 'running' });
+    expect(seen.b).toMatchObject({ state: 'blocked', blockedOn: ['a'] });
+    expect(starts('b')).toBe(0);
+
+    await fs.writeFile(go, '');
+    await waitLogged(w, 'b to start once a has ended', () => starts('b') === 1);
+    const aEnd = rig.fakeEvents().find((e) => e.event === 'end' && e.pid === agentStarts(rig, 'a')[0]?.pid);
+    expect(aEnd).toBeDefined();
+    expect(startedAt('b')).toBeGreaterThanOrEqual(aEnd?.t ?? Infinity);
   });
 
   it('a cycle and an unknown slug make those tasks invalid, spelled out, and the watcher goes on', async () => {
