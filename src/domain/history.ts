@@ -34,6 +34,7 @@ export const HISTORY_TYPES = [
   'teardown_done',
   'teardown_failed',
   'removed',
+  'unblocked',
 ] as const;
 
 /** One of `HISTORY_TYPES`. */
@@ -233,6 +234,18 @@ export interface Removed extends Base<'removed'> {
   force?: boolean;
 }
 
+/**
+ * A task with `after:` was dispatched: its dependencies were all met when the dispatch began,
+ * or `forced` past the ones named in `waitingFor` (`baton dispatch --force`).
+ */
+export interface Unblocked extends Base<'unblocked'> {
+  after: string[];
+  afterMerge?: boolean;
+  forced?: boolean;
+  waitingFor?: string[];
+  by?: 'watcher' | 'dispatch';
+}
+
 /** One history event. */
 export type HistoryEvent =
   | TaskDispatched
@@ -258,7 +271,8 @@ export type HistoryEvent =
   | Rejected
   | TeardownDone
   | TeardownFailed
-  | Removed;
+  | Removed
+  | Unblocked;
 
 /** The event of type `T`. */
 export type EventOf<T extends HistoryType> = Extract<HistoryEvent, { type: T }>;
@@ -294,6 +308,7 @@ const REQUIRED: { readonly [T in HistoryType]: Readonly<Record<string, Kind>> } 
   teardown_done: {},
   teardown_failed: {},
   removed: {},
+  unblocked: {},
 };
 
 const TYPES: ReadonlySet<string> = new Set(HISTORY_TYPES);

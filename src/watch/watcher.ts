@@ -199,7 +199,17 @@ export class Watcher {
       return;
     }
     const neverRan = (t.status?.runId ?? null) === null;
+    if (t.task?.status === 'done' && this.#hasDependents(slug)) {
+      // Its dependents may be unblocked now: judged at once, against the whole board.
+      this.#react('dependencies', () => this.#dependencyCycle());
+      return;
+    }
     if (t.state !== 'ready' || !neverRan || t.lock?.live) return;
+    if ((t.task?.after.length ?? 0) > 0) {
+      // Blocked or not is judged against the whole board (ops/dependencies.ts): a cycle does that.
+      this.#react('dependencies', () => this.#dependencyCycle());
+      return;
+    }
     if (t.failure) return; // its dispatch failed for a lasting reason; status says which
     if (this.#starting.has(slug)) return; // another event of the same file
     // A reaction to one dropped file is a cycle of its own that dispatches at most that task:
@@ -211,6 +221,22 @@ export class Watcher {
       return;
     }
     this.#start(slug, 'dispatch');
+  }
+
+  /** True when a task file the watcher has read names `slug` in its `after:`. */
+  #hasDependents(slug: string): boolean {
+    for (const e of this.#taskCache.values())
+      if (e.result.ok && e.result.task.after.includes(slug)) return true;
+    return false;
+  }
+
+  /**
+   * A cycle for tasks whose dependencies may have changed: like the first cycle it fills the free
+   * slots, since every task it unblocks arrived now, as a dropped ready task does (each of those
+   * is dispatched on its own event, outside maxDispatchesPerCycle).
+   */
+  async #dependencyCycle(): Promise<void> {
+    await this.#cycle({ fillSlots: true });
   }
 
   async #onStatus(slug: string): Promise<void> {
