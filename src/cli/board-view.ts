@@ -55,6 +55,7 @@ function waitingOf(t: BoardTask, ctx: BoardContext): Waiting | null {
       failure: t.failure ?? null,
       since: s?.updatedAt ?? (t.fileMtimeMs ? new Date(t.fileMtimeMs).toISOString() : null),
       agentLimit: agentLimitOf(t, ctx),
+      blockedOn: t.blockedOn ?? [],
     },
     ctx,
   );
@@ -100,6 +101,8 @@ export function taskJson(t: BoardTask, ctx: BoardContext): Record<string, unknow
     error: t.error ?? t.failure?.message ?? null,
     waiting: waitingOf(t, ctx),
     handStagedCommitted: handStagedOf(t),
+    after: t.task?.after ?? [],
+    blockedOn: (t.blockedOn ?? []).map((u) => u.slug),
     pr: prJson(t),
   };
 }

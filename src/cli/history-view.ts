@@ -220,6 +220,15 @@ export function renderTimeline(events: readonly HistoryEvent[], opts: TimelineOp
       case 'removed':
         say(`removed: ${removedWords(e)}`);
         break;
+      case 'unblocked': {
+        const after = (e.after ?? []).join(', ');
+        say(
+          e.forced
+            ? `dispatched with --force while waiting for ${(e.waitingFor ?? []).join(', ')}`
+            : `unblocked: ${after} ${(e.after ?? []).length === 1 ? 'is' : 'are'} done${e.afterMerge ? ' and merged' : ''}`,
+        );
+        break;
+      }
       case 'pr_opened':
         say(
           `pull request #${e.number} ${e.adopted ? 'adopted' : 'opened'}${e.by === 'idle' ? ' (openOnIdle)' : ''}: ${e.url}`,

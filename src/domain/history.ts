@@ -34,6 +34,7 @@ export const HISTORY_TYPES = [
   'teardown_done',
   'teardown_failed',
   'removed',
+  'unblocked',
   'pr_opened',
   'pr_checks_failed',
   'pr_review',
@@ -238,6 +239,17 @@ export interface Removed extends Base<'removed'> {
   force?: boolean;
 }
 
+/**
+ * A task with `after:` was dispatched: its dependencies were all met when the dispatch began,
+ * or `forced` past the ones named in `waitingFor` (`baton dispatch --force`).
+ */
+export interface Unblocked extends Base<'unblocked'> {
+  after: string[];
+  afterMerge?: boolean;
+  forced?: boolean;
+  waitingFor?: string[];
+  by?: 'watcher' | 'dispatch';
+}
 /** `baton pr` pushed the branch and opened (or adopted) its pull request. */
 export interface PrOpened extends Base<'pr_opened'> {
   number: number;
@@ -306,6 +318,7 @@ export type HistoryEvent =
   | TeardownDone
   | TeardownFailed
   | Removed
+  | Unblocked
   | PrOpened
   | PrChecksFailed
   | PrReview
@@ -346,6 +359,7 @@ const REQUIRED: { readonly [T in HistoryType]: Readonly<Record<string, Kind>> } 
   teardown_done: {},
   teardown_failed: {},
   removed: {},
+  unblocked: {},
   pr_opened: { number: 'number', url: 'string' },
   pr_checks_failed: { number: 'number', followup: 'string', text: 'string' },
   pr_review: { number: 'number', followup: 'string', text: 'string' },
