@@ -363,7 +363,7 @@ describe('the PR watch', () => {
     expect(prompts('alpha')).toHaveLength(2);
   });
 
-  it('sends review comments once with file, line and text; a merge makes the task done and removes its worktree; a close removes nothing', async () => {
+  it('sends review comments once with file, line and text; a merge makes the task done, removes its worktree and starts what waits for it; a close removes nothing', async () => {
     await rig.writeConfig(
       fakeAgentsYaml('heartbeatSeconds: 3600\npr:\n  pollSeconds: 0.05\n  removeOnMerge: true'),
     );
@@ -425,6 +425,11 @@ describe('the PR watch', () => {
     expect(of('alpha', 'pr_review')).toHaveLength(1);
     expect(calls('api')[0]).toEqual(['api', '--paginate', `repos/{owner}/{repo}/pulls/${a}/comments`]);
 
+    // gamma waits for alpha (dependencies): blocked until alpha's PR is merged.
+    await rig.writeTask('gamma', 'Build on the health endpoint.', { after: ['alpha'] });
+    await once();
+    expect(rig.status('gamma')).toBeNull();
+
     // alpha merged, beta closed.
     const taskFile = readFileSync(path.join(rig.root, 'tasks/alpha.md'), 'utf8');
     changeGh((s) => {
@@ -460,6 +465,9 @@ describe('the PR watch', () => {
     const st = await rig.baton(['status'], { env: { COLUMNS: '200' } });
     expect(st.stdout).toMatch(/alpha +done .*PR #7 merged/);
     expect(st.stdout).toMatch(/beta +idle .*PR #8 closed without merging/);
+
+    // The merge made alpha done: the same cycle started gamma.
+    await rig.waitFor('gamma ran', () => rig.isIdle('gamma'));
 
     // Polls after that ask the forge nothing and revive nothing.
     const viewed = calls('pr', 'view').length;
