@@ -533,11 +533,12 @@ describe('when the forge is not there', () => {
       const p = (await statusJson('alpha')).pr as { problem: { failures: number } | null };
       return (p.problem?.failures ?? 0) >= 4;
     });
-    // Backed off: each wait twice the one before (1, 2, 4 s), not one try per pollSeconds.
+    // Backed off: each wait twice the one before (1, 2, 4 s), not one try per pollSeconds (0.5 s).
     const at = times('pr', 'view');
     const gaps = at.slice(1, 4).map((t, i) => t - at[i]!);
-    expect(gaps[1]!).toBeGreaterThan(gaps[0]! * 1.5);
-    expect(gaps[2]!).toBeGreaterThan(gaps[1]! * 1.5);
+    expect(gaps[0]!).toBeGreaterThan(800);
+    expect(gaps[1]!).toBeGreaterThan(1700);
+    expect(gaps[2]!).toBeGreaterThan(3500);
     const said = w
       .output()
       .split('\n')
