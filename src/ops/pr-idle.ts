@@ -13,7 +13,7 @@ import { taskPaths } from '../store/paths.js';
 import { prFileName, readPr, writePr, type PrRecord } from '../store/pr.js';
 import { readStatus } from '../store/status.js';
 import { loadTaskFile } from '../store/taskfiles.js';
-import { openPr } from './pr-open.js';
+import { forgeKindOf, openPr } from './pr-open.js';
 import { taskWorktree, type Repo } from './repo.js';
 
 /**
@@ -76,7 +76,7 @@ export async function openOnIdle(
           now.getTime() + backoffSeconds(repo.config.pr.pollSeconds, failures) * 1000,
         ).toISOString(),
         problem: {
-          kind: 'failed',
+          kind: forgeKindOf(err),
           message: err.message,
           hint: err.hint ?? '',
           since: same ? (before?.problem?.since ?? now.toISOString()) : now.toISOString(),

@@ -6,6 +6,7 @@
  * FORGE_UNAVAILABLE with one sentence and what to do; nothing about the task changes.
  */
 import { BatonError } from '../domain/errors.js';
+import type { ForgeProblemKind } from '../domain/forge.js';
 import { parseCreated, parsePrList } from '../domain/pr.js';
 import { summarisePrompt } from '../domain/pr-react.js';
 import { branchExists, currentBranch } from '../git/refs.js';
@@ -134,5 +135,12 @@ function prBody(slug: string, prompt: string): string {
 }
 
 function fail(r: Extract<ForgeResult, { ok: false }>): never {
-  throw new BatonError('FORGE_UNAVAILABLE', r.message, { hint: r.hint });
+  // The kind rides along as the cause, for the watcher's openOnIdle to record (pr-idle.ts).
+  throw new BatonError('FORGE_UNAVAILABLE', r.message, { hint: r.hint, cause: { kind: r.kind } });
+}
+
+/** The forge problem's kind a FORGE_UNAVAILABLE error carries, else `failed`. */
+export function forgeKindOf(err: BatonError): ForgeProblemKind {
+  const kind = (err.cause as { kind?: unknown } | undefined)?.kind;
+  return typeof kind === 'string' && err.code === 'FORGE_UNAVAILABLE' ? (kind as ForgeProblemKind) : 'failed';
 }

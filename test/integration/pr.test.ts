@@ -519,6 +519,39 @@ describe('when the forge is not there', () => {
     expect(existsSync(path.join(rig.root, 'tasks/logs/dispatch-alpha.pr.json'))).toBe(false);
   });
 
+  it('openOnIdle with gh logged out: shown once on the task, opened once gh is logged in', async () => {
+    await rig.writeConfig(
+      fakeAgentsYaml('heartbeatSeconds: 3600\npr:\n  pollSeconds: 0.2\n  openOnIdle: true'),
+    );
+    changeGh((s) => void (s.mode = 'logged_out'));
+    const w = spawnBaton(rig, ['watch']);
+    await w.waitForLine(/watching/);
+    await rig.writeTask('alpha', 'Add a health endpoint.\n@fake commit');
+    await w.waitForLine(
+      /alpha: could not open its pull request \(openOnIdle\): gh is not logged in to GitHub\. Run `gh auth login`/,
+    );
+    await rig.waitFor('three tries', () => calls('pr', 'list').length >= 3);
+    expect(
+      w
+        .output()
+        .split('\n')
+        .filter((l) => /not logged in/.test(l)),
+    ).toHaveLength(1);
+    expect(await statusJson('alpha')).toMatchObject({
+      state: 'idle',
+      pr: { number: null, state: null, problem: { kind: 'auth', message: 'gh is not logged in to GitHub.' } },
+    });
+    expect(() => git(remote, 'rev-parse', '--verify', '-q', 'refs/heads/task/alpha')).toThrow();
+    changeGh((s) => void (s.mode = 'ok'));
+    await w.waitForLine(/alpha: opened pull request #7 \(openOnIdle\)/, 30_000);
+    expect(await statusJson('alpha')).toMatchObject({
+      state: 'idle',
+      pr: { number: 7, state: 'OPEN', problem: null },
+    });
+    process.kill(w.pid, 'SIGTERM');
+    expect(await w.exited).toBe(0);
+  });
+
   it('the watcher shows it once on the task, backs off, and says when the forge answers again', async () => {
     await rig.writeConfig(fakeAgentsYaml('heartbeatSeconds: 3600\npr:\n  pollSeconds: 0.5'));
     const n = await openedPr('alpha');
