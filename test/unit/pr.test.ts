@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { prNote } from '../../src/cli/board-text.js';
+import type { PrRecord } from '../../src/store/pr.js';
 import { backoffSeconds, classifyForgeFailure, type ForgeFailure } from '../../src/domain/forge.js';
 import {
   isTrusted,
@@ -311,5 +313,57 @@ describe('the follow-ups', () => {
     expect(a).toBe(reactionLabel(['check:h:2', 'check:h:1']));
     expect(a).not.toBe(reactionLabel(['check:h:1']));
     expect(a).toMatch(/^[A-Za-z0-9_-]{1,64}$/);
+  });
+});
+
+describe("the PR in baton status's NOTE", () => {
+  const now = new Date('2026-12-07T12:00:00Z');
+  const rec = (over: Partial<PrRecord>): PrRecord => ({
+    slug: 'a',
+    number: 12,
+    url: 'https://x/pull/12',
+    branch: 'task/a',
+    base: 'main',
+    remote: 'origin',
+    state: 'OPEN',
+    openedAt: null,
+    adopted: false,
+    head: null,
+    mergeStateStatus: null,
+    reviewDecision: null,
+    failingChecks: [],
+    checkedAt: null,
+    nextPollAt: null,
+    problem: null,
+    doneRecorded: false,
+    removeRefused: null,
+    ...over,
+  });
+  const problem = {
+    kind: 'auth' as const,
+    message: 'gh is not logged in to GitHub.',
+    hint: 'Run `gh auth login`.',
+    since: '',
+    failures: 2,
+  };
+  it.each([
+    [rec({}), 'PR #12 open: https://x/pull/12'],
+    [rec({ reviewDecision: 'APPROVED' }), 'PR #12 open, approved: https://x/pull/12'],
+    [rec({ failingChecks: ['test', 'lint'] }), 'PR #12 open: failing test, lint (sent to the agent)'],
+    [rec({ reviewDecision: 'CHANGES_REQUESTED' }), 'PR #12 open: changes requested (sent to the agent)'],
+    [rec({ state: 'MERGED', doneRecorded: true }), 'PR #12 merged'],
+    [rec({ state: 'MERGED' }), 'PR #12 merged; done when its worker ends'],
+    [
+      rec({ state: 'MERGED', doneRecorded: true, removeRefused: 'it has 1 uncommitted change' }),
+      'PR #12 merged; worktree kept: it has 1 uncommitted change',
+    ],
+    [rec({ state: 'CLOSED' }), 'PR #12 closed without merging; nothing was removed'],
+    [
+      rec({ problem, nextPollAt: '2026-12-07T11:59:00Z' }),
+      'PR #12: gh is not logged in to GitHub; tries again soon (Run `gh auth login`.)',
+    ],
+    [rec({ number: null, state: null, problem }), 'PR: gh is not logged in to GitHub (Run `gh auth login`.)'],
+  ])('%#: %s', (r, note) => {
+    expect(prNote(r, now)).toBe(note);
   });
 });
