@@ -34,6 +34,7 @@ export const HISTORY_TYPES = [
   'teardown_done',
   'teardown_failed',
   'removed',
+  'conflict_found',
 ] as const;
 
 /** One of `HISTORY_TYPES`. */
@@ -233,6 +234,19 @@ export interface Removed extends Base<'removed'> {
   force?: boolean;
 }
 
+/** The conflict radar found a new conflict of the task's branch (domain/radar.ts), once per pair of tips. */
+export interface ConflictFound extends Base<'conflict_found'> {
+  /** The base branch, or the other task's slug. */
+  with: string;
+  kind: 'base' | 'task';
+  branch: string;
+  files: string[];
+  /** The tips it was found at: a conflict is new when its key is. */
+  key: string;
+  /** True when a follow-up was queued for the agent (`onConflict: followup`). */
+  followup: boolean;
+}
+
 /** One history event. */
 export type HistoryEvent =
   | TaskDispatched
@@ -258,7 +272,8 @@ export type HistoryEvent =
   | Rejected
   | TeardownDone
   | TeardownFailed
-  | Removed;
+  | Removed
+  | ConflictFound;
 
 /** The event of type `T`. */
 export type EventOf<T extends HistoryType> = Extract<HistoryEvent, { type: T }>;
@@ -294,6 +309,7 @@ const REQUIRED: { readonly [T in HistoryType]: Readonly<Record<string, Kind>> } 
   teardown_done: {},
   teardown_failed: {},
   removed: {},
+  conflict_found: { key: 'string', with: 'string' },
 };
 
 const TYPES: ReadonlySet<string> = new Set(HISTORY_TYPES);

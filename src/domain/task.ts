@@ -13,6 +13,7 @@ const KNOWN_KEYS: ReadonlySet<string> = new Set([
   'base',
   'priority',
   'title',
+  'onConflict',
   ...SETUP_KEYS,
 ]);
 
@@ -54,6 +55,11 @@ function parse(file: string, slug: string, text: string): Result<Task, Problem[]
     (v) => (typeof v === 'string' ? v : undefined),
     'text (quote it if it looks like a number)',
   );
+  const onConflict = read(
+    'onConflict',
+    (v) => (v === 'report' || v === 'followup' ? v : undefined),
+    'report or followup',
+  );
   // setup/teardown/ports override baton.yaml's key by key (domain/setup.ts); warnings are ignored
   // here as for any unknown front-matter key.
   const setupProblems: SetupProblem[] = [];
@@ -83,6 +89,7 @@ function parse(file: string, slug: string, text: string): Result<Task, Problem[]
       body,
       worktreeSetup,
       extra: extraFields(fields, KNOWN_KEYS),
+      ...(onConflict !== undefined ? { onConflict } : {}),
     },
   };
 }

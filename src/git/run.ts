@@ -18,6 +18,8 @@ export class GitCommandError extends Error {
   readonly stderr: string;
   /** The argv after `git`. */
   readonly args: readonly string[];
+  /** What git wrote to stdout before it failed (`merge-tree` prints its answer and exits 1). */
+  stdout = '';
 
   constructor(
     args: readonly string[],
@@ -98,7 +100,7 @@ export function git(dir: string, opts: GitOptions = {}): Git {
       return { exitCode: 0, stdout: await run(dir, env, args, opts.allowHooksPath === true) };
     } catch (err) {
       if (err instanceof GitCommandError && err.exitCode !== null && answers.includes(err.exitCode))
-        return { exitCode: err.exitCode, stdout: '' };
+        return { exitCode: err.exitCode, stdout: err.stdout };
       throw err;
     }
   };
@@ -131,6 +133,7 @@ async function run(
         return Object.assign(new GitError(undefined, stderr), {
           exitCode: result.exitCode,
           stderr,
+          stdout: Buffer.concat(result.stdOut).toString('utf8'),
           spawnError: error instanceof Error ? error : undefined,
         });
       },
@@ -150,12 +153,20 @@ async function run(
 }
 
 function commandError(args: readonly string[], err: unknown): GitCommandError {
-  const e = err as { exitCode?: unknown; stderr?: unknown; spawnError?: Error; message?: unknown };
+  const e = err as {
+    exitCode?: unknown;
+    stderr?: unknown;
+    stdout?: unknown;
+    spawnError?: Error;
+    message?: unknown;
+  };
   const stderr = typeof e.stderr === 'string' ? e.stderr : '';
   // simple-git reports a process that never started (no git binary) with a negative code.
   const exitCode = typeof e.exitCode === 'number' && e.exitCode >= 0 ? e.exitCode : null;
   const detail =
     e.spawnError?.message ??
     (exitCode !== null ? `exit code ${exitCode}, nothing on stderr` : String(e.message ?? err));
-  return new GitCommandError(args, exitCode, stderr, detail, err);
+  const out = new GitCommandError(args, exitCode, stderr, detail, err);
+  if (typeof e.stdout === 'string') out.stdout = e.stdout;
+  return out;
 }

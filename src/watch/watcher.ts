@@ -27,6 +27,7 @@ import { liveHolder, wake } from '../ops/followup.js';
 import type { Repo } from '../ops/repo.js';
 import { ConfigReloader } from './config-reload.js';
 import { carryOut, ingestStrayDrops, runCycle, type CycleReport } from './cycle.js';
+import type { RadarMemory } from './radar.js';
 import { watchFolders, type FolderEvents } from './folder-events.js';
 
 /** What the watcher tells its caller (the CLI prints it). */
@@ -66,6 +67,8 @@ export class Watcher {
   readonly #waiting = new Set<string>();
   /** Parsed task files, re-parsed only when they change. */
   readonly #taskCache: TaskFileCache = new Map();
+  /** What the conflict radar learnt of this git (too old for it), kept so it is asked once. */
+  readonly #radar: RadarMemory = { off: null };
 
   /**
    * `standby` is a pool not yet started: the watcher starts it with itself, hands it to every
@@ -300,6 +303,7 @@ export class Watcher {
     const report = await runCycle(this.#repo, {
       cache: this.#taskCache,
       standby: this.#standby,
+      radar: this.#radar,
       fillSlots: opts.fillSlots === true,
       starting: new Set(this.#starting.keys()),
       startBeside: (d) => {

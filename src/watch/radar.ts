@@ -1,0 +1,214 @@
+/**
+ * The conflict radar, carried out once per heartbeat (docs/design.md, "The conflict radar";
+ * the decisions are domain/radar.ts). It reads the live task branches' tips from git's ref files
+ * (no process), and only for a branch whose tip or base tip moved since radar.json's look does it
+ * run git: how far behind and ahead, which files it changed, an in-memory merge into its base;
+ * then a merge of each pair of moved branches whose changed files overlap. A heartbeat where no
+ * branch moved starts no git process at all.
+ *
+ * A conflict is told once per pair of tips: history's `conflict_found` carries its key, so neither
+ * the next heartbeat nor a restarted watcher tells it again; only a tip that moves makes it new.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import {
+  branchesToMeasure,
+  conflictFollowupText,
+  describeConflict,
+  foundConflicts,
+  oldGitMessage,
+  pairsToMerge,
+  pruneCache,
+  taskRadars,
+  isRadarLive,
+  type BranchLook,
+  type FoundConflict,
+  type RadarBranch,
+  type TaskRadar,
+} from '../domain/radar.js';
+import {
+  behindAhead,
+  changedFiles,
+  gitVersionText,
+  mainBranchFromFile,
+  mergeConflicts,
+  readBranchTips,
+} from '../git/radar.js';
+import { notify } from '../notify/notify.js';
+import type { Board } from '../ops/board.js';
+import { loadTask, type Repo } from '../ops/repo.js';
+import { appendHistory, readJsonl } from '../store/history.js';
+import { taskPaths } from '../store/paths.js';
+import { readRadar, writeRadar } from '../store/radar.js';
+
+/** What a long-lived caller (the watcher) keeps between heartbeats: that this git is too old. */
+export interface RadarMemory {
+  off: string | null;
+}
+
+/** What one heartbeat's radar did, for heartbeat.json (`radar`) and the cycle's tasks. */
+export interface RadarReport {
+  /** Why the radar is off (git older than 2.38), one sentence; null when it runs. */
+  off: string | null;
+  /** Branches and pairs merged this heartbeat (0 and 0 when no branch moved). */
+  measured: { branches: number; pairs: number };
+  /** Conflicts told for the first time this heartbeat. */
+  newConflicts: number;
+  /** By slug: behind/ahead of its base and its conflicts, for every live task branch. */
+  tasks: Record<string, TaskRadar>;
+}
+
+/** Git commands the radar runs at once: two cores are shared with agents and their tests. */
+const PARALLEL = 2;
+
+/** Runs the radar over the board's live task branches. Never throws: a failure is its `off`. */
+export async function runRadar(
+  repo: Repo,
+  board: Board,
+  memory: RadarMemory = { off: null },
+): Promise<RadarReport> {
+  try {
+    return await radar(repo, board, memory);
+  } catch (err) {
+    const off = `The conflict radar failed this heartbeat: ${err instanceof Error ? err.message : String(err)}`;
+    return { off, measured: { branches: 0, pairs: 0 }, newConflicts: 0, tasks: {} };
+  }
+}
+
+async function radar(repo: Repo, board: Board, memory: RadarMemory): Promise<RadarReport> {
+  const branches = await liveBranches(repo, board);
+  const cache = await readRadar(repo.paths);
+  const branchOf = branchNamer(branches, repo.config.branchPrefix);
+  const toMeasure = memory.off === null ? branchesToMeasure(branches, cache) : [];
+  const measured: Record<string, BranchLook> = {};
+  let off = memory.off;
+  await eachLimited(toMeasure, async (b) => {
+    if (off !== null) return;
+    const look = await measure(repo.info.root, b);
+    if (look === 'too-old') off ??= oldGitMessage(await gitVersionText(repo.info.root));
+    else measured[b.slug] = look;
+  });
+  const looks = { ...cache.branches, ...measured };
+  const pairs = off === null ? pairsToMerge(branches, looks, cache.pairs) : [];
+  const merged: { a: string; b: string; key: string; files: string[] }[] = [];
+  await eachLimited(pairs, async (p) => {
+    if (off !== null) return;
+    const r = await mergeConflicts(repo.info.root, branchOf(p.a), branchOf(p.b));
+    if ('tooOld' in r) off ??= oldGitMessage(await gitVersionText(repo.info.root));
+    else merged.push({ ...p, files: r.files });
+  });
+  memory.off = off;
+  const next = pruneCache(
+    {
+      version: 1,
+      branches: looks,
+      pairs: { ...cache.pairs, ...Object.fromEntries(merged.map((m) => [m.key, m.files])) },
+      off,
+    },
+    branches,
+    off,
+  );
+  if (JSON.stringify(next) !== JSON.stringify(cache)) {
+    await fs.mkdir(repo.paths.logsDir, { recursive: true });
+    await writeRadar(repo.paths, next);
+  }
+  let newConflicts = 0;
+  for (const f of foundConflicts(measured, merged, branchOf))
+    if (await tell(repo, f, branches)) newConflicts++;
+  return {
+    off,
+    measured: { branches: Object.keys(measured).length, pairs: merged.length },
+    newConflicts,
+    tasks: taskRadars(next, branchOf),
+  };
+}
+
+/** The live task branches with their bases and tips, read from git's files. */
+async function liveBranches(repo: Repo, board: Board): Promise<RadarBranch[]> {
+  const live = board.tasks.flatMap((t) =>
+    t.slug !== null && t.task !== null && t.status !== null && isRadarLive({ ...t.status, state: t.state })
+      ? [{ slug: t.slug, branch: t.status.branch as string, base: t.task.base ?? null }]
+      : [],
+  );
+  if (live.length === 0) return [];
+  const main = live.some((t) => t.base === null) ? await mainBranchFromFile(repo.info.commonDir) : null;
+  const withBase = live.flatMap((t) => {
+    const base = t.base ?? main;
+    return base === null ? [] : [{ ...t, base }];
+  });
+  const tips = await readBranchTips(repo.info.commonDir, [
+    ...withBase.map((t) => t.branch),
+    ...withBase.map((t) => t.base),
+  ]);
+  return withBase.map((t) => ({ ...t, tip: tips.get(t.branch) ?? null, baseTip: tips.get(t.base) ?? null }));
+}
+
+function branchNamer(branches: readonly RadarBranch[], prefix: string): (slug: string) => string {
+  const bySlug = new Map(branches.map((b) => [b.slug, b.branch]));
+  return (slug) => bySlug.get(slug) ?? `${prefix}${slug}`;
+}
+
+/** Behind/ahead, changed files and a merge into the base, at the tips read (not the names: they may move meanwhile). */
+async function measure(root: string, b: RadarBranch): Promise<BranchLook | 'too-old'> {
+  const tip = b.tip as string;
+  const baseTip = b.baseTip as string;
+  const [counts, files, merge] = await Promise.all([
+    behindAhead(root, baseTip, tip),
+    changedFiles(root, baseTip, tip),
+    mergeConflicts(root, baseTip, tip),
+  ]);
+  if ('tooOld' in merge) return 'too-old';
+  return { tip, base: b.base, baseTip, ...counts, files, conflicts: merge.files };
+}
+
+/**
+ * Records, follows up and notifies a conflict unless history already has its key; true when it
+ * was new. History first: a crash after it loses the telling, never repeats it.
+ */
+async function tell(repo: Repo, f: FoundConflict, branches: readonly RadarBranch[]): Promise<boolean> {
+  const tp = taskPaths(repo.paths, f.slug);
+  const { records } = await readJsonl<{ type?: unknown; key?: unknown }>(tp.historyFile);
+  if (records.some((r) => r.type === 'conflict_found' && r.key === f.key)) return false;
+  const task = await loadTask(repo, f.slug).catch(() => null);
+  const own = branches.find((b) => b.slug === f.slug);
+  const followup = (task?.onConflict ?? repo.config.onConflict) === 'followup' && own !== undefined;
+  const recorded = await appendHistory(tp.historyFile, 'conflict_found', null, {
+    ...f.conflict,
+    key: f.key,
+    followup,
+  });
+  if (followup && own) await dropFollowup(repo, f.slug, conflictFollowupText(f.conflict, own));
+  if (!f.notify) return true;
+  notify(repo, {
+    event: 'conflict',
+    slug: f.slug,
+    ts: recorded.ts,
+    by: 'heartbeat',
+    detail: `${f.slug} ${describeConflict(f.conflict)}`,
+    with: f.conflict.with,
+    kind: f.conflict.kind,
+    files: f.conflict.files,
+  });
+  return true;
+}
+
+/** Queues a follow-up as a person would: a drop in tasks/, renamed into place whole, ingested as any drop is. */
+async function dropFollowup(repo: Repo, slug: string, text: string): Promise<void> {
+  const name = `${slug}.conflict-${randomBytes(4).toString('hex')}.followup.md`;
+  const file = path.join(repo.paths.tasksDir, name);
+  await fs.writeFile(`${file}.tmp`, text);
+  await fs.rename(`${file}.tmp`, file);
+}
+
+/** Runs `op` over `items`, at most PARALLEL at a time. */
+async function eachLimited<T>(items: readonly T[], op: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await op(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL, items.length) }, lane));
+}
