@@ -118,13 +118,18 @@ export function pairsToMerge(
   return out;
 }
 
-/** True when two lists of changed paths share a path, or one's path is a folder of the other's. */
+/**
+ * True when two lists of changed paths share a path, or one side's path is a folder holding a
+ * path of the other's (a file `a` on one branch, `a/b` on the other). Sharing a folder is not an overlap.
+ */
 export function overlaps(a: readonly string[], b: readonly string[]): boolean {
   if (a.length === 0 || b.length === 0) return false;
-  const [small, large] = a.length <= b.length ? [a, b] : [b, a];
-  const seen = new Set<string>();
-  for (const p of small) for (const q of withFolders(p)) seen.add(q);
-  return large.some((p) => withFolders(p).some((q) => seen.has(q)));
+  const inA = new Set(a);
+  const inB = new Set(b);
+  return (
+    b.some((p) => withFolders(p).some((q) => inA.has(q))) ||
+    a.some((p) => withFolders(p).some((q) => inB.has(q)))
+  );
 }
 
 /** `a/b/c` → `a/b/c`, `a/b`, `a`: a file here and a folder there of one name conflict too. */

@@ -300,6 +300,7 @@ export class Watcher {
   async #cycle(opts: { fillSlots?: boolean } = {}): Promise<CycleReport | null> {
     await this.#reloadConfig(); // an edit whose event was missed
     this.#startedLately.clear();
+    const radarWasOff = this.#radar.off;
     const report = await runCycle(this.#repo, {
       cache: this.#taskCache,
       standby: this.#standby,
@@ -319,6 +320,9 @@ export class Watcher {
     for (const d of report.decisions) if (d.result !== STARTING) this.#log(`${d.slug}: ${d.kind}: ${d.result}`);
     for (const i of report.ingested) this.#log(`${i.file}: ${i.result}`);
     for (const h of report.hooks) this.#log(`hooks: ${h}`);
+    if (this.#radar.off !== null && radarWasOff === null) this.#log(this.#radar.off); // said once
+    const found = report.radar?.newConflicts ?? 0;
+    if (found > 0) this.#log(`conflict radar: ${found} new conflict${found === 1 ? '' : 's'}; see baton status`);
     return report;
   }
 
