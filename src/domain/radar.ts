@@ -265,6 +265,14 @@ export function parseGitVersion(text: string): [number, number, number] | null {
   return m ? [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)] : null;
 }
 
+/** True unless `git version`'s text names a git older than RADAR_MIN_GIT (unreadable: let the merge tell). */
+export function supportsRadar(versionText: string | null): boolean {
+  const v = versionText === null ? null : parseGitVersion(versionText);
+  if (v === null) return true;
+  const [major, minor] = RADAR_MIN_GIT;
+  return v[0] > major || (v[0] === major && v[1] >= minor);
+}
+
 /** The one sentence said, and shown in status, when git is too old for the radar. */
 export function oldGitMessage(version: string | null): string {
   const v = version ?? 'this git';
@@ -272,12 +280,23 @@ export function oldGitMessage(version: string | null): string {
 }
 
 /**
- * The conflicted files in `git merge-tree --write-tree --name-only -z --no-messages` output: the
- * tree's id, then one NUL-ended name per conflicted stage (a file appears once per stage).
+ * The conflicted files of each merge in `git merge-tree --write-tree --stdin --name-only
+ * --no-messages` output (NUL-separated): per merge, `1` (clean) or `0` (conflicts), the tree's
+ * id, one name per conflicted stage (a file may appear once per stage), then an empty field.
  */
-export function parseMergeTree(stdout: string): string[] {
-  const parts = stdout.split('\0').slice(1);
-  return [...new Set(parts.filter((p) => p !== ''))].sort();
+export function parseMergeTreeStdin(stdout: string): string[][] {
+  const fields = stdout.split('\0');
+  const out: string[][] = [];
+  let i = 0;
+  while (i + 1 < fields.length && fields[i] !== '') {
+    const clean = fields[i] === '1';
+    i += 2; // the status, the tree
+    const files = new Set<string>();
+    while (i < fields.length && fields[i] !== '') files.add(fields[i++] as string);
+    i++; // the empty field ending this merge
+    out.push(clean ? [] : [...files].sort());
+  }
+  return out;
 }
 
 /**

@@ -9,7 +9,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { parseMergeTree } from '../domain/radar.js';
+import { parseMergeTreeStdin } from '../domain/radar.js';
 import { git, GitCommandError } from './run.js';
 
 /** Tips of `refs/heads/<name>` for each name asked, by name; null for a branch that does not exist. */
@@ -81,38 +81,68 @@ async function exists(p: string): Promise<boolean> {
   );
 }
 
-/** Commits on `base` the branch lacks, and on `branch` the base lacks (`rev-list --left-right --count`). */
-export async function behindAhead(
-  root: string,
-  base: string,
-  branch: string,
-): Promise<{ behind: number; ahead: number }> {
-  const out = await git(root).raw(['rev-list', '--left-right', '--count', `${base}...${branch}`]);
-  const [behind, ahead] = out.trim().split(/\s+/).map(Number);
-  return { behind: behind ?? 0, ahead: ahead ?? 0 };
+/** A branch against its base: commits each side lacks, and the files the branch's own commits touched. */
+export interface BranchCounts {
+  behind: number;
+  ahead: number;
+  files: string[];
 }
-
-/** Files `branch` changed since it left `base` (from their merge base; a rename is a delete and an add). */
-export async function changedFiles(root: string, base: string, branch: string): Promise<string[]> {
-  const out = await git(root).raw(['diff', '--name-only', '--no-renames', '-z', `${base}...${branch}`]);
-  return out.split('\0').filter((p) => p !== '');
-}
-
-/** What `mergeConflicts` found: the conflicted files, or that this git has no `--write-tree`. */
-export type MergeAnswer = { files: string[] } | { tooOld: true };
 
 /**
- * The files that conflict when `a` and `b` are merged, by a merge made in memory (`git merge-tree
- * --write-tree`, git 2.38+: nothing is checked out, no worktree or index is touched). Exit 1 is
- * its answer "conflicts"; exit 129 is an older git that does not know the option.
+ * One `git log --left-right base...branch`: commits only on the base (behind), commits only on the
+ * branch (ahead) and the files those touched (renames as a delete and an add; merge commits list
+ * none). One process per moved branch, where `rev-list --count` and `diff --name-only` are two.
  */
-export async function mergeConflicts(root: string, a: string, b: string): Promise<MergeAnswer> {
+export async function branchCounts(root: string, base: string, branch: string): Promise<BranchCounts> {
+  const out = await git(root).raw([
+    'log',
+    '--left-right',
+    '--format=%x00%m',
+    '--name-only',
+    '--no-renames',
+    '--no-color',
+    `${base}...${branch}`,
+  ]);
+  return parseLeftRight(out);
+}
+
+/** `branchCounts`' reading of its log (exported for its tests). */
+export function parseLeftRight(out: string): BranchCounts {
+  let behind = 0;
+  let ahead = 0;
+  let side: string | null = null;
+  const files = new Set<string>();
+  for (const line of out.split('\n')) {
+    if (line.startsWith('\0')) {
+      side = line.slice(1);
+      if (side === '<') behind++;
+      else if (side === '>') ahead++;
+    } else if (line !== '' && side === '>') files.add(line);
+  }
+  return { behind, ahead, files: [...files].sort() };
+}
+
+/** What `mergeMany` found for each merge asked, in order: the conflicted files ([] when clean). */
+export type MergeAnswers = { files: string[][] } | { tooOld: true };
+
+/**
+ * Merges each pair of commits in memory, all in one `git merge-tree --write-tree --stdin`
+ * (git 2.38+: nothing is checked out, no worktree or index is touched; the trees it writes are
+ * unreachable objects that `git gc` prunes). Exit 129 is an older git that does not know it.
+ */
+export async function mergeMany(root: string, pairs: readonly [string, string][]): Promise<MergeAnswers> {
+  if (pairs.length === 0) return { files: [] };
   try {
-    const r = await git(root).exit(
-      ['merge-tree', '--write-tree', '--name-only', '-z', '--no-messages', a, b],
-      [1],
+    const input = pairs.map(([a, b]) => `${a} ${b}\n`).join('');
+    const r = await git(root).fed(
+      ['merge-tree', '--write-tree', '--stdin', '--name-only', '--no-messages'],
+      input,
+      [],
     );
-    return { files: r.exitCode === 0 ? [] : parseMergeTree(r.stdout) };
+    const files = parseMergeTreeStdin(r.stdout);
+    if (files.length !== pairs.length)
+      throw new Error(`git merge-tree answered ${files.length} of ${pairs.length} merges`);
+    return { files };
   } catch (err) {
     if (err instanceof GitCommandError && err.exitCode === 129) return { tooOld: true };
     throw err;

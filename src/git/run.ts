@@ -7,6 +7,9 @@
  * when it exited non-zero AND wrote to stderr, so `merge-base --is-ancestor`, `rev-parse
  * --verify --quiet` or `config --get` exiting 1 in silence would read as success with empty
  * output. Commands whose exit code is an answer say which codes are answers (`Git.exit`).
+ *
+ * The one exception to simple-git: a command fed on stdin (`Git.fed`), which simple-git cannot
+ * do; it is started by src/proc/exec.ts, as every other process is.
  */
 import { withoutRepoVars } from './env.js';
 
@@ -70,6 +73,11 @@ export interface Git {
    * for "no"): resolves for 0 and for the codes in `answers`, rejects for any other.
    */
   exit(args: readonly string[], answers: readonly number[]): Promise<GitExit>;
+  /**
+   * `exit`, with `input` written to git's stdin (`merge-tree --stdin`: many merges, one process).
+   * simple-git cannot feed a command's stdin, so this one runs through src/proc/exec.ts.
+   */
+  fed(args: readonly string[], input: string, answers: readonly number[]): Promise<GitExit>;
 }
 
 /**
@@ -104,7 +112,20 @@ export function git(dir: string, opts: GitOptions = {}): Git {
       throw err;
     }
   };
-  return { raw: (args) => run(dir, env, args, opts.allowHooksPath === true), exit };
+  const fed = async (
+    args: readonly string[],
+    input: string,
+    answers: readonly number[],
+  ): Promise<GitExit> => {
+    const { run: runProcess } = await import('../proc/exec.js');
+    const r = await runProcess('git', args, { cwd: dir, env, input });
+    if (r.failure === null || (r.failure === 'exit' && answers.includes(r.code)))
+      return { exitCode: r.code, stdout: r.stdout };
+    const err = new GitCommandError(args, r.failure === 'exit' ? r.code : null, r.stderr, r.message);
+    err.stdout = r.stdout;
+    throw err;
+  };
+  return { raw: (args) => run(dir, env, args, opts.allowHooksPath === true), exit, fed };
 }
 
 function definedOnly(env: NodeJS.ProcessEnv): Record<string, string> {

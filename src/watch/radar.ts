@@ -2,9 +2,10 @@
  * The conflict radar, carried out once per heartbeat (docs/design.md, "The conflict radar";
  * the decisions are domain/radar.ts). It reads the live task branches' tips from git's ref files
  * (no process), and only for a branch whose tip or base tip moved since radar.json's look does it
- * run git: how far behind and ahead, which files it changed, an in-memory merge into its base;
- * then a merge of each pair of moved branches whose changed files overlap. A heartbeat where no
- * branch moved starts no git process at all.
+ * run git: one `git log` per moved branch (how far behind and ahead, which files it changed), then
+ * one `git merge-tree --stdin` for every merge needed (each moved branch into its base, each pair
+ * of branches whose changed files overlap and whose tips were not merged before). A heartbeat
+ * where no branch moved starts no git process at all.
  *
  * A conflict is told once per pair of tips: history's `conflict_found` carries its key, so neither
  * the next heartbeat nor a restarted watcher tells it again; only a tip that moves makes it new.
@@ -18,6 +19,7 @@ import {
   describeConflict,
   foundConflicts,
   oldGitMessage,
+  supportsRadar,
   pairsToMerge,
   pruneCache,
   taskRadars,
@@ -27,14 +29,7 @@ import {
   type RadarBranch,
   type TaskRadar,
 } from '../domain/radar.js';
-import {
-  behindAhead,
-  changedFiles,
-  gitVersionText,
-  mainBranchFromFile,
-  mergeConflicts,
-  readBranchTips,
-} from '../git/radar.js';
+import { branchCounts, gitVersionText, mainBranchFromFile, mergeMany, readBranchTips } from '../git/radar.js';
 import { notify } from '../notify/notify.js';
 import type { Board } from '../ops/board.js';
 import { loadTask, type Repo } from '../ops/repo.js';
@@ -42,9 +37,13 @@ import { appendHistory, readJsonl } from '../store/history.js';
 import { taskPaths } from '../store/paths.js';
 import { readRadar, writeRadar } from '../store/radar.js';
 
-/** What a long-lived caller (the watcher) keeps between heartbeats: that this git is too old. */
+/**
+ * What a long-lived caller (the watcher) keeps between heartbeats: git's version, asked once when
+ * there is first something to measure, and that it is too old.
+ */
 export interface RadarMemory {
   off: string | null;
+  gitVersion?: string | null;
 }
 
 /** What one heartbeat's radar did, for heartbeat.json (`radar`) and the cycle's tasks. */
@@ -80,24 +79,38 @@ async function radar(repo: Repo, board: Board, memory: RadarMemory): Promise<Rad
   const branches = await liveBranches(repo, board);
   const cache = await readRadar(repo.paths);
   const branchOf = branchNamer(branches, repo.config.branchPrefix);
+  const root = repo.info.root;
+  if (
+    memory.off === null &&
+    memory.gitVersion === undefined &&
+    branchesToMeasure(branches, cache).length > 0
+  ) {
+    memory.gitVersion = await gitVersionText(root);
+    if (!supportsRadar(memory.gitVersion)) memory.off = oldGitMessage(memory.gitVersion);
+  }
   const toMeasure = memory.off === null ? branchesToMeasure(branches, cache) : [];
   const measured: Record<string, BranchLook> = {};
-  let off = memory.off;
   await eachLimited(toMeasure, async (b) => {
-    if (off !== null) return;
-    const look = await measure(repo.info.root, b);
-    if (look === 'too-old') off ??= oldGitMessage(await gitVersionText(repo.info.root));
-    else measured[b.slug] = look;
+    measured[b.slug] = await measure(root, b);
   });
   const looks = { ...cache.branches, ...measured };
-  const pairs = off === null ? pairsToMerge(branches, looks, cache.pairs) : [];
+  // A branch with no commit of its own cannot conflict; one its base never moved past merges cleanly.
+  const intoBase = Object.values(measured).filter((l) => l.ahead > 0 && l.behind > 0);
+  const pairs = memory.off === null ? pairsToMerge(branches, looks, cache.pairs) : [];
+  const tipOf = (slug: string): string => looks[slug]?.tip ?? slug;
+  let off = memory.off;
   const merged: { a: string; b: string; key: string; files: string[] }[] = [];
-  await eachLimited(pairs, async (p) => {
-    if (off !== null) return;
-    const r = await mergeConflicts(repo.info.root, branchOf(p.a), branchOf(p.b));
-    if ('tooOld' in r) off ??= oldGitMessage(await gitVersionText(repo.info.root));
-    else merged.push({ ...p, files: r.files });
-  });
+  const answers = await mergeMany(root, [
+    ...intoBase.map((l): [string, string] => [l.baseTip, l.tip]),
+    ...pairs.map((p): [string, string] => [tipOf(p.a), tipOf(p.b)]),
+  ]);
+  if ('tooOld' in answers) {
+    off = oldGitMessage(await gitVersionText(root));
+    for (const slug of Object.keys(measured)) delete looks[slug]; // measured, but not merged
+  } else {
+    intoBase.forEach((l, i) => (l.conflicts = answers.files[i] ?? []));
+    pairs.forEach((p, i) => merged.push({ ...p, files: answers.files[intoBase.length + i] ?? [] }));
+  }
   memory.off = off;
   const next = pruneCache(
     {
@@ -114,11 +127,14 @@ async function radar(repo: Repo, board: Board, memory: RadarMemory): Promise<Rad
     await writeRadar(repo.paths, next);
   }
   let newConflicts = 0;
-  for (const f of foundConflicts(measured, merged, branchOf))
-    if (await tell(repo, f, branches)) newConflicts++;
+  const found = off === null ? foundConflicts(measured, merged, branchOf) : [];
+  for (const f of found) if (await tell(repo, f, branches)) newConflicts++;
   return {
     off,
-    measured: { branches: Object.keys(measured).length, pairs: merged.length },
+    measured:
+      off === null
+        ? { branches: Object.keys(measured).length, pairs: merged.length }
+        : { branches: 0, pairs: 0 },
     newConflicts,
     tasks: taskRadars(next, branchOf),
   };
@@ -149,17 +165,12 @@ function branchNamer(branches: readonly RadarBranch[], prefix: string): (slug: s
   return (slug) => bySlug.get(slug) ?? `${prefix}${slug}`;
 }
 
-/** Behind/ahead, changed files and a merge into the base, at the tips read (not the names: they may move meanwhile). */
-async function measure(root: string, b: RadarBranch): Promise<BranchLook | 'too-old'> {
+/** Behind/ahead and the files changed, at the tips read (not the names: they may move meanwhile). */
+async function measure(root: string, b: RadarBranch): Promise<BranchLook> {
   const tip = b.tip as string;
   const baseTip = b.baseTip as string;
-  const [counts, files, merge] = await Promise.all([
-    behindAhead(root, baseTip, tip),
-    changedFiles(root, baseTip, tip),
-    mergeConflicts(root, baseTip, tip),
-  ]);
-  if ('tooOld' in merge) return 'too-old';
-  return { tip, base: b.base, baseTip, ...counts, files, conflicts: merge.files };
+  const counts = await branchCounts(root, baseTip, tip);
+  return { tip, base: b.base, baseTip, ...counts, conflicts: [] };
 }
 
 /**

@@ -13,8 +13,9 @@ import {
   pairKey,
   pairsToMerge,
   parseGitVersion,
-  parseMergeTree,
+  parseMergeTreeStdin,
   pruneCache,
+  supportsRadar,
   taskRadars,
   toRadarCache,
   type BranchLook,
@@ -22,6 +23,7 @@ import {
   type RadarCache,
 } from '../../src/domain/radar.js';
 import { parseTask } from '../../src/domain/task.js';
+import { parseLeftRight } from '../../src/git/radar.js';
 import { parseConfig } from '../../src/config/parse.js';
 
 const branch = (
@@ -238,6 +240,16 @@ describe('git', () => {
   ])('parseGitVersion(%s)', (text, v) => {
     expect(parseGitVersion(text)).toEqual(v);
   });
+  it.each([
+    ['git version 2.38.0', true],
+    ['git version 2.39.5', true],
+    ['git version 3.0.0', true],
+    ['git version 2.37.9', false],
+    ['git version 1.99.0', false],
+    [null, true],
+  ])('supportsRadar(%s) → %s', (text, ok) => {
+    expect(supportsRadar(text)).toBe(ok);
+  });
   it('says in one sentence why the radar is off', () => {
     const m = oldGitMessage('git version 2.37.1');
     expect(m).toBe(
@@ -246,10 +258,23 @@ describe('git', () => {
     expect(m.split('. ')).toHaveLength(1);
   });
   it.each([
-    ['tree\0', []],
-    ['tree\0b.txt\0a.txt\0a.txt\0', ['a.txt', 'b.txt']],
-  ])('parseMergeTree %#', (out, files) => {
-    expect(parseMergeTree(out)).toEqual(files);
+    ['', []],
+    ['1\0tree1\0\0', [[]]],
+    ['0\0tree1\0b.txt\0a.txt\0a.txt\0\0', [['a.txt', 'b.txt']]],
+    ['0\0t1\0f.txt\0g.txt\0\0' + '1\0t2\0\0' + '0\0t3\0h\0\0', [['f.txt', 'g.txt'], [], ['h']]],
+  ])('parseMergeTreeStdin %#', (out, files) => {
+    expect(parseMergeTreeStdin(out)).toEqual(files);
+  });
+  it.each([
+    ['', { behind: 0, ahead: 0, files: [] }],
+    [
+      '\0>\n\nsrc/a.ts\nsrc/b.ts\n\0>\n\nsrc/a.ts\n',
+      { behind: 0, ahead: 2, files: ['src/a.ts', 'src/b.ts'] },
+    ],
+    // The base's own files are not the branch's; a file named ">" is a file.
+    ['\0<\n\nmain.txt\n\0>\n\n>\n\0<\n', { behind: 2, ahead: 1, files: ['>'] }],
+  ])('parseLeftRight %#', (out, counts) => {
+    expect(parseLeftRight(out)).toEqual(counts);
   });
 });
 
