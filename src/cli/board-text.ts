@@ -4,7 +4,7 @@
  * it wrapped at words; colour where the terminal takes it. Pure: the width and colour come in
  * (cli/terminal.ts reads them), text goes out.
  */
-import { describeConflict } from '../domain/radar.js';
+import { describeConflict } from '../domain/radar-words.js';
 import { styleText } from 'node:util';
 import { noticeNote, type HandStagedNotice } from '../domain/hand-staged.js';
 import type { TaskState } from '../domain/states.js';

@@ -7,7 +7,7 @@
  * every worker and two "run 1"s in one timeline read as the same run. Follow-ups are numbered the
  * same way (#1, #2, ...), which is the number `baton followup` reports.
  */
-import { describeConflict } from '../domain/radar.js';
+import { describeConflict } from '../domain/radar-words.js';
 import { listPaths } from '../domain/hand-staged.js';
 import type { HistoryEvent } from '../domain/history.js';
 

@@ -9,7 +9,6 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { parseMergeTreeStdin } from '../domain/radar.js';
 import { git, GitCommandError } from './run.js';
 
 /** Tips of `refs/heads/<name>` for each name asked, by name; null for a branch that does not exist. */
@@ -156,4 +155,24 @@ export async function gitVersionText(root: string): Promise<string | null> {
   } catch {
     return null;
   }
+}
+
+/**
+ * The conflicted files of each merge in `git merge-tree --write-tree --stdin --name-only
+ * --no-messages` output (NUL-separated): per merge, `1` (clean) or `0` (conflicts), the tree's
+ * id, one name per conflicted stage (a file may appear once per stage), then an empty field.
+ */
+export function parseMergeTreeStdin(stdout: string): string[][] {
+  const fields = stdout.split('\0');
+  const out: string[][] = [];
+  let i = 0;
+  while (i + 1 < fields.length && fields[i] !== '') {
+    const clean = fields[i] === '1';
+    i += 2; // the status, the tree
+    const files = new Set<string>();
+    while (i < fields.length && fields[i] !== '') files.add(fields[i++] as string);
+    i++; // the empty field ending this merge
+    out.push(clean ? [] : [...files].sort());
+  }
+  return out;
 }

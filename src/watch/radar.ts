@@ -15,11 +15,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import {
   branchesToMeasure,
-  conflictFollowupText,
-  describeConflict,
   foundConflicts,
-  oldGitMessage,
-  supportsRadar,
   pairsToMerge,
   pruneCache,
   taskRadars,
@@ -29,6 +25,12 @@ import {
   type RadarBranch,
   type TaskRadar,
 } from '../domain/radar.js';
+import {
+  conflictFollowupText,
+  describeConflict,
+  oldGitMessage,
+  supportsRadar,
+} from '../domain/radar-words.js';
 import { branchCounts, gitVersionText, mainBranchFromFile, mergeMany, readBranchTips } from '../git/radar.js';
 import { notify } from '../notify/notify.js';
 import type { Board } from '../ops/board.js';

@@ -3,19 +3,13 @@ import { describe, expect, it } from 'vitest';
 import {
   baseConflictKey,
   branchesToMeasure,
-  conflictFollowupText,
-  describeConflict,
   emptyRadarCache,
   foundConflicts,
   isRadarLive,
-  oldGitMessage,
   overlaps,
   pairKey,
   pairsToMerge,
-  parseGitVersion,
-  parseMergeTreeStdin,
   pruneCache,
-  supportsRadar,
   taskRadars,
   toRadarCache,
   type BranchLook,
@@ -23,7 +17,14 @@ import {
   type RadarCache,
 } from '../../src/domain/radar.js';
 import { parseTask } from '../../src/domain/task.js';
-import { parseLeftRight } from '../../src/git/radar.js';
+import { parseLeftRight, parseMergeTreeStdin } from '../../src/git/radar.js';
+import {
+  conflictFollowupText,
+  describeConflict,
+  oldGitMessage,
+  parseGitVersion,
+  supportsRadar,
+} from '../../src/domain/radar-words.js';
 import { parseConfig } from '../../src/config/parse.js';
 
 const branch = (
