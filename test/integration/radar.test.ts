@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fakeAgentsYaml, makeRig, projectRoot, spawnBaton, type Rig } from '../helpers/rig.js';
+import { fakeAgentsYaml, makeRig, markedPids, projectRoot, spawnBaton, type Rig } from '../helpers/rig.js';
 
 const shimDir = path.join(projectRoot, 'test/fixtures/git-shim');
 const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
@@ -90,6 +90,18 @@ const deliveries = (): Record<string, unknown>[] =>
         .map((l) => (JSON.parse(l) as { stdin: Record<string, unknown> }).stdin)
     : [];
 
+/** Waits until every notification deliverer started under the rig has ended: nothing more can arrive. */
+const deliverersDone = (): Promise<boolean> =>
+  rig.waitFor('the deliverers to end', () =>
+    markedPids(rig.env.BATON_TEST_MARKER!).every((pid) => {
+      try {
+        return !readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('notify-main.js');
+      } catch {
+        return true;
+      }
+    }),
+  );
+
 const conflictRecords = (slug: string): Record<string, unknown>[] =>
   rig.history(slug).filter((e) => e.type === 'conflict_found');
 
@@ -145,6 +157,7 @@ describe('conflict radar', () => {
     // Each conflict told once: one notification per conflict, one record per task told.
     await rig.waitFor('two conflict notifications', () => deliveries().length >= 2);
     await once(); // a heartbeat with nothing moved tells nothing again
+    await deliverersDone();
     const told = deliveries();
     expect(told.map((d) => `${String(d.event)}:${String(d.slug)}`).sort()).toEqual([
       'conflict:alpha',
