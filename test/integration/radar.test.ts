@@ -142,6 +142,13 @@ describe('conflict radar', () => {
     expect(taskOf(second, 'alpha').behind).toBe(2);
     expect(taskOf(second, 'alpha').conflicts?.map((c) => c.with)).toEqual(['beta']); // not main
 
+    // Tips are read from git's files: packed refs (after `git pack-refs`, or a gc) read the same.
+    execFileSync('git', ['pack-refs', '--all'], { cwd: rig.root });
+    expect(existsSync(path.join(rig.root, '.git/refs/heads/task/alpha'))).toBe(false);
+    const packed = await once();
+    expect(packed.radar.measured).toEqual({ branches: 0, pairs: 0 });
+    expect(taskOf(packed, 'gamma').conflicts).toEqual(taskOf(second, 'gamma').conflicts);
+
     // status: --json carries the list and the distance; the text marks the tasks, with the files.
     const json = JSON.parse((await rig.baton(['status', '--json'])).stdout) as {
       tasks: { slug: string; behind: number | null; conflicts: { with: string; files: string[] }[] }[];
