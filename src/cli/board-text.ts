@@ -207,6 +207,7 @@ function stateStyle(state: TaskState | undefined): Style | null {
     case 'draft':
     case 'idle':
     case 'cancelled':
+    case 'blocked':
       return 'dim';
   }
 }

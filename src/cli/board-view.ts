@@ -57,6 +57,7 @@ function waitingOf(t: BoardTask, ctx: BoardContext): Waiting | null {
       failure: t.failure ?? null,
       since: s?.updatedAt ?? (t.fileMtimeMs ? new Date(t.fileMtimeMs).toISOString() : null),
       agentLimit: agentLimitOf(t, ctx),
+      blockedOn: t.blockedOn ?? [],
     },
     ctx,
   );
@@ -102,6 +103,8 @@ export function taskJson(t: BoardTask, ctx: BoardContext): Record<string, unknow
     error: t.error ?? t.failure?.message ?? null,
     waiting: waitingOf(t, ctx),
     handStagedCommitted: handStagedOf(t),
+    after: t.task?.after ?? [],
+    blockedOn: (t.blockedOn ?? []).map((u) => u.slug),
     // The conflict radar's last look (src/watch/radar.ts): null/[] for a task it does not watch.
     base: t.radar?.base ?? null,
     behind: t.radar?.behind ?? null,

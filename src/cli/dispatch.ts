@@ -1,4 +1,4 @@
-/** `baton dispatch <slug> [--fresh]`. */
+/** `baton dispatch <slug> [--fresh] [--force]`. */
 import type { Command } from 'commander';
 
 /** Registers `dispatch`. */
@@ -10,7 +10,8 @@ export function registerDispatch(program: Command): void {
     )
     .argument('<slug>', 'the task (tasks/<slug>.md)')
     .option('--fresh', 'start a new agent session with the task prompt, whatever ran before')
-    .action(async (slug: string, opts: { fresh?: boolean }) => {
+    .option('--force', 'start a task whose `after:` dependencies are not done yet')
+    .action(async (slug: string, opts: { fresh?: boolean; force?: boolean }) => {
       const { loadTask, openRepo, taskWorktree } = await import('../ops/repo.js');
       const { uncommittedBaseWarning } = await import('../ops/preflight.js');
       const { branchExists } = await import('../git/refs.js');
@@ -22,7 +23,7 @@ export function registerDispatch(program: Command): void {
       const pending = (await branchExists(repo.info.root, branch))
         ? Promise.resolve(null)
         : uncommittedBaseWarning(repo.info.root, branch, task.base ?? null).catch(() => null);
-      const started = await dispatch(repo, slug, { fresh: opts.fresh === true });
+      const started = await dispatch(repo, slug, { fresh: opts.fresh === true, force: opts.force === true });
       const warning = await pending;
       if (warning !== null) process.stderr.write(`baton: warning: ${warning}\n`);
       process.stdout.write(`${started.runId}\n`);

@@ -221,6 +221,15 @@ export function renderTimeline(events: readonly HistoryEvent[], opts: TimelineOp
       case 'removed':
         say(`removed: ${removedWords(e)}`);
         break;
+      case 'unblocked': {
+        const after = (e.after ?? []).join(', ');
+        say(
+          e.forced
+            ? `dispatched with --force while waiting for ${(e.waitingFor ?? []).join(', ')}`
+            : `unblocked: ${after} ${(e.after ?? []).length === 1 ? 'is' : 'are'} done${e.afterMerge ? ' and merged' : ''}`,
+        );
+        break;
+      }
       case 'conflict_found':
         say(
           `conflict: ${describeConflict({ with: e.with, kind: e.kind, branch: e.branch, files: Array.isArray(e.files) ? e.files : [] })}${e.followup ? '; a follow-up asks the agent to rebase' : ''}`,

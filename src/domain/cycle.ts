@@ -87,6 +87,7 @@ const HOLD_INBOX: ReadonlySet<TaskState> = new Set([
   'cancelled',
   'invalid',
   'starting',
+  'blocked', // never ran: its dispatch, once unblocked, runs them
 ]);
 
 /** How a cycle plans beyond its limits. */
@@ -191,6 +192,7 @@ export function planCycle(
     if ((t.state === 'worker_gone' || t.state === 'stalled') && retryAtOf.get(t.slug) !== null) continue; // the retry drains it
     if (take(t) === 'ok') decisions.push({ kind: 'start_inbox', slug: t.slug });
   }
+  // A blocked task's state is `blocked`, not `ready` (ops/dependencies.ts): it is never dispatched here.
   const ready = tasks
     .filter((t) => !busy(t) && !t.ranBefore && t.fileStatus === 'ready' && t.state === 'ready')
     .filter((t) => t.dispatchBlocked !== true && !held(t))

@@ -34,6 +34,7 @@ export const HISTORY_TYPES = [
   'teardown_done',
   'teardown_failed',
   'removed',
+  'unblocked',
   'conflict_found',
 ] as const;
 
@@ -234,6 +235,18 @@ export interface Removed extends Base<'removed'> {
   force?: boolean;
 }
 
+/**
+ * A task with `after:` was dispatched: its dependencies were all met when the dispatch began,
+ * or `forced` past the ones named in `waitingFor` (`baton dispatch --force`).
+ */
+export interface Unblocked extends Base<'unblocked'> {
+  after: string[];
+  afterMerge?: boolean;
+  forced?: boolean;
+  waitingFor?: string[];
+  by?: 'watcher' | 'dispatch';
+}
+
 /** The conflict radar found a new conflict of the task's branch (domain/radar.ts), once per pair of tips. */
 export interface ConflictFound extends Base<'conflict_found'> {
   /** The base branch, or the other task's slug. */
@@ -273,6 +286,7 @@ export type HistoryEvent =
   | TeardownDone
   | TeardownFailed
   | Removed
+  | Unblocked
   | ConflictFound;
 
 /** The event of type `T`. */
@@ -309,6 +323,7 @@ const REQUIRED: { readonly [T in HistoryType]: Readonly<Record<string, Kind>> } 
   teardown_done: {},
   teardown_failed: {},
   removed: {},
+  unblocked: {},
   conflict_found: { key: 'string', with: 'string' },
 };
 

@@ -8,6 +8,8 @@
  * was computed from are the tips, so a heartbeat where no branch moved has nothing to do.
  */
 
+import { AFTER_BASE } from './dependencies.js';
+
 /** A live task branch as the heartbeat read it (the tips from the ref files, no git run). */
 export interface RadarBranch {
   slug: string;
@@ -230,6 +232,36 @@ export function foundConflicts(
 
 /** What to do about conflicts: report them (the default), or also send the agent a follow-up. */
 export type OnConflict = 'report' | 'followup';
+
+/**
+ * The branches a task's base may be, best first: its `base:`; for `base: after`, its dependency's
+ * branch while that exists, then where that dependency starts, and so on (as dispatch follows
+ * it, ops/dependencies.ts); `main` (the main worktree's branch) when none is named. The caller
+ * takes the first that exists, from the ref files it read, so no git runs for it.
+ */
+export function baseCandidates(
+  slug: string,
+  tasks: ReadonlyMap<string, { base?: string | undefined; after?: readonly string[] | undefined }>,
+  branchOf: (slug: string) => string,
+  main: string | null,
+): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>([slug]);
+  for (let t = tasks.get(slug); t !== undefined;) {
+    if (t.base !== AFTER_BASE) {
+      const named = t.base ?? main;
+      if (named !== null) out.push(named);
+      return out;
+    }
+    const dep = t.after?.[0];
+    if (dep === undefined || seen.has(dep)) break; // the parser or the cycle check says so
+    seen.add(dep);
+    out.push(branchOf(dep));
+    t = tasks.get(dep);
+  }
+  if (main !== null) out.push(main);
+  return out;
+}
 
 /**
  * True for a task the radar watches: it has a worktree and a branch (from its first run until

@@ -13,8 +13,15 @@ export interface Task {
   status: TaskFileStatus;
   /** A key of `agents` in config; undefined means `defaultAgent`. */
   agent: string | undefined;
-  /** Branch to start from; undefined means the repository's current branch. */
+  /**
+   * Branch to start from; undefined means the repository's current branch. `after` (with exactly
+   * one task in `after`) means that task's branch (domain/dependencies.ts).
+   */
   base: string | undefined;
+  /** Tasks that must be `done` before this one is dispatched (front matter `after:`); [] when none. */
+  after: string[];
+  /** With `after`: each dependency's branch must also be merged into its base (`after-merge: true`). */
+  afterMerge: boolean;
   priority: number;
   title: string | undefined;
   /** The markdown body: the prompt. Never empty. */

@@ -40,6 +40,8 @@ import {
 } from '../store/task-index.js';
 import { loadTaskFile, parseTaskText, readTaskText } from '../store/taskfiles.js';
 import { misplacedProblems, startWorktreeListing } from './misplaced.js';
+import { applyDependencies } from './dependencies.js';
+import type { UnmetDependency } from '../domain/dependencies.js';
 import type { Repo } from './repo.js';
 import type { AgentLimit } from '../domain/limits.js';
 import { readAgentLimits } from '../store/limits.js';
@@ -66,6 +68,8 @@ export interface BoardTask {
   failure?: DispatchFailureRecord | null;
   /** The last time an agent's commit carried changes staged by hand and refused (domain/hand-staged.ts). */
   handStaged?: HandStagedNotice | null;
+  /** State `blocked`: the tasks in its `after:` that are not done (or not merged) yet. */
+  blockedOn?: UnmetDependency[];
   /** The conflict radar's last look at its branch (tasks/logs/radar.json); absent when it has none. */
   radar?: TaskRadar | null;
 }
@@ -149,6 +153,7 @@ export async function readBoard(repo: Repo, cache?: TaskFileCache): Promise<Boar
     changed.any = true;
   }
   if (changed.any) saveTaskIndex(index, parser, files, Date.now());
+  await applyDependencies(repo, tasks); // blocked and invalid need the whole board
   const rejected = (await readJsonl<RejectedEntry>(repo.paths.rejectedFile)).records;
   const slugs = new Set(tasks.flatMap((t) => (t.slug === null ? [] : [t.slug])));
   const problems = slugs.size === 0 ? [] : await misplacedProblems(repo, slugs, worktrees);

@@ -304,7 +304,10 @@ export async function carryOut(repo: Repo, d: Decision, standby?: StandbyPool): 
       }
     }
   } catch (err) {
-    if (err instanceof BatonError && (err.code === 'BUSY' || err.code === 'AGENT_LIMITED'))
+    if (
+      err instanceof BatonError &&
+      (err.code === 'BUSY' || err.code === 'AGENT_LIMITED' || err.code === 'TASK_BLOCKED')
+    )
       return `skipped: ${err.message}`;
     if (err instanceof BatonError && LASTING_DISPATCH_ERRORS.has(err.code) && d.kind !== 'mark') {
       // Said once: later cycles pass the task over until its file or baton.yaml changes.

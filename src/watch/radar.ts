@@ -14,6 +14,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import {
+  baseCandidates,
   branchesToMeasure,
   foundConflicts,
   pairsToMerge,
@@ -142,24 +143,32 @@ async function radar(repo: Repo, board: Board, memory: RadarMemory): Promise<Rad
   };
 }
 
-/** The live task branches with their bases and tips, read from git's files. */
+/** The live task branches with their bases and tips, read from git's files (no process). */
 async function liveBranches(repo: Repo, board: Board): Promise<RadarBranch[]> {
   const live = board.tasks.flatMap((t) =>
     t.slug !== null && t.task !== null && t.status !== null && isRadarLive({ ...t.status, state: t.state })
-      ? [{ slug: t.slug, branch: t.status.branch as string, base: t.task.base ?? null }]
+      ? [{ slug: t.slug, branch: t.status.branch as string }]
       : [],
   );
   if (live.length === 0) return [];
-  const main = live.some((t) => t.base === null) ? await mainBranchFromFile(repo.info.commonDir) : null;
-  const withBase = live.flatMap((t) => {
-    const base = t.base ?? main;
-    return base === null ? [] : [{ ...t, base }];
-  });
+  const tasks = new Map(
+    board.tasks.flatMap((t) => (t.slug !== null && t.task !== null ? [[t.slug, t.task]] : [])),
+  );
+  const prefix = repo.config.branchPrefix;
+  const main = await mainBranchFromFile(repo.info.commonDir);
+  const withBases = live.map((t) => ({
+    ...t,
+    bases: baseCandidates(t.slug, tasks, (slug) => `${prefix}${slug}`, main),
+  }));
   const tips = await readBranchTips(repo.info.commonDir, [
-    ...withBase.map((t) => t.branch),
-    ...withBase.map((t) => t.base),
+    ...live.map((t) => t.branch),
+    ...withBases.flatMap((t) => t.bases),
   ]);
-  return withBase.map((t) => ({ ...t, tip: tips.get(t.branch) ?? null, baseTip: tips.get(t.base) ?? null }));
+  return withBases.flatMap(({ slug, branch, bases }) => {
+    const base = bases.find((b) => (tips.get(b) ?? null) !== null) ?? bases[bases.length - 1];
+    if (base === undefined) return [];
+    return [{ slug, branch, base, tip: tips.get(branch) ?? null, baseTip: tips.get(base) ?? null }];
+  });
 }
 
 function branchNamer(branches: readonly RadarBranch[], prefix: string): (slug: string) => string {

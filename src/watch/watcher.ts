@@ -202,7 +202,17 @@ export class Watcher {
       return;
     }
     const neverRan = (t.status?.runId ?? null) === null;
+    if (t.task?.status === 'done' && this.#hasDependents(slug)) {
+      // Its dependents may be unblocked now: judged at once, against the whole board.
+      this.#react('dependencies', () => this.#dependencyCycle());
+      return;
+    }
     if (t.state !== 'ready' || !neverRan || t.lock?.live) return;
+    if ((t.task?.after.length ?? 0) > 0) {
+      // Blocked or not is judged against the whole board (ops/dependencies.ts): a cycle does that.
+      this.#react('dependencies', () => this.#dependencyCycle());
+      return;
+    }
     if (t.failure) return; // its dispatch failed for a lasting reason; status says which
     if (this.#starting.has(slug)) return; // another event of the same file
     // A reaction to one dropped file is a cycle of its own that dispatches at most that task:
@@ -214,6 +224,22 @@ export class Watcher {
       return;
     }
     this.#start(slug, 'dispatch');
+  }
+
+  /** True when a task file the watcher has read names `slug` in its `after:`. */
+  #hasDependents(slug: string): boolean {
+    for (const e of this.#taskCache.values())
+      if (e.result.ok && e.result.task.after.includes(slug)) return true;
+    return false;
+  }
+
+  /**
+   * A cycle for tasks whose dependencies may have changed: like the first cycle it fills the free
+   * slots, since every task it unblocks arrived now, as a dropped ready task does (each of those
+   * is dispatched on its own event, outside maxDispatchesPerCycle).
+   */
+  async #dependencyCycle(): Promise<void> {
+    await this.#cycle({ fillSlots: true });
   }
 
   async #onStatus(slug: string): Promise<void> {
@@ -317,12 +343,14 @@ export class Watcher {
       ...this.#startedLately,
     ]);
     // A start is logged by #carryOutStart when it has ended.
-    for (const d of report.decisions) if (d.result !== STARTING) this.#log(`${d.slug}: ${d.kind}: ${d.result}`);
+    for (const d of report.decisions)
+      if (d.result !== STARTING) this.#log(`${d.slug}: ${d.kind}: ${d.result}`);
     for (const i of report.ingested) this.#log(`${i.file}: ${i.result}`);
     for (const h of report.hooks) this.#log(`hooks: ${h}`);
     if (this.#radar.off !== null && radarWasOff === null) this.#log(this.#radar.off); // said once
     const found = report.radar?.newConflicts ?? 0;
-    if (found > 0) this.#log(`conflict radar: ${found} new conflict${found === 1 ? '' : 's'}; see baton status`);
+    if (found > 0)
+      this.#log(`conflict radar: ${found} new conflict${found === 1 ? '' : 's'}; see baton status`);
     return report;
   }
 
@@ -336,6 +364,15 @@ export class Watcher {
   }
 
   #error(err: unknown): void {
+    if (vanishedUnder(err, this.#repo.paths.tasksDir)) {
+      // tasks/ was deleted (or replaced) while the operation ran: not a fault of baton's.
+      // No immediate retry: a path that stays missing would spin.
+      const gone = (err as NodeJS.ErrnoException).path;
+      this.#log(
+        `tasks/ changed under the watcher (${gone} went); the folder's next event or heartbeat runs again`,
+      );
+      return;
+    }
     this.#log(`error (the next heartbeat retries): ${err instanceof Error ? err.message : String(err)}`);
   }
 }
@@ -345,6 +382,14 @@ const STARTING = 'starting (its outcome is in the watch log)';
 
 /** How long an edit of baton.yaml is let settle before it is read. */
 const CONFIG_SETTLE_MS = 100;
+
+/** True for a "no such file" error on a path inside `tasksDir`: the folder went while in use. */
+function vanishedUnder(err: unknown, tasksDir: string): boolean {
+  const e = err as NodeJS.ErrnoException | null;
+  if (e?.code !== 'ENOENT' || typeof e.path !== 'string') return false;
+  const rel = path.relative(tasksDir, e.path);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
 
 /** False when nothing is at `p` now; true when something is, or when that cannot be told. */
 function present(p: string): boolean {

@@ -1,6 +1,7 @@
 /** The conflict radar's pure decisions (src/domain/radar.ts). */
 import { describe, expect, it } from 'vitest';
 import {
+  baseCandidates,
   baseConflictKey,
   branchesToMeasure,
   emptyRadarCache,
@@ -311,5 +312,28 @@ describe('onConflict settings', () => {
     expect(parseConfig(null, 'baton.yaml', {}, '/r').config.onConflict).toBe('report');
     expect(parseConfig('onConflict: followup\n', 'baton.yaml', {}, '/r').config.onConflict).toBe('followup');
     expect(parseConfig('onConflict: nope\n', 'baton.yaml', {}, '/r').errors).toHaveLength(1);
+  });
+});
+
+describe('baseCandidates: the base a task is measured against', () => {
+  const tasks = new Map<string, { base?: string; after?: string[] }>([
+    ['plain', {}],
+    ['named', { base: 'develop' }],
+    ['child', { base: 'after', after: ['parent'] }],
+    ['parent', { base: 'release' }],
+    ['grandchild', { base: 'after', after: ['child'] }],
+    ['loop', { base: 'after', after: ['loop'] }],
+  ]);
+  it.each([
+    ['plain', ['main']],
+    ['named', ['develop']],
+    ['child', ['task/parent', 'release']], // the dependency's branch while it exists, then its base
+    ['grandchild', ['task/child', 'task/parent', 'release']],
+    ['loop', ['main']],
+  ])('%s → %j', (slug, expected) => {
+    expect(baseCandidates(slug, tasks, branchOf, 'main')).toEqual(expected);
+  });
+  it('names nothing on a detached HEAD with no base', () => {
+    expect(baseCandidates('plain', tasks, branchOf, null)).toEqual([]);
   });
 });
