@@ -103,7 +103,7 @@ export function pairsToMerge(
 ): { a: string; b: string; key: string }[] {
   const changed = branches.flatMap((b) => {
     const look = looks[b.slug];
-    return look !== undefined && isCurrent(look, b) && look.ahead > 0 ? [{ slug: b.slug, look }] : [];
+    return look !== undefined && isCurrent(look, b) && look.ahead > 0 ? [{ slug: b.slug, b, look }] : [];
   });
   const out: { a: string; b: string; key: string }[] = [];
   for (let i = 0; i < changed.length; i++) {
@@ -113,6 +113,8 @@ export function pairsToMerge(
       if (x === undefined || y === undefined) continue;
       const key = pairKey({ slug: x.slug, tip: x.look.tip }, { slug: y.slug, tip: y.look.tip });
       if (Object.hasOwn(done, key) || !overlaps(x.look.files, y.look.files)) continue;
+      // One built on the other (`base: after`): their conflict is the base conflict, said once.
+      if (x.b.base === y.b.branch || y.b.base === x.b.branch) continue;
       const [a, b] = x.slug < y.slug ? [x.slug, y.slug] : [y.slug, x.slug];
       out.push({ a, b, key });
     }

@@ -229,6 +229,30 @@ describe('conflict radar', () => {
     expect(radarFollowups('alpha')).toBe(2);
   }, 120_000);
 
+  it('measures a base: after task against its dependency’s branch, where it started', async () => {
+    await rig.writeConfig(config());
+    await liveTasks(['parent']);
+    commit(wt('parent'), 'shared.txt', 'one\nPARENT\nthree\n', 'parent edits line 2');
+    await rig.writeTask('parent', 'Work on parent.', { status: 'done' });
+    await rig.writeTask('child', 'Work on child.', { status: 'ready', base: 'after', after: '[parent]' });
+    const r = await rig.baton(['dispatch', 'child']);
+    expect(r.code, r.stderr).toBe(0);
+    await rig.waitFor('child idle', () => rig.isIdle('child'));
+    // The child builds on parent's line; parent then rewrites the same line under it.
+    commit(wt('child'), 'shared.txt', 'one\nPARENT and CHILD\nthree\n', 'child edits line 2');
+    commit(wt('parent'), 'shared.txt', 'one\nPARENT v2\nthree\n', 'parent rewrites line 2');
+    const hb = await once();
+    expect(taskOf(hb, 'child')).toMatchObject({
+      behind: 1,
+      conflicts: [{ with: 'task/parent', kind: 'base', branch: 'task/parent', files: ['shared.txt'] }],
+    });
+    const json = JSON.parse((await rig.baton(['status', '--json'])).stdout) as {
+      tasks: { slug: string; base: string | null }[];
+    };
+    expect(json.tasks.find((t) => t.slug === 'child')?.base).toBe('task/parent');
+    expect(json.tasks.find((t) => t.slug === 'parent')?.base).toBe('main');
+  }, 90_000);
+
   it('a heartbeat where no branch moved starts no radar git process; one that moved does', async () => {
     await rig.writeConfig(config('heartbeatSeconds: 1'));
     await liveTasks(['alpha', 'beta']);

@@ -119,6 +119,14 @@ describe('pairsToMerge', () => {
   it('skips a branch whose look is not at its current tip', () => {
     expect(pairsToMerge([branch('a', 'a9'), branch('b', 'b1')], looks, {})).toEqual([]);
   });
+  it('does not merge a branch with the branch it is based on (that is its base merge)', () => {
+    const stacked = [branch('a', 'a1'), branch('b', 'b1', 'a1', 'task/a')];
+    const stackedLooks = {
+      a: look('a1', ['shared.txt']),
+      b: look('b1', ['shared.txt'], { base: 'task/a', baseTip: 'a1' }),
+    };
+    expect(pairsToMerge(stacked, stackedLooks, {})).toEqual([]);
+  });
   it('at 20 live branches touching disjoint files, merges no pair', () => {
     const many = Array.from({ length: 20 }, (_, i) => branch(`t${i}`, `tip${i}`));
     const theirLooks = Object.fromEntries(many.map((b, i) => [b.slug, look(`tip${i}`, [`f${i}.txt`])]));
