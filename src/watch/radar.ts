@@ -125,13 +125,15 @@ async function radar(repo: Repo, board: Board, memory: RadarMemory): Promise<Rad
     branches,
     off,
   );
+  // Told before the cache says it was measured: a crash in between measures again next time,
+  // and history's keys keep what was told from being told twice.
+  let newConflicts = 0;
+  const found = off === null ? foundConflicts(measured, merged, branchOf) : [];
+  for (const f of found) if (await tell(repo, f, branches)) newConflicts++;
   if (JSON.stringify(next) !== JSON.stringify(cache)) {
     await fs.mkdir(repo.paths.logsDir, { recursive: true });
     await writeRadar(repo.paths, next);
   }
-  let newConflicts = 0;
-  const found = off === null ? foundConflicts(measured, merged, branchOf) : [];
-  for (const f of found) if (await tell(repo, f, branches)) newConflicts++;
   return {
     off,
     measured:
