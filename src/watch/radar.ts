@@ -34,6 +34,7 @@ import {
 } from '../domain/radar-words.js';
 import { branchCounts, gitVersionText, mainBranchFromFile, mergeMany, readBranchTips } from '../git/radar.js';
 import { notify } from '../notify/notify.js';
+import { crashPoint } from '../proc/crash.js';
 import type { Board } from '../ops/board.js';
 import { loadTask, type Repo } from '../ops/repo.js';
 import { appendHistory, readJsonl } from '../store/history.js';
@@ -130,6 +131,7 @@ async function radar(repo: Repo, board: Board, memory: RadarMemory): Promise<Rad
   let newConflicts = 0;
   const found = off === null ? foundConflicts(measured, merged, branchOf) : [];
   for (const f of found) if (await tell(repo, f, branches)) newConflicts++;
+  crashPoint('radar.before-cache');
   if (JSON.stringify(next) !== JSON.stringify(cache)) {
     await fs.mkdir(repo.paths.logsDir, { recursive: true });
     await writeRadar(repo.paths, next);

@@ -229,6 +229,31 @@ describe('conflict radar', () => {
     expect(radarFollowups('alpha')).toBe(2);
   }, 120_000);
 
+  it('a kill -9 after telling and before radar.json is written tells nothing twice', async () => {
+    await rig.writeConfig(config('onConflict: followup'));
+    await liveTasks(['alpha', 'beta']);
+    commit(wt('alpha'), 'shared.txt', 'one\nALPHA\nthree\n', 'alpha edits line 2');
+    commit(wt('beta'), 'shared.txt', 'one\nBETA\nthree\n', 'beta edits line 2');
+    const crashLog = path.join(rig.base, 'crash.jsonl');
+    const killed = await rig.baton(['watch', '--once', '--json'], {
+      env: { BATON_CRASH_AT: 'radar.before-cache', BATON_CRASH_LOG: crashLog },
+    });
+    expect(killed.code).not.toBe(0);
+    expect(readFileSync(crashLog, 'utf8')).toContain('radar.before-cache');
+    expect(existsSync(path.join(rig.root, 'tasks/logs/radar.json'))).toBe(false);
+    expect(conflictRecords('alpha')).toHaveLength(1);
+    const after = await once();
+    expect(after.radar.measured.pairs).toBe(1); // measured again: the cache never said it was
+    expect(after.radar.newConflicts).toBe(0);
+    expect(conflictRecords('alpha')).toHaveLength(1);
+    expect(conflictRecords('beta')).toHaveLength(1);
+    expect(radarFollowups('alpha')).toBe(1);
+    expect(radarFollowups('beta')).toBe(1);
+    await rig.waitFor('one notification', () => deliveries().length >= 1);
+    await deliverersDone();
+    expect(deliveries()).toHaveLength(1);
+  }, 90_000);
+
   it('measures a base: after task against its dependency’s branch, where it started', async () => {
     await rig.writeConfig(config());
     await liveTasks(['parent']);
