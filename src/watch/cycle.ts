@@ -159,18 +159,15 @@ export async function runCycle(repo: Repo, opts: CycleOptions = {}): Promise<Cyc
     ts: started.toISOString(),
     durationMs: now().getTime() - started.getTime(),
     running: after.tasks.filter((t) => t.lock?.live).length,
-    tasks: after.tasks.map((t) => {
-      const r = t.slug === null ? undefined : radarTasks[t.slug];
-      return {
-        slug: t.slug,
-        file: t.file,
-        state: t.state,
-        pid: t.lock?.live ? t.lock.pid : null,
-        pendingFollowups: t.pendingFollowups,
-        retryAt: t.status?.retryAt ?? null,
-        ...(r ? { behind: r.behind, conflicts: r.conflicts } : {}),
-      };
-    }),
+    tasks: after.tasks.map((t) => ({
+      slug: t.slug,
+      file: t.file,
+      state: t.state,
+      pid: t.lock?.live ? t.lock.pid : null,
+      pendingFollowups: t.pendingFollowups,
+      retryAt: t.status?.retryAt ?? null,
+      ...radarFields(radarTasks, t.slug),
+    })),
     decisions: done,
     ingested: ingested.map(({ file, result }) => ({ file, result })),
     problems: [...after.problems, ...hooks.said],
@@ -181,6 +178,15 @@ export async function runCycle(repo: Repo, opts: CycleOptions = {}): Promise<Cyc
   await fs.mkdir(path.dirname(repo.paths.heartbeatFile), { recursive: true });
   await writeFileAtomic(repo.paths.heartbeatFile, `${JSON.stringify(report, null, 2)}\n`);
   return report;
+}
+
+/** A task's `behind` and `conflicts` for heartbeat.json, when the radar watches its branch. */
+function radarFields(
+  radar: RadarReport['tasks'],
+  slug: string | null,
+): { behind?: number; conflicts?: TaskConflict[] } {
+  const r = slug === null ? undefined : radar[slug];
+  return r ? { behind: r.behind, conflicts: r.conflicts } : {};
 }
 
 /**
