@@ -35,6 +35,7 @@ export const HISTORY_TYPES = [
   'teardown_failed',
   'removed',
   'unblocked',
+  'conflict_found',
 ] as const;
 
 /** One of `HISTORY_TYPES`. */
@@ -246,6 +247,19 @@ export interface Unblocked extends Base<'unblocked'> {
   by?: 'watcher' | 'dispatch';
 }
 
+/** The conflict radar found a new conflict of the task's branch (domain/radar.ts), once per pair of tips. */
+export interface ConflictFound extends Base<'conflict_found'> {
+  /** The base branch, or the other task's slug. */
+  with: string;
+  kind: 'base' | 'task';
+  branch: string;
+  files: string[];
+  /** The tips it was found at: a conflict is new when its key is. */
+  key: string;
+  /** True when a follow-up was queued for the agent (`onConflict: followup`). */
+  followup: boolean;
+}
+
 /** One history event. */
 export type HistoryEvent =
   | TaskDispatched
@@ -272,7 +286,8 @@ export type HistoryEvent =
   | TeardownDone
   | TeardownFailed
   | Removed
-  | Unblocked;
+  | Unblocked
+  | ConflictFound;
 
 /** The event of type `T`. */
 export type EventOf<T extends HistoryType> = Extract<HistoryEvent, { type: T }>;
@@ -309,6 +324,7 @@ const REQUIRED: { readonly [T in HistoryType]: Readonly<Record<string, Kind>> } 
   teardown_failed: {},
   removed: {},
   unblocked: {},
+  conflict_found: { key: 'string', with: 'string' },
 };
 
 const TYPES: ReadonlySet<string> = new Set(HISTORY_TYPES);

@@ -66,6 +66,7 @@ describe('parseConfig', () => {
       interruptGraceSeconds: 10,
       batchFollowups: false,
       limitBufferSeconds: 60,
+      onConflict: 'report',
     });
   });
 
@@ -102,6 +103,7 @@ describe('parseConfig', () => {
       'interruptGraceSeconds: 0.25',
       'batchFollowups: true',
       'limitBufferSeconds: 0',
+      'onConflict: followup',
       'notify:',
       '  - command: [notify-send, "{slug}"]',
       '    events: [failed]',
@@ -142,6 +144,7 @@ describe('parseConfig', () => {
       interruptGraceSeconds: 0.25,
       batchFollowups: true,
       limitBufferSeconds: 0,
+      onConflict: 'followup',
       hooks: { autoRepair: false },
       setup: {
         copy: ['.env', 'config/*.local.json'],
