@@ -4,6 +4,7 @@
  * it wrapped at words; colour where the terminal takes it. Pure: the width and colour come in
  * (cli/terminal.ts reads them), text goes out.
  */
+import { describeConflict } from '../domain/radar-words.js';
 import { styleText } from 'node:util';
 import { noticeNote, type HandStagedNotice } from '../domain/hand-staged.js';
 import type { PrRecord } from '../store/pr.js';
@@ -137,12 +138,45 @@ export function renderBoard(
     ...rows.map((r, n) => fmt(r, (c, i) => (i === 1 ? paint(stateStyle(board.tasks[n]?.state), c) : c))),
   ];
   const lines = [...headerLines(board, now, prose), '', ...table];
+  lines.push(...radarLines(board, prose));
   if (board.problems.length > 0) {
     lines.push('', ...prose(`Out of place (${board.problems.length}):`, '', 'yellow'));
     for (const p of board.problems) lines.push(...prose(`  ${p}`, '    '));
   }
   lines.push(...tail);
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The conflict radar's findings under the table: each task branch that conflicts (with the files)
+ * or is behind its base; or why the radar is off.
+ */
+function radarLines(
+  board: Board,
+  prose: (text: string, indent?: string, style?: Style) => string[],
+): string[] {
+  const said: string[] = [];
+  let conflicting = 0;
+  for (const t of board.tasks) {
+    const r = t.radar;
+    if (!r || t.slug === null || (r.conflicts.length === 0 && r.behind === 0)) continue;
+    if (r.conflicts.length > 0) conflicting++;
+    const parts = [
+      ...r.conflicts.map(describeConflict),
+      ...(r.behind > 0 ? [`${r.behind} commit${r.behind === 1 ? '' : 's'} behind ${r.base}`] : []),
+    ];
+    said.push(...prose(`  ${t.slug}: ${parts.join('; ')}`, '    '));
+  }
+  const out: string[] = [];
+  if (said.length > 0) {
+    const head =
+      conflicting > 0
+        ? `Conflicts (${conflicting} task${conflicting === 1 ? '' : 's'}; rebase onto the base):`
+        : 'Behind their base:';
+    out.push('', ...prose(head, '', conflicting > 0 ? 'red' : undefined), ...said);
+  }
+  if (board.radarOff) out.push('', ...prose(board.radarOff, '', 'yellow'));
+  return out;
 }
 
 /** A colour or style `util.styleText` knows. */

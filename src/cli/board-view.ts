@@ -17,6 +17,7 @@ export function boardJson(board: Board): {
   watcher: { pid: number; since: string } | null;
   drops: number;
   hooks: { lastRepair: HookRepair | null };
+  radar: { off: string | null };
 } {
   const ctx = waitingContext(board);
   return {
@@ -26,6 +27,7 @@ export function boardJson(board: Board): {
     watcher: board.watcher ?? null,
     drops: board.drops ?? 0,
     hooks: { lastRepair: board.hookRepair ?? null },
+    radar: { off: board.radarOff ?? null },
   };
 }
 
@@ -103,6 +105,10 @@ export function taskJson(t: BoardTask, ctx: BoardContext): Record<string, unknow
     handStagedCommitted: handStagedOf(t),
     after: t.task?.after ?? [],
     blockedOn: (t.blockedOn ?? []).map((u) => u.slug),
+    // The conflict radar's last look (src/watch/radar.ts): null/[] for a task it does not watch.
+    base: t.radar?.base ?? null,
+    behind: t.radar?.behind ?? null,
+    conflicts: t.radar?.conflicts ?? [],
     pr: prJson(t),
   };
 }

@@ -7,6 +7,7 @@
  * every worker and two "run 1"s in one timeline read as the same run. Follow-ups are numbered the
  * same way (#1, #2, ...), which is the number `baton followup` reports.
  */
+import { describeConflict } from '../domain/radar-words.js';
 import { listPaths } from '../domain/hand-staged.js';
 import type { HistoryEvent } from '../domain/history.js';
 
@@ -229,6 +230,11 @@ export function renderTimeline(events: readonly HistoryEvent[], opts: TimelineOp
         );
         break;
       }
+      case 'conflict_found':
+        say(
+          `conflict: ${describeConflict({ with: e.with, kind: e.kind, branch: e.branch, files: Array.isArray(e.files) ? e.files : [] })}${e.followup ? '; a follow-up asks the agent to rebase' : ''}`,
+        );
+        break;
       case 'pr_opened':
         say(
           `pull request #${e.number} ${e.adopted ? 'adopted' : 'opened'}${e.by === 'idle' ? ' (openOnIdle)' : ''}: ${e.url}`,

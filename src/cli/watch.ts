@@ -45,7 +45,7 @@ export function registerWatch(program: Command): void {
           const report = await runCycle(repo);
           if (opts.json) {
             process.stdout.write(
-              `${JSON.stringify({ running: report.running, decisions: report.decisions, ingested: report.ingested, durationMs: report.durationMs })}\n`,
+              `${JSON.stringify({ running: report.running, decisions: report.decisions, ingested: report.ingested, durationMs: report.durationMs, radar: report.radar })}\n`,
             );
             return;
           }

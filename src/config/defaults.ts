@@ -14,6 +14,7 @@ export const DEFAULTS = {
   interruptGraceSeconds: 10,
   batchFollowups: false,
   limitBufferSeconds: 60,
+  onConflict: 'report',
 } as const satisfies Partial<Config>;
 
 /** `worktreesDir` before resolution; `<repo-name>` is replaced by the repository folder's name. */
@@ -87,6 +88,11 @@ batchFollowups: false
 
 # Seconds after an agent's usage limit resets before baton resumes its parked (limited) tasks.
 limitBufferSeconds: 60
+
+# The conflict radar merges live task branches in memory when one moves (git 2.38+) and shows
+# conflicts in \`baton status\`. report: only show them; followup: also tell the agent, once per
+# new conflict, which files conflict and to rebase onto its base (a task may set its own).
+onConflict: report
 
 # Git hooks. autoRepair: re-install baton's hooks when a hook manager (husky, lefthook,
 # simple-git-hooks, pre-commit) replaced, renamed or deleted them; false: only warn.

@@ -61,6 +61,10 @@ const RULES: Record<Setting, Rule> = {
     accept: (v) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined),
     expected: 'a number of seconds, 0 or more',
   },
+  onConflict: {
+    accept: (v) => (v === 'report' || v === 'followup' ? v : undefined),
+    expected: 'report or followup',
+  },
 };
 
 /** Settings the environment can override: the `BATON_*` name first (it wins), then the old alias. */

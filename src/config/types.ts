@@ -74,6 +74,8 @@ export interface Config {
   batchFollowups: boolean;
   /** Seconds added to an agent's named usage-limit reset before baton resumes its tasks. */
   limitBufferSeconds: number;
+  /** What the conflict radar does about a new conflict: show it, or also send a follow-up (domain/radar.ts). */
+  onConflict: 'report' | 'followup';
   hooks: HooksConfig;
   /** What a new task worktree gets before its agent's first run (domain/setup.ts). */
   setup: SetupConfig;

@@ -35,6 +35,7 @@ export const HISTORY_TYPES = [
   'teardown_failed',
   'removed',
   'unblocked',
+  'conflict_found',
   'pr_opened',
   'pr_checks_failed',
   'pr_review',
@@ -292,6 +293,19 @@ export interface PrClosed extends Base<'pr_closed'> {
   url?: string;
 }
 
+/** The conflict radar found a new conflict of the task's branch (domain/radar.ts), once per pair of tips. */
+export interface ConflictFound extends Base<'conflict_found'> {
+  /** The base branch, or the other task's slug. */
+  with: string;
+  kind: 'base' | 'task';
+  branch: string;
+  files: string[];
+  /** The tips it was found at: a conflict is new when its key is. */
+  key: string;
+  /** True when a follow-up was queued for the agent (`onConflict: followup`). */
+  followup: boolean;
+}
+
 /** One history event. */
 export type HistoryEvent =
   | TaskDispatched
@@ -319,6 +333,7 @@ export type HistoryEvent =
   | TeardownFailed
   | Removed
   | Unblocked
+  | ConflictFound
   | PrOpened
   | PrChecksFailed
   | PrReview
@@ -360,6 +375,7 @@ const REQUIRED: { readonly [T in HistoryType]: Readonly<Record<string, Kind>> } 
   teardown_failed: {},
   removed: {},
   unblocked: {},
+  conflict_found: { key: 'string', with: 'string' },
   pr_opened: { number: 'number', url: 'string' },
   pr_checks_failed: { number: 'number', followup: 'string', text: 'string' },
   pr_review: { number: 'number', followup: 'string', text: 'string' },

@@ -16,6 +16,7 @@ const KNOWN_KEYS: ReadonlySet<string> = new Set([
   'title',
   'after',
   'after-merge',
+  'onConflict',
   ...SETUP_KEYS,
 ]);
 
@@ -64,6 +65,11 @@ function parse(file: string, slug: string, text: string): Result<Task, Problem[]
     const message = `base: ${AFTER_BASE} starts from the branch of the one task in \`after:\`, but after: names ${after.length === 0 ? 'none' : `${after.length} (${after.join(', ')})`}; name exactly one, or set base: to a branch`;
     problems.push(line === undefined ? { file, message } : { file, line, message });
   }
+  const onConflict = read(
+    'onConflict',
+    (v) => (v === 'report' || v === 'followup' ? v : undefined),
+    'report or followup',
+  );
   // setup/teardown/ports override baton.yaml's key by key (domain/setup.ts); warnings are ignored
   // here as for any unknown front-matter key.
   const setupProblems: SetupProblem[] = [];
@@ -95,6 +101,7 @@ function parse(file: string, slug: string, text: string): Result<Task, Problem[]
       body,
       worktreeSetup,
       extra: extraFields(fields, KNOWN_KEYS),
+      ...(onConflict !== undefined ? { onConflict } : {}),
     },
   };
 }

@@ -30,6 +30,8 @@ export interface Task {
   worktreeSetup: SetupOverrides;
   /** Unknown front-matter keys, kept and ignored. */
   extra: Record<string, unknown>;
+  /** What the conflict radar does about this task's new conflicts; undefined: baton.yaml's `onConflict`. */
+  onConflict?: 'report' | 'followup' | undefined;
 }
 
 /** How a follow-up reaches a running agent (docs/design.md, "Follow-ups reach an agent exactly once"). */

@@ -45,6 +45,8 @@ import type { UnmetDependency } from '../domain/dependencies.js';
 import type { Repo } from './repo.js';
 import type { AgentLimit } from '../domain/limits.js';
 import { readAgentLimits } from '../store/limits.js';
+import { taskRadars, type TaskRadar } from '../domain/radar.js';
+import { RADAR_FILE, readRadarSync } from '../store/radar.js';
 import { prFileName, readPrSync, type PrRecord } from '../store/pr.js';
 
 /** One task as shown on the board. */
@@ -69,6 +71,8 @@ export interface BoardTask {
   handStaged?: HandStagedNotice | null;
   /** State `blocked`: the tasks in its `after:` that are not done (or not merged) yet. */
   blockedOn?: UnmetDependency[];
+  /** The conflict radar's last look at its branch (tasks/logs/radar.json); absent when it has none. */
+  radar?: TaskRadar | null;
   /** Its pull request as last seen (store/pr.ts), when it has one. */
   pr?: PrRecord | null;
 }
@@ -98,6 +102,8 @@ export interface Board {
   problems: string[];
   /** The hooks self-heal's last repair (tasks/logs/hooks.jsonl), if it ever made one. */
   hookRepair?: HookRepair | null;
+  /** Why the conflict radar is off (git older than 2.38); null when it runs or never ran. */
+  radarOff?: string | null;
 }
 
 /**
@@ -159,7 +165,18 @@ export async function readBoard(repo: Repo, cache?: TaskFileCache): Promise<Boar
   const hookRepair = listed.logs.has(HOOKS_LOG) ? await readHookRepair(repo) : null;
   const { maxConcurrent, heartbeatSeconds, defaultAgent } = repo.config;
   const agentLimits = [...(await readAgentLimits(repo.paths)).values()];
+  const radar = listed.logs.has(RADAR_FILE) ? readRadarSync(repo.paths) : null;
+  if (radar !== null) {
+    const prefix = repo.config.branchPrefix;
+    const views = taskRadars(
+      radar,
+      (slug) => tasks.find((t) => t.slug === slug)?.status?.branch ?? `${prefix}${slug}`,
+    );
+    for (const t of tasks)
+      if (t.slug !== null && Object.hasOwn(views, t.slug)) t.radar = views[t.slug] ?? null;
+  }
   return {
+    radarOff: radar?.off ?? null,
     tasks,
     rejected,
     problems,

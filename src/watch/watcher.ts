@@ -27,6 +27,7 @@ import { liveHolder, wake } from '../ops/followup.js';
 import type { Repo } from '../ops/repo.js';
 import { ConfigReloader } from './config-reload.js';
 import { carryOut, ingestStrayDrops, runCycle, type CycleReport } from './cycle.js';
+import type { RadarMemory } from './radar.js';
 import { watchFolders, type FolderEvents } from './folder-events.js';
 import { PrPoller } from './pr-poller.js';
 
@@ -67,6 +68,8 @@ export class Watcher {
   readonly #waiting = new Set<string>();
   /** Parsed task files, re-parsed only when they change. */
   readonly #taskCache: TaskFileCache = new Map();
+  /** What the conflict radar learnt of this git (too old for it), kept so it is asked once. */
+  readonly #radar: RadarMemory = { off: null };
   /** Polls the tasks' pull requests beside the queue (pr-poller.ts). */
   readonly #prs: PrPoller;
 
@@ -330,9 +333,11 @@ export class Watcher {
   async #cycle(opts: { fillSlots?: boolean } = {}): Promise<CycleReport | null> {
     await this.#reloadConfig(); // an edit whose event was missed
     this.#startedLately.clear();
+    const radarWasOff = this.#radar.off;
     const report = await runCycle(this.#repo, {
       cache: this.#taskCache,
       standby: this.#standby,
+      radar: this.#radar,
       fillSlots: opts.fillSlots === true,
       starting: new Set(this.#starting.keys()),
       startBeside: (d) => {
@@ -349,6 +354,10 @@ export class Watcher {
       if (d.result !== STARTING) this.#log(`${d.slug}: ${d.kind}: ${d.result}`);
     for (const i of report.ingested) this.#log(`${i.file}: ${i.result}`);
     for (const h of report.hooks) this.#log(`hooks: ${h}`);
+    if (this.#radar.off !== null && radarWasOff === null) this.#log(this.#radar.off); // said once
+    const found = report.radar?.newConflicts ?? 0;
+    if (found > 0)
+      this.#log(`conflict radar: ${found} new conflict${found === 1 ? '' : 's'}; see baton status`);
     return report;
   }
 

@@ -117,6 +117,7 @@ describe('parseConfig', () => {
       interruptGraceSeconds: 10,
       batchFollowups: false,
       limitBufferSeconds: 60,
+      onConflict: 'report',
     });
   });
 
@@ -153,6 +154,7 @@ describe('parseConfig', () => {
       'interruptGraceSeconds: 0.25',
       'batchFollowups: true',
       'limitBufferSeconds: 0',
+      'onConflict: followup',
       'notify:',
       '  - command: [notify-send, "{slug}"]',
       '    events: [failed]',
@@ -193,6 +195,7 @@ describe('parseConfig', () => {
       interruptGraceSeconds: 0.25,
       batchFollowups: true,
       limitBufferSeconds: 0,
+      onConflict: 'followup',
       hooks: { autoRepair: false },
       setup: {
         copy: ['.env', 'config/*.local.json'],
