@@ -7,6 +7,7 @@
 import { describeConflict } from '../domain/radar-words.js';
 import { styleText } from 'node:util';
 import { noticeNote, type HandStagedNotice } from '../domain/hand-staged.js';
+import type { PrRecord } from '../store/pr.js';
 import type { TaskState } from '../domain/states.js';
 import type { Waiting } from '../domain/waiting.js';
 import type { Board } from '../ops/board.js';
@@ -94,9 +95,11 @@ export function renderBoard(
           ? oneLine(String(j.error))
           : handStaged
             ? oneLine(noticeNote(handStaged))
-            : t.state === 'invalid'
-              ? ''
-              : oneLine((t.task?.title ?? '') as string),
+            : t.pr
+              ? oneLine(prNote(t.pr, now))
+              : t.state === 'invalid'
+                ? ''
+                : oneLine((t.task?.title ?? '') as string),
     ];
   });
   const widths = fitColumns(
@@ -285,4 +288,30 @@ function age(iso: string | null, now: Date): string {
 /** `s` on one line; how much of it shows is the terminal's width's business. */
 function oneLine(s: string): string {
   return s.replace(/\s+/g, ' ').trim();
+}
+
+/** What a task's pull request is at, for the NOTE column: its state, failing checks, or the forge's problem. */
+export function prNote(p: PrRecord, now: Date): string {
+  const n = p.number === null ? 'PR' : `PR #${p.number}`;
+  if (p.problem !== null) {
+    const at = p.nextPollAt === null ? null : new Date(p.nextPollAt);
+    const retry =
+      at === null
+        ? ''
+        : at <= now
+          ? '; tries again soon'
+          : `; tries again at ${at.toTimeString().slice(0, 5)}`;
+    return `${n}: ${p.problem.message.replace(/\.$/, '')}${retry} (${p.problem.hint})`;
+  }
+  if (p.state === 'MERGED')
+    return p.removeRefused
+      ? `${n} merged; worktree kept: ${p.removeRefused}`
+      : p.doneRecorded
+        ? `${n} merged`
+        : `${n} merged; done when its worker ends`;
+  if (p.state === 'CLOSED') return `${n} closed without merging; nothing was removed`;
+  if (p.failingChecks.length > 0)
+    return `${n} open: failing ${p.failingChecks.join(', ')} (sent to the agent)`;
+  if (p.reviewDecision === 'CHANGES_REQUESTED') return `${n} open: changes requested (sent to the agent)`;
+  return `${n} open${p.reviewDecision === 'APPROVED' ? ', approved' : ''}: ${p.url ?? ''}`;
 }

@@ -109,5 +109,25 @@ export function taskJson(t: BoardTask, ctx: BoardContext): Record<string, unknow
     base: t.radar?.base ?? null,
     behind: t.radar?.behind ?? null,
     conflicts: t.radar?.conflicts ?? [],
+    pr: prJson(t),
+  };
+}
+
+/** The task's pull request as `status --json` shows it, or null. */
+function prJson(t: BoardTask): Record<string, unknown> | null {
+  const p = t.pr ?? null;
+  if (p === null) return null;
+  return {
+    number: p.number,
+    url: p.url,
+    state: p.state,
+    base: p.base,
+    head: p.head,
+    failingChecks: p.failingChecks,
+    reviewDecision: p.reviewDecision,
+    checkedAt: p.checkedAt,
+    nextPollAt: p.nextPollAt,
+    problem: p.problem,
+    removeRefused: p.removeRefused,
   };
 }

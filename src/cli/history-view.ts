@@ -235,6 +235,29 @@ export function renderTimeline(events: readonly HistoryEvent[], opts: TimelineOp
           `conflict: ${describeConflict({ with: e.with, kind: e.kind, branch: e.branch, files: Array.isArray(e.files) ? e.files : [] })}${e.followup ? '; a follow-up asks the agent to rebase' : ''}`,
         );
         break;
+      case 'pr_opened':
+        say(
+          `pull request #${e.number} ${e.adopted ? 'adopted' : 'opened'}${e.by === 'idle' ? ' (openOnIdle)' : ''}: ${e.url}`,
+        );
+        break;
+      case 'pr_checks_failed':
+        say(
+          `PR #${e.number}: ${(e.checks ?? []).join(', ') || 'a check'} failed; sent as ${e.followup}`,
+          e.text,
+        );
+        break;
+      case 'pr_review':
+        say(
+          `PR #${e.number}: ${plural(e.comments ?? e.keys.length, 'new review comment')}; sent as ${e.followup}`,
+          e.text,
+        );
+        break;
+      case 'pr_merged':
+        say(`PR #${e.number} merged`);
+        break;
+      case 'pr_closed':
+        say(`PR #${e.number} closed without being merged`);
+        break;
     }
   }
   if (opts.slug !== undefined && events[0] !== undefined) {

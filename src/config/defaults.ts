@@ -133,4 +133,19 @@ ports:
 #     timeoutSeconds: 10
 # None by default:
 notify: []
+
+# Pull requests (\`baton pr <task>\`): push the task branch to \`remote\` and open a PR with the GitHub
+# CLI (run \`gh auth login\` once). The watcher polls each open PR every pollSeconds: a failing check
+# (with the last logLines lines of its log) or new review comments become one follow-up to the
+# task; a merged PR makes the task done. openOnIdle: open the PR when a run ends idle with commits
+# ahead of the base; removeOnMerge: then remove the worktree by \`baton remove\`'s safe rules.
+# Commands are argv templates ({branch} {base} {title} {body} {number} {runId} ...): create, find,
+# view, comments and logs; see docs/reference.md to point them at another forge's CLI.
+pr:
+  remote: origin
+  pollSeconds: 60
+  logLines: 80
+  timeoutSeconds: 30
+  openOnIdle: false
+  removeOnMerge: false
 `;

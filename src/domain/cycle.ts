@@ -189,6 +189,8 @@ export function planCycle(
   for (const t of tasks) {
     if (busy(t) || t.pendingFollowups === 0 || HOLD_INBOX.has(t.state) || !t.ranBefore) continue;
     if (t.dispatchBlocked === true || held(t)) continue;
+    // Done by its merged PR (ops/pr-merged.ts): what waits in its inbox is for a person to start.
+    if (t.recordedState === 'done') continue;
     if ((t.state === 'worker_gone' || t.state === 'stalled') && retryAtOf.get(t.slug) !== null) continue; // the retry drains it
     if (take(t) === 'ok') decisions.push({ kind: 'start_inbox', slug: t.slug });
   }

@@ -41,6 +41,8 @@ export type ErrorCode =
   | 'SETUP_FAILED'
   /** The task waits for tasks in its `after:` that are not done (or not merged): `--force` starts it anyway. */
   | 'TASK_BLOCKED'
+  /** `baton pr`: the forge is not there (its CLI missing or logged out, no remote, a push refused, rate limited). */
+  | 'FORGE_UNAVAILABLE'
   | 'USAGE'
   | 'INTERNAL';
 
@@ -64,6 +66,7 @@ const exitCodeOf: Record<ErrorCode, ExitCode> = {
   AGENT_LIMITED: ExitCode.busy,
   SETUP_FAILED: ExitCode.error,
   TASK_BLOCKED: ExitCode.error,
+  FORGE_UNAVAILABLE: ExitCode.error,
   USAGE: ExitCode.usage,
   INTERNAL: ExitCode.error,
 };

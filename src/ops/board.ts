@@ -47,6 +47,7 @@ import type { AgentLimit } from '../domain/limits.js';
 import { readAgentLimits } from '../store/limits.js';
 import { taskRadars, type TaskRadar } from '../domain/radar.js';
 import { RADAR_FILE, readRadarSync } from '../store/radar.js';
+import { prFileName, readPrSync, type PrRecord } from '../store/pr.js';
 
 /** One task as shown on the board. */
 export interface BoardTask {
@@ -72,6 +73,8 @@ export interface BoardTask {
   blockedOn?: UnmetDependency[];
   /** The conflict radar's last look at its branch (tasks/logs/radar.json); absent when it has none. */
   radar?: TaskRadar | null;
+  /** Its pull request as last seen (store/pr.ts), when it has one. */
+  pr?: PrRecord | null;
 }
 
 /** A rejected follow-up drop, as recorded in `rejected.jsonl`. */
@@ -202,6 +205,7 @@ export async function readTask(
   const task = boardTask(name, slug, loaded, status, lock, pendingFollowups);
   task.failure = currentFailure(repo, slug);
   task.handStaged = readHandStagedNoticeSync(handStagedFile(repo.paths, slug));
+  task.pr = readPrSync(repo.paths, slug);
   return task;
 }
 
@@ -244,6 +248,7 @@ async function readListedTask(
   task.handStaged = listed.logs.has(handStagedFileName(slug))
     ? readHandStagedNoticeSync(handStagedFile(repo.paths, slug))
     : null;
+  task.pr = listed.logs.has(prFileName(slug)) ? readPrSync(repo.paths, slug) : null;
   return task;
 }
 

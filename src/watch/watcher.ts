@@ -29,6 +29,7 @@ import { ConfigReloader } from './config-reload.js';
 import { carryOut, ingestStrayDrops, runCycle, type CycleReport } from './cycle.js';
 import type { RadarMemory } from './radar.js';
 import { watchFolders, type FolderEvents } from './folder-events.js';
+import { PrPoller } from './pr-poller.js';
 
 /** What the watcher tells its caller (the CLI prints it). */
 export interface WatchLog {
@@ -69,6 +70,8 @@ export class Watcher {
   readonly #taskCache: TaskFileCache = new Map();
   /** What the conflict radar learnt of this git (too old for it), kept so it is asked once. */
   readonly #radar: RadarMemory = { off: null };
+  /** Polls the tasks' pull requests beside the queue (pr-poller.ts). */
+  readonly #prs: PrPoller;
 
   /**
    * `standby` is a pool not yet started: the watcher starts it with itself, hands it to every
@@ -80,6 +83,7 @@ export class Watcher {
     this.#log = log;
     this.#standby = standby;
     this.#config = new ConfigReloader(repo.info.root, log);
+    this.#prs = new PrPoller(() => this.#repo, log);
   }
 
   /** Starts watching; resolves once the file watcher is ready and the first cycle has run. */
@@ -98,6 +102,7 @@ export class Watcher {
     // Tasks already waiting are arrivals nothing saw: they fill the free slots at once.
     await this.#enqueue(() => this.#cycle({ fillSlots: true }));
     this.#arm();
+    this.#prs.start();
   }
 
   /**
@@ -109,6 +114,7 @@ export class Watcher {
     if (this.#timer) clearTimeout(this.#timer);
     if (this.#configTimer) clearTimeout(this.#configTimer);
     await this.#fs?.close();
+    await this.#prs.stop();
     await this.#queue.catch(() => undefined);
     await Promise.all(this.#starting.values());
     await this.#standby.dispose();
@@ -248,6 +254,7 @@ export class Watcher {
     if (holder) return;
     this.#running.delete(slug);
     this.#scheduleCycle(); // a slot is free: let the next task in now, not at the next heartbeat
+    this.#prs.kick(); // an idle task may get its PR now, a merged one its done
   }
 
   /** True when maxConcurrent leaves no slot for one more worker (starts in flight take one each). */
