@@ -14,6 +14,9 @@
  *              and RSS (< 120 MB); on scale's 1,000-task repository when scale runs it, else on
  *              one of its own
  *   hooks      bench/hooks.ts (a child process): what baton's git hooks add to a commit
+ *   radar      bench/radar.ts: the heartbeat with the conflict radar at 1,000 tasks and 20 live
+ *              branches, cold, idle and with one branch moved (< 1 s), and the radar's git
+ *              processes while nothing moves, counted by a logging `git` on PATH (target 0)
  *   ui         bench/ui.ts: `baton ui` at 1,000 tasks in headless Chromium: the board's render
  *              (< 1 s), a change on disk → the page, and the event stream while nothing changes
  *
@@ -36,12 +39,13 @@ import { batonBin, projectRoot, runCommand } from '../test/helpers/rig.ts';
 import type { HooksResult } from './hooks.ts';
 import { idleAlone, idleWatcher } from './idle.ts';
 import { latency } from './latency.ts';
+import { radarBench } from './radar.ts';
 import { r1 } from './lib/stats.ts';
 import { formatTable, type Results } from './lib/table.ts';
 import { scale } from './scale.ts';
 import { uiBench } from './ui.ts';
 
-const MEASURES = ['latency', 'scale', 'idle', 'hooks', 'ui'] as const;
+const MEASURES = ['latency', 'scale', 'idle', 'hooks', 'radar', 'ui'] as const;
 type Measure = (typeof MEASURES)[number];
 
 const list = (s: string | undefined): string[] => (s ?? '').split(',').filter(Boolean);
@@ -87,6 +91,7 @@ if (wanted('scale'))
   Object.assign(results, await scale(SIZES, wanted('idle') ? (rig, n) => idleWatcher(rig, n, IDLE_S) : null));
 if (wanted('idle') && !results.idle) results.idle = await idleAlone(IDLE_S);
 if (wanted('hooks')) results.hooks = await hooks();
+if (wanted('radar')) results.radar = await radarBench();
 if (wanted('ui')) results.ui = await uiBench(1000, 5, Number(process.env.BENCH_UI_IDLE_S ?? 10));
 results.loadAvgAfter = os.loadavg().map(r1);
 writeFileSync(OUT, `${JSON.stringify(results, null, 2)}\n`);

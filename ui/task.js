@@ -65,9 +65,9 @@ export function taskView(main, slug) {
         btn('Continue', () => run('continue', { text: text.value }, () => (text.value = '')), {
           id: 'btn-continue',
         }),
-        btn('Dispatch', () => run('dispatch', {}), { id: 'btn-dispatch' }),
+        btn('Dispatch', dispatch, { id: 'btn-dispatch' }),
         btn('Stop', () => run('stop', {}), { id: 'btn-stop', class: 'warn' }),
-        btn('Remove', () => remove(false), { id: 'btn-remove', class: 'danger' }),
+        btn('Remove', remove, { id: 'btn-remove', class: 'danger' }),
       ),
     );
   }
@@ -81,10 +81,13 @@ export function taskView(main, slug) {
     return r;
   }
 
-  async function remove(force) {
-    const r = await run('remove', { force });
-    // The same refusal as the CLI; offering --force only where it would be accepted.
-    if (!r.ok && r.code === 'WORKTREE_CONFLICT' && !force) {
+  /**
+   * Runs `action`; when the CLI would accept `--force` for the refusal it got (remove with work
+   * to lose, dispatch of a task whose `after:` is unmet), offers it behind a confirmation.
+   */
+  async function forceable(action, refusal, question) {
+    const r = await run(action, { force: false });
+    if (!r.ok && r.code === refusal)
       result.append(
         h(
           'button',
@@ -93,14 +96,27 @@ export function taskView(main, slug) {
             class: 'danger',
             id: 'btn-force',
             onclick: () => {
-              if (confirm(`Remove ${slug} anyway (--force)? Uncommitted or unmerged work is thrown away.`))
-                void remove(true);
+              if (confirm(question)) void run(action, { force: true });
             },
           },
-          'Remove anyway (--force)…',
+          `${action[0].toUpperCase()}${action.slice(1)} anyway (--force)…`,
         ),
       );
-    }
+  }
+  // Function declarations: actions() above, called first, refers to them.
+  function remove() {
+    return forceable(
+      'remove',
+      'WORKTREE_CONFLICT',
+      `Remove ${slug} anyway (--force)? Uncommitted or unmerged work is thrown away.`,
+    );
+  }
+  function dispatch() {
+    return forceable(
+      'dispatch',
+      'TASK_BLOCKED',
+      `Start ${slug} now (--force), before the tasks it waits for are done?`,
+    );
   }
 
   const refreshTask = serial(async () => {

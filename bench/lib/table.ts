@@ -2,6 +2,7 @@
 import type { HooksResult } from '../hooks.ts';
 import type { IdleResult } from '../idle.ts';
 import type { LatencyResult } from '../latency.ts';
+import type { RadarResult } from '../radar.ts';
 import type { HeartbeatRow, StatusResult } from '../scale.ts';
 import type { UiResult } from '../ui.ts';
 import type { ProfileSummary } from './profile.ts';
@@ -19,6 +20,7 @@ export interface Results {
   idle?: IdleResult | null;
   profiles?: Record<string, ProfileSummary | null>;
   hooks?: HooksResult | { error: string };
+  radar?: RadarResult;
   ui?: UiResult;
   loadAvgAfter?: number[];
 }
@@ -105,6 +107,31 @@ function idleRows(idle: IdleResult): Row[] {
   ];
 }
 
+function radarRows(r: RadarResult): Row[] {
+  const at = `${r.tasks} tasks, ${r.liveBranches} live branches`;
+  return [
+    [
+      `radar: cycle, cold (${r.cold.branches} branches, ${r.cold.pairs} pairs, ${r.cold.gitCalls} git)`,
+      `${r.cold.cycleMs}`,
+      '< 1000',
+      ok(r.cold.cycleMs, 1000),
+    ],
+    [`radar: cycle, nothing moved, ${at}`, `${r.idle.cycleMs}`, '< 1000', ok(r.idle.cycleMs, 1000)],
+    [
+      `radar: cycle, one branch moved (${r.moved.branches} branch, ${r.moved.pairs} pair, ${r.moved.gitCalls} git)`,
+      `${r.moved.cycleMs}`,
+      '< 1000',
+      ok(r.moved.cycleMs, 1000),
+    ],
+    [
+      `radar: git processes per idle heartbeat (watcher; all git: ${r.watcher.gitCallsPerHeartbeat})`,
+      `${r.watcher.radarGitCalls}`,
+      '0',
+      ok(r.watcher.radarGitCalls, 0),
+    ],
+  ];
+}
+
 function uiRows(ui: UiResult): Row[] {
   if ('skipped' in ui) return [['baton ui', `skipped: ${ui.skipped}`, '', '']];
   const i = ui.idle;
@@ -141,6 +168,7 @@ export function formatTable(results: Results): string {
   const hooks = results.hooks && 'results' in results.hooks ? results.hooks.results : [];
   for (const h of hooks)
     rows.push([`hooks: ${h.case}`, `+${h.overheadMs} (${h.withoutMs} → ${h.withMs})`, '', '']);
+  if (results.radar) rows.push(...radarRows(results.radar));
   const head: Row = ['measure', 'ms: median / p99', 'target', ''];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
   const line = (r: string[]): string =>

@@ -4,8 +4,10 @@
  * it wrapped at words; colour where the terminal takes it. Pure: the width and colour come in
  * (cli/terminal.ts reads them), text goes out.
  */
+import { describeConflict } from '../domain/radar-words.js';
 import { styleText } from 'node:util';
 import { noticeNote, type HandStagedNotice } from '../domain/hand-staged.js';
+import type { PrRecord } from '../store/pr.js';
 import type { TaskState } from '../domain/states.js';
 import type { Waiting } from '../domain/waiting.js';
 import type { Board } from '../ops/board.js';
@@ -93,9 +95,11 @@ export function renderBoard(
           ? oneLine(String(j.error))
           : handStaged
             ? oneLine(noticeNote(handStaged))
-            : t.state === 'invalid'
-              ? ''
-              : oneLine((t.task?.title ?? '') as string),
+            : t.pr
+              ? oneLine(prNote(t.pr, now))
+              : t.state === 'invalid'
+                ? ''
+                : oneLine((t.task?.title ?? '') as string),
     ];
   });
   const widths = fitColumns(
@@ -134,12 +138,45 @@ export function renderBoard(
     ...rows.map((r, n) => fmt(r, (c, i) => (i === 1 ? paint(stateStyle(board.tasks[n]?.state), c) : c))),
   ];
   const lines = [...headerLines(board, now, prose), '', ...table];
+  lines.push(...radarLines(board, prose));
   if (board.problems.length > 0) {
     lines.push('', ...prose(`Out of place (${board.problems.length}):`, '', 'yellow'));
     for (const p of board.problems) lines.push(...prose(`  ${p}`, '    '));
   }
   lines.push(...tail);
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The conflict radar's findings under the table: each task branch that conflicts (with the files)
+ * or is behind its base; or why the radar is off.
+ */
+function radarLines(
+  board: Board,
+  prose: (text: string, indent?: string, style?: Style) => string[],
+): string[] {
+  const said: string[] = [];
+  let conflicting = 0;
+  for (const t of board.tasks) {
+    const r = t.radar;
+    if (!r || t.slug === null || (r.conflicts.length === 0 && r.behind === 0)) continue;
+    if (r.conflicts.length > 0) conflicting++;
+    const parts = [
+      ...r.conflicts.map(describeConflict),
+      ...(r.behind > 0 ? [`${r.behind} commit${r.behind === 1 ? '' : 's'} behind ${r.base}`] : []),
+    ];
+    said.push(...prose(`  ${t.slug}: ${parts.join('; ')}`, '    '));
+  }
+  const out: string[] = [];
+  if (said.length > 0) {
+    const head =
+      conflicting > 0
+        ? `Conflicts (${conflicting} task${conflicting === 1 ? '' : 's'}; rebase onto the base):`
+        : 'Behind their base:';
+    out.push('', ...prose(head, '', conflicting > 0 ? 'red' : undefined), ...said);
+  }
+  if (board.radarOff) out.push('', ...prose(board.radarOff, '', 'yellow'));
+  return out;
 }
 
 /** A colour or style `util.styleText` knows. */
@@ -173,6 +210,7 @@ function stateStyle(state: TaskState | undefined): Style | null {
     case 'draft':
     case 'idle':
     case 'cancelled':
+    case 'blocked':
       return 'dim';
   }
 }
@@ -250,4 +288,30 @@ function age(iso: string | null, now: Date): string {
 /** `s` on one line; how much of it shows is the terminal's width's business. */
 function oneLine(s: string): string {
   return s.replace(/\s+/g, ' ').trim();
+}
+
+/** What a task's pull request is at, for the NOTE column: its state, failing checks, or the forge's problem. */
+export function prNote(p: PrRecord, now: Date): string {
+  const n = p.number === null ? 'PR' : `PR #${p.number}`;
+  if (p.problem !== null) {
+    const at = p.nextPollAt === null ? null : new Date(p.nextPollAt);
+    const retry =
+      at === null
+        ? ''
+        : at <= now
+          ? '; tries again soon'
+          : `; tries again at ${at.toTimeString().slice(0, 5)}`;
+    return `${n}: ${p.problem.message.replace(/\.$/, '')}${retry} (${p.problem.hint})`;
+  }
+  if (p.state === 'MERGED')
+    return p.removeRefused
+      ? `${n} merged; worktree kept: ${p.removeRefused}`
+      : p.doneRecorded
+        ? `${n} merged`
+        : `${n} merged; done when its worker ends`;
+  if (p.state === 'CLOSED') return `${n} closed without merging; nothing was removed`;
+  if (p.failingChecks.length > 0)
+    return `${n} open: failing ${p.failingChecks.join(', ')} (sent to the agent)`;
+  if (p.reviewDecision === 'CHANGES_REQUESTED') return `${n} open: changes requested (sent to the agent)`;
+  return `${n} open${p.reviewDecision === 'APPROVED' ? ', approved' : ''}: ${p.url ?? ''}`;
 }

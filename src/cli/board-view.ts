@@ -17,6 +17,7 @@ export function boardJson(board: Board): {
   watcher: { pid: number; since: string } | null;
   drops: number;
   hooks: { lastRepair: HookRepair | null };
+  radar: { off: string | null };
 } {
   const ctx = waitingContext(board);
   return {
@@ -26,6 +27,7 @@ export function boardJson(board: Board): {
     watcher: board.watcher ?? null,
     drops: board.drops ?? 0,
     hooks: { lastRepair: board.hookRepair ?? null },
+    radar: { off: board.radarOff ?? null },
   };
 }
 
@@ -55,6 +57,7 @@ function waitingOf(t: BoardTask, ctx: BoardContext): Waiting | null {
       failure: t.failure ?? null,
       since: s?.updatedAt ?? (t.fileMtimeMs ? new Date(t.fileMtimeMs).toISOString() : null),
       agentLimit: agentLimitOf(t, ctx),
+      blockedOn: t.blockedOn ?? [],
     },
     ctx,
   );
@@ -100,5 +103,31 @@ export function taskJson(t: BoardTask, ctx: BoardContext): Record<string, unknow
     error: t.error ?? t.failure?.message ?? null,
     waiting: waitingOf(t, ctx),
     handStagedCommitted: handStagedOf(t),
+    after: t.task?.after ?? [],
+    blockedOn: (t.blockedOn ?? []).map((u) => u.slug),
+    // The conflict radar's last look (src/watch/radar.ts): null/[] for a task it does not watch.
+    base: t.radar?.base ?? null,
+    behind: t.radar?.behind ?? null,
+    conflicts: t.radar?.conflicts ?? [],
+    pr: prJson(t),
+  };
+}
+
+/** The task's pull request as `status --json` shows it, or null. */
+function prJson(t: BoardTask): Record<string, unknown> | null {
+  const p = t.pr ?? null;
+  if (p === null) return null;
+  return {
+    number: p.number,
+    url: p.url,
+    state: p.state,
+    base: p.base,
+    head: p.head,
+    failingChecks: p.failingChecks,
+    reviewDecision: p.reviewDecision,
+    checkedAt: p.checkedAt,
+    nextPollAt: p.nextPollAt,
+    problem: p.problem,
+    removeRefused: p.removeRefused,
   };
 }

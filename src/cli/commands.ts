@@ -11,6 +11,7 @@ import { registerDispatch } from './dispatch.js';
 import { registerFollowup } from './followup.js';
 import { registerStop } from './stop.js';
 import { registerRemove } from './remove.js';
+import { registerPr } from './pr.js';
 import { registerHistory } from './history.js';
 import { registerHook } from './hook.js';
 import { registerHooks } from './hooks.js';
@@ -32,6 +33,7 @@ export async function registerCommands(program: Command, argv: readonly string[]
   registerContinue(program);
   registerStop(program);
   registerRemove(program);
+  registerPr(program);
   registerDemo(program);
   registerStatus(program);
   registerLogs(program);

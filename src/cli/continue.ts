@@ -76,6 +76,8 @@ export function continueHint(slug: string, state: TaskState): string {
       return `Its task file says cancelled: set \`status: ready\` in ${file} first.`;
     case 'invalid':
       return `Fix ${file} first; \`baton status\` says what is wrong with it.`;
+    case 'blocked':
+      return `It has not run yet and waits for the tasks in its \`after:\` (\`baton status\` names them); \`baton dispatch ${slug} --force\` starts it anyway.`;
     case 'idle':
     case 'failed':
     case 'interrupted':

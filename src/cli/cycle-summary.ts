@@ -61,10 +61,13 @@ export function summarizeCycle(report: CycleReport, heartbeatSeconds: number): s
   );
   if (report.problems.length > 0)
     parts.push(`${report.problems.length} problem${report.problems.length === 1 ? '' : 's'}`);
+  const conflicting = report.tasks.filter((t) => (t.conflicts?.length ?? 0) > 0).map((t) => t.slug ?? t.file);
+  some(conflicting.length, 'in conflict', conflicting);
   return [
     `heartbeat: ${parts.join(', ')}; next cycle in a running watcher every ${heartbeatSeconds} s`,
     ...failed.map((d) => `  ${d.slug}: ${d.result}`),
     ...report.ingested.filter((i) => !i.result.startsWith('accepted')).map((i) => `  ${i.file}: ${i.result}`),
     ...report.problems.map((p) => `  ${p}`),
+    ...(report.radar?.off ? [`  ${report.radar.off}`] : []),
   ];
 }

@@ -1,4 +1,4 @@
-/** `baton dispatch <slug> [--fresh]`. */
+/** `baton dispatch <slug> [--fresh] [--force]`. */
 import type { Command } from 'commander';
 import type { Repo } from '../ops/repo.js';
 
@@ -11,10 +11,11 @@ export function registerDispatch(program: Command): void {
     )
     .argument('<slug>', 'the task (tasks/<slug>.md)')
     .option('--fresh', 'start a new agent session with the task prompt, whatever ran before')
-    .action(async (slug: string, opts: { fresh?: boolean }) => {
+    .option('--force', 'start a task whose `after:` dependencies are not done yet')
+    .action(async (slug: string, opts: { fresh?: boolean; force?: boolean }) => {
       const { openRepo } = await import('../ops/repo.js');
       const repo = await openRepo(process.cwd());
-      const r = await dispatchTask(repo, slug, { fresh: opts.fresh === true });
+      const r = await dispatchTask(repo, slug, { fresh: opts.fresh === true, force: opts.force === true });
       process.stdout.write(`${r.runId}\n`);
       for (const line of r.lines) process.stderr.write(`baton: ${line}\n`);
     });
@@ -27,7 +28,7 @@ export function registerDispatch(program: Command): void {
 export async function dispatchTask(
   repo: Repo,
   slug: string,
-  opts: { fresh: boolean },
+  opts: { fresh: boolean; force?: boolean },
 ): Promise<{ runId: string; lines: string[] }> {
   const { loadTask, taskWorktree } = await import('../ops/repo.js');
   const { uncommittedBaseWarning } = await import('../ops/preflight.js');
@@ -39,7 +40,7 @@ export async function dispatchTask(
   const pending = (await branchExists(repo.info.root, branch))
     ? Promise.resolve(null)
     : uncommittedBaseWarning(repo.info.root, branch, task.base ?? null).catch(() => null);
-  const started = await dispatch(repo, slug, { fresh: opts.fresh });
+  const started = await dispatch(repo, slug, { fresh: opts.fresh, force: opts.force === true });
   const warning = await pending;
   return {
     runId: started.runId,

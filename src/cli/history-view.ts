@@ -7,6 +7,7 @@
  * every worker and two "run 1"s in one timeline read as the same run. Follow-ups are numbered the
  * same way (#1, #2, ...), which is the number `baton followup` reports.
  */
+import { describeConflict } from '../domain/radar-words.js';
 import { listPaths } from '../domain/hand-staged.js';
 import type { HistoryEvent } from '../domain/history.js';
 
@@ -219,6 +220,43 @@ export function renderTimeline(events: readonly HistoryEvent[], opts: TimelineOp
         break;
       case 'removed':
         say(`removed: ${removedWords(e)}`);
+        break;
+      case 'unblocked': {
+        const after = (e.after ?? []).join(', ');
+        say(
+          e.forced
+            ? `dispatched with --force while waiting for ${(e.waitingFor ?? []).join(', ')}`
+            : `unblocked: ${after} ${(e.after ?? []).length === 1 ? 'is' : 'are'} done${e.afterMerge ? ' and merged' : ''}`,
+        );
+        break;
+      }
+      case 'conflict_found':
+        say(
+          `conflict: ${describeConflict({ with: e.with, kind: e.kind, branch: e.branch, files: Array.isArray(e.files) ? e.files : [] })}${e.followup ? '; a follow-up asks the agent to rebase' : ''}`,
+        );
+        break;
+      case 'pr_opened':
+        say(
+          `pull request #${e.number} ${e.adopted ? 'adopted' : 'opened'}${e.by === 'idle' ? ' (openOnIdle)' : ''}: ${e.url}`,
+        );
+        break;
+      case 'pr_checks_failed':
+        say(
+          `PR #${e.number}: ${(e.checks ?? []).join(', ') || 'a check'} failed; sent as ${e.followup}`,
+          e.text,
+        );
+        break;
+      case 'pr_review':
+        say(
+          `PR #${e.number}: ${plural(e.comments ?? e.keys.length, 'new review comment')}; sent as ${e.followup}`,
+          e.text,
+        );
+        break;
+      case 'pr_merged':
+        say(`PR #${e.number} merged`);
+        break;
+      case 'pr_closed':
+        say(`PR #${e.number} closed without being merged`);
         break;
     }
   }

@@ -44,10 +44,13 @@ export function registerWatch(program: Command): void {
       try {
         if (opts.once) {
           const { runCycle } = await import('../watch/cycle.js');
+          // The PR poll first: the follow-ups it drops are ingested by this very cycle.
+          const { pollPrs } = await import('../ops/pr-poll.js');
+          for (const line of (await pollPrs(repo)).lines) say(line);
           const report = await runCycle(repo);
           if (opts.json) {
             process.stdout.write(
-              `${JSON.stringify({ running: report.running, decisions: report.decisions, ingested: report.ingested, durationMs: report.durationMs })}\n`,
+              `${JSON.stringify({ running: report.running, decisions: report.decisions, ingested: report.ingested, durationMs: report.durationMs, radar: report.radar })}\n`,
             );
             return;
           }

@@ -14,6 +14,7 @@ export const DEFAULTS = {
   interruptGraceSeconds: 10,
   batchFollowups: false,
   limitBufferSeconds: 60,
+  onConflict: 'report',
 } as const satisfies Partial<Config>;
 
 /** `worktreesDir` before resolution; `<repo-name>` is replaced by the repository folder's name. */
@@ -88,6 +89,11 @@ batchFollowups: false
 # Seconds after an agent's usage limit resets before baton resumes its parked (limited) tasks.
 limitBufferSeconds: 60
 
+# The conflict radar merges live task branches in memory when one moves (git 2.38+) and shows
+# conflicts in \`baton status\`. report: only show them; followup: also tell the agent, once per
+# new conflict, which files conflict and to rebase onto its base (a task may set its own).
+onConflict: report
+
 # Git hooks. autoRepair: re-install baton's hooks when a hook manager (husky, lefthook,
 # simple-git-hooks, pre-commit) replaced, renamed or deleted them; false: only warn.
 hooks:
@@ -127,4 +133,19 @@ ports:
 #     timeoutSeconds: 10
 # None by default:
 notify: []
+
+# Pull requests (\`baton pr <task>\`): push the task branch to \`remote\` and open a PR with the GitHub
+# CLI (run \`gh auth login\` once). The watcher polls each open PR every pollSeconds: a failing check
+# (with the last logLines lines of its log) or new review comments become one follow-up to the
+# task; a merged PR makes the task done. openOnIdle: open the PR when a run ends idle with commits
+# ahead of the base; removeOnMerge: then remove the worktree by \`baton remove\`'s safe rules.
+# Commands are argv templates ({branch} {base} {title} {body} {number} {runId} ...): create, find,
+# view, comments and logs; see docs/reference.md to point them at another forge's CLI.
+pr:
+  remote: origin
+  pollSeconds: 60
+  logLines: 80
+  timeoutSeconds: 30
+  openOnIdle: false
+  removeOnMerge: false
 `;

@@ -14,6 +14,7 @@ import { parseHooksConfig } from './hooks.js';
 import { parseWorktreeSetup } from './setup.js';
 import { SETUP_KEYS } from '../domain/setup.js';
 import { parseNotify } from './notify.js';
+import { parsePrConfig } from './pr.js';
 import type { Config } from './types.js';
 
 /** What parsing config yields: a usable config (defaults where a value was bad) and what was found wrong. */
@@ -26,7 +27,7 @@ export interface ParsedConfig {
 }
 
 /** The keys parsed by a reader of their own, not as plain settings. */
-type NotASetting = 'agents' | 'worktreesDir' | 'hooks' | 'setup' | 'teardown' | 'ports' | 'notify';
+type NotASetting = 'agents' | 'worktreesDir' | 'hooks' | 'setup' | 'teardown' | 'ports' | 'notify' | 'pr';
 type Setting = Exclude<keyof Config, NotASetting>;
 type Rule = { accept: (v: unknown) => unknown; expected: string };
 
@@ -60,6 +61,10 @@ const RULES: Record<Setting, Rule> = {
     accept: (v) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined),
     expected: 'a number of seconds, 0 or more',
   },
+  onConflict: {
+    accept: (v) => (v === 'report' || v === 'followup' ? v : undefined),
+    expected: 'report or followup',
+  },
 };
 
 /** Settings the environment can override: the `BATON_*` name first (it wins), then the old alias. */
@@ -86,6 +91,7 @@ export const KNOWN_KEYS: ReadonlySet<string> = new Set([
   'hooks',
   ...SETUP_KEYS,
   'notify',
+  'pr',
 ]);
 
 /**
@@ -158,6 +164,7 @@ export function parseConfig(
   const hooks = parseHooksConfig(get('hooks'), ctx);
   const worktreeSetup = parseWorktreeSetup(get, ctx);
   const notify = parseNotify(get('notify'), ctx);
+  const pr = parsePrConfig(get('pr'), ctx);
   return {
     config: {
       ...(settings as Omit<Config, NotASetting>),
@@ -166,6 +173,7 @@ export function parseConfig(
       hooks,
       ...worktreeSetup,
       notify,
+      pr,
     },
     warnings: ctx.warnings.map(formatProblem),
     errors: ctx.errors,

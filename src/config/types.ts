@@ -1,6 +1,7 @@
 /** The normalised configuration (docs/reference.md, "Configuration"). Produced by `loadConfig`; read everywhere else. */
 import type { PortsConfig, SetupConfig, TeardownConfig } from '../domain/setup.js';
 import type { NotifierConfig } from '../domain/notify.js';
+import type { PrConfig } from './pr.js';
 
 export type { NotifierConfig } from '../domain/notify.js';
 
@@ -73,6 +74,8 @@ export interface Config {
   batchFollowups: boolean;
   /** Seconds added to an agent's named usage-limit reset before baton resumes its tasks. */
   limitBufferSeconds: number;
+  /** What the conflict radar does about a new conflict: show it, or also send a follow-up (domain/radar.ts). */
+  onConflict: 'report' | 'followup';
   hooks: HooksConfig;
   /** What a new task worktree gets before its agent's first run (domain/setup.ts). */
   setup: SetupConfig;
@@ -82,4 +85,6 @@ export interface Config {
   ports: PortsConfig;
   /** The `notify:` list: commands told of the events a person cares about (domain/notify.ts). */
   notify: NotifierConfig[];
+  /** The `pr:` section: pushing, opening and watching the task's pull request (config/pr.ts). */
+  pr: PrConfig;
 }

@@ -87,6 +87,7 @@ const HOLD_INBOX: ReadonlySet<TaskState> = new Set([
   'cancelled',
   'invalid',
   'starting',
+  'blocked', // never ran: its dispatch, once unblocked, runs them
 ]);
 
 /** How a cycle plans beyond its limits. */
@@ -188,9 +189,12 @@ export function planCycle(
   for (const t of tasks) {
     if (busy(t) || t.pendingFollowups === 0 || HOLD_INBOX.has(t.state) || !t.ranBefore) continue;
     if (t.dispatchBlocked === true || held(t)) continue;
+    // Done by its merged PR (ops/pr-merged.ts): what waits in its inbox is for a person to start.
+    if (t.recordedState === 'done') continue;
     if ((t.state === 'worker_gone' || t.state === 'stalled') && retryAtOf.get(t.slug) !== null) continue; // the retry drains it
     if (take(t) === 'ok') decisions.push({ kind: 'start_inbox', slug: t.slug });
   }
+  // A blocked task's state is `blocked`, not `ready` (ops/dependencies.ts): it is never dispatched here.
   const ready = tasks
     .filter((t) => !busy(t) && !t.ranBefore && t.fileStatus === 'ready' && t.state === 'ready')
     .filter((t) => t.dispatchBlocked !== true && !held(t))

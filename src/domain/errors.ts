@@ -39,6 +39,10 @@ export type ErrorCode =
   | 'AGENT_LIMITED'
   /** A worktree's setup or teardown (copy, a command, its port block) failed. */
   | 'SETUP_FAILED'
+  /** The task waits for tasks in its `after:` that are not done (or not merged): `--force` starts it anyway. */
+  | 'TASK_BLOCKED'
+  /** `baton pr`: the forge is not there (its CLI missing or logged out, no remote, a push refused, rate limited). */
+  | 'FORGE_UNAVAILABLE'
   | 'USAGE'
   | 'INTERNAL';
 
@@ -61,6 +65,8 @@ const exitCodeOf: Record<ErrorCode, ExitCode> = {
   LOCK_FAILED: ExitCode.error,
   AGENT_LIMITED: ExitCode.busy,
   SETUP_FAILED: ExitCode.error,
+  TASK_BLOCKED: ExitCode.error,
+  FORGE_UNAVAILABLE: ExitCode.error,
   USAGE: ExitCode.usage,
   INTERNAL: ExitCode.error,
 };

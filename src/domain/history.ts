@@ -34,6 +34,13 @@ export const HISTORY_TYPES = [
   'teardown_done',
   'teardown_failed',
   'removed',
+  'unblocked',
+  'conflict_found',
+  'pr_opened',
+  'pr_checks_failed',
+  'pr_review',
+  'pr_merged',
+  'pr_closed',
 ] as const;
 
 /** One of `HISTORY_TYPES`. */
@@ -233,6 +240,72 @@ export interface Removed extends Base<'removed'> {
   force?: boolean;
 }
 
+/**
+ * A task with `after:` was dispatched: its dependencies were all met when the dispatch began,
+ * or `forced` past the ones named in `waitingFor` (`baton dispatch --force`).
+ */
+export interface Unblocked extends Base<'unblocked'> {
+  after: string[];
+  afterMerge?: boolean;
+  forced?: boolean;
+  waitingFor?: string[];
+  by?: 'watcher' | 'dispatch';
+}
+/** `baton pr` pushed the branch and opened (or adopted) its pull request. */
+export interface PrOpened extends Base<'pr_opened'> {
+  number: number;
+  url: string;
+  branch?: string;
+  base?: string;
+  remote?: string;
+  /** An open PR of the branch was found and taken up, not created. */
+  adopted?: boolean;
+  by?: string;
+}
+/**
+ * A reaction to what a PR poll saw, recorded before its follow-up is written (ops/pr-react.ts):
+ * `keys` are what it reacted to, `followup` the drop it sends, `text` that drop's words.
+ */
+interface PrReaction {
+  number: number;
+  head?: string | null;
+  keys: string[];
+  followup: string;
+  text: string;
+}
+/** A check failed on the PR's head commit: one follow-up names it with its log. */
+export interface PrChecksFailed extends Base<'pr_checks_failed'>, PrReaction {
+  checks?: string[];
+}
+/** New review comments, or changes requested: one follow-up with each comment. */
+export interface PrReview extends Base<'pr_review'>, PrReaction {
+  comments?: number;
+}
+/** The PR was merged: the task became `done` (its file is not changed). */
+export interface PrMerged extends Base<'pr_merged'> {
+  number: number;
+  url?: string;
+  head?: string | null;
+}
+/** The PR was closed without being merged. */
+export interface PrClosed extends Base<'pr_closed'> {
+  number: number;
+  url?: string;
+}
+
+/** The conflict radar found a new conflict of the task's branch (domain/radar.ts), once per pair of tips. */
+export interface ConflictFound extends Base<'conflict_found'> {
+  /** The base branch, or the other task's slug. */
+  with: string;
+  kind: 'base' | 'task';
+  branch: string;
+  files: string[];
+  /** The tips it was found at: a conflict is new when its key is. */
+  key: string;
+  /** True when a follow-up was queued for the agent (`onConflict: followup`). */
+  followup: boolean;
+}
+
 /** One history event. */
 export type HistoryEvent =
   | TaskDispatched
@@ -258,7 +331,14 @@ export type HistoryEvent =
   | Rejected
   | TeardownDone
   | TeardownFailed
-  | Removed;
+  | Removed
+  | Unblocked
+  | ConflictFound
+  | PrOpened
+  | PrChecksFailed
+  | PrReview
+  | PrMerged
+  | PrClosed;
 
 /** The event of type `T`. */
 export type EventOf<T extends HistoryType> = Extract<HistoryEvent, { type: T }>;
@@ -294,6 +374,13 @@ const REQUIRED: { readonly [T in HistoryType]: Readonly<Record<string, Kind>> } 
   teardown_done: {},
   teardown_failed: {},
   removed: {},
+  unblocked: {},
+  conflict_found: { key: 'string', with: 'string' },
+  pr_opened: { number: 'number', url: 'string' },
+  pr_checks_failed: { number: 'number', followup: 'string', text: 'string' },
+  pr_review: { number: 'number', followup: 'string', text: 'string' },
+  pr_merged: { number: 'number' },
+  pr_closed: { number: 'number' },
 };
 
 const TYPES: ReadonlySet<string> = new Set(HISTORY_TYPES);
@@ -312,6 +399,8 @@ export function toHistoryEvent(raw: unknown): HistoryEvent | null {
   for (const [field, kind] of Object.entries(REQUIRED[o['type']])) if (typeof o[field] !== kind) return null;
   if (o['followupIds'] !== undefined && !isStringArray(o['followupIds'])) return null;
   if (o['type'] === 'hand_staged_committed' && !isStringArray(o['paths'])) return null;
+  if ((o['type'] === 'pr_checks_failed' || o['type'] === 'pr_review') && !isStringArray(o['keys']))
+    return null;
   return o as unknown as HistoryEvent;
 }
 

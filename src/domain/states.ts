@@ -9,6 +9,8 @@
  *   idle|failed|interrupted|worker_gone|stalled ──continue/follow-up──▶ starting
  *   (a follow-up to a limited task waits in its inbox for the reset)
  *   any ──task file status──▶ done | cancelled;  unusable task file ──▶ invalid
+ *   ready ──a task in `after:` not done (or not merged)──▶ blocked ──the last one done──▶ ready
+ *   (blocked is derived like ready: never written to a status file; domain/dependencies.ts)
  */
 export const TASK_STATES = [
   'draft',
@@ -25,6 +27,7 @@ export const TASK_STATES = [
   'done',
   'cancelled',
   'invalid',
+  'blocked',
 ] as const;
 export type TaskState = (typeof TASK_STATES)[number];
 

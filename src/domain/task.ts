@@ -1,6 +1,7 @@
 /** Parsing a task file `tasks/<slug>.md` (docs/reference.md, "Files baton writes") into a `Task`. Pure. */
 import type { Problem, Result } from './errors.js';
 import { byLine, extraFields, fieldReader, parseFrontMatter } from './frontmatter.js';
+import { AFTER_BASE, parseAfter } from './dependencies.js';
 import { parseSetupSections, SETUP_KEYS, type SetupProblem } from './setup.js';
 import type { Task, TaskFileStatus } from './types.js';
 
@@ -13,6 +14,9 @@ const KNOWN_KEYS: ReadonlySet<string> = new Set([
   'base',
   'priority',
   'title',
+  'after',
+  'after-merge',
+  'onConflict',
   ...SETUP_KEYS,
 ]);
 
@@ -54,6 +58,18 @@ function parse(file: string, slug: string, text: string): Result<Task, Problem[]
     (v) => (typeof v === 'string' ? v : undefined),
     'text (quote it if it looks like a number)',
   );
+  const after = read('after', parseAfter, 'a list of task slugs, e.g. [schema, api]') ?? [];
+  const afterMerge = read('after-merge', (v) => (typeof v === 'boolean' ? v : undefined), 'true or false');
+  if (base === AFTER_BASE && after.length !== 1) {
+    const line = fields.get('base')?.line;
+    const message = `base: ${AFTER_BASE} starts from the branch of the one task in \`after:\`, but after: names ${after.length === 0 ? 'none' : `${after.length} (${after.join(', ')})`}; name exactly one, or set base: to a branch`;
+    problems.push(line === undefined ? { file, message } : { file, line, message });
+  }
+  const onConflict = read(
+    'onConflict',
+    (v) => (v === 'report' || v === 'followup' ? v : undefined),
+    'report or followup',
+  );
   // setup/teardown/ports override baton.yaml's key by key (domain/setup.ts); warnings are ignored
   // here as for any unknown front-matter key.
   const setupProblems: SetupProblem[] = [];
@@ -78,11 +94,14 @@ function parse(file: string, slug: string, text: string): Result<Task, Problem[]
       status: status ?? 'ready',
       agent,
       base,
+      after,
+      afterMerge: afterMerge ?? false,
       priority: priority ?? 0,
       title,
       body,
       worktreeSetup,
       extra: extraFields(fields, KNOWN_KEYS),
+      ...(onConflict !== undefined ? { onConflict } : {}),
     },
   };
 }

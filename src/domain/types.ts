@@ -13,8 +13,15 @@ export interface Task {
   status: TaskFileStatus;
   /** A key of `agents` in config; undefined means `defaultAgent`. */
   agent: string | undefined;
-  /** Branch to start from; undefined means the repository's current branch. */
+  /**
+   * Branch to start from; undefined means the repository's current branch. `after` (with exactly
+   * one task in `after`) means that task's branch (domain/dependencies.ts).
+   */
   base: string | undefined;
+  /** Tasks that must be `done` before this one is dispatched (front matter `after:`); [] when none. */
+  after: string[];
+  /** With `after`: each dependency's branch must also be merged into its base (`after-merge: true`). */
+  afterMerge: boolean;
   priority: number;
   title: string | undefined;
   /** The markdown body: the prompt. Never empty. */
@@ -23,6 +30,8 @@ export interface Task {
   worktreeSetup: SetupOverrides;
   /** Unknown front-matter keys, kept and ignored. */
   extra: Record<string, unknown>;
+  /** What the conflict radar does about this task's new conflicts; undefined: baton.yaml's `onConflict`. */
+  onConflict?: 'report' | 'followup' | undefined;
 }
 
 /** How a follow-up reaches a running agent (docs/design.md, "Follow-ups reach an agent exactly once"). */

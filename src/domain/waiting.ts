@@ -3,6 +3,7 @@
  * status`, `status --json` (`waiting`) and the watch view show, so that nothing sits `ready`
  * with no reason anywhere but the watcher's log. Pure: it judges what was read off disk.
  */
+import { describeUnmet, type UnmetDependency } from './dependencies.js';
 import { shortTime } from './limits.js';
 import type { TaskState } from './states.js';
 
@@ -23,7 +24,9 @@ export type WaitingReason =
   /** Not ready: its file says `status: draft`. */
   | 'draft'
   /** Its agent is at its usage limit: it resumes (or starts) after the reset. */
-  | 'limited';
+  | 'limited'
+  /** Tasks in its `after:` are not done (or not merged): it starts when the last one is. */
+  | 'blocked';
 
 /** The reason, in words, and since when. */
 export interface Waiting {
@@ -60,6 +63,8 @@ export interface WaitingInput {
    * recorded: until when, and the task the watcher tries the agent with after the reset.
    */
   agentLimit?: { agent: string; until: string; probe: string | null } | null;
+  /** What a `blocked` task waits for (domain/dependencies.ts). */
+  blockedOn?: readonly UnmetDependency[];
 }
 
 /** What the repository looks like around the task. */
@@ -85,6 +90,15 @@ export function waitingFor(t: WaitingInput, ctx: WaitingContext): Waiting | null
   });
   if (t.state === 'draft')
     return at('draft', `A draft: set \`status: ready\` in tasks/${t.slug}.md to run it.`);
+  if (t.state === 'blocked') {
+    const on = describeUnmet(t.blockedOn ?? []);
+    return ctx.watcher === null
+      ? at(
+          'blocked',
+          `Waiting for ${on}; no watcher is running to start it when they are done: run \`baton watch\` (or \`baton service install\`).`,
+        )
+      : at('blocked', `Waiting for ${on}: the watcher dispatches it as soon as the last is done.`);
+  }
   if ((t.state === 'worker_gone' || t.state === 'stalled') && t.retryAt !== null) {
     const when = `at ${t.retryAt}`;
     return ctx.watcher === null

@@ -7,6 +7,9 @@
  * when it exited non-zero AND wrote to stderr, so `merge-base --is-ancestor`, `rev-parse
  * --verify --quiet` or `config --get` exiting 1 in silence would read as success with empty
  * output. Commands whose exit code is an answer say which codes are answers (`Git.exit`).
+ *
+ * The one exception to simple-git: a command fed on stdin (`Git.fed`), which simple-git cannot
+ * do; it is started by src/proc/exec.ts, as every other process is.
  */
 import { withoutRepoVars } from './env.js';
 
@@ -18,6 +21,8 @@ export class GitCommandError extends Error {
   readonly stderr: string;
   /** The argv after `git`. */
   readonly args: readonly string[];
+  /** What git wrote to stdout before it failed (`merge-tree` prints its answer and exits 1). */
+  stdout = '';
 
   constructor(
     args: readonly string[],
@@ -68,6 +73,11 @@ export interface Git {
    * for "no"): resolves for 0 and for the codes in `answers`, rejects for any other.
    */
   exit(args: readonly string[], answers: readonly number[]): Promise<GitExit>;
+  /**
+   * `exit`, with `input` written to git's stdin (`merge-tree --stdin`: many merges, one process).
+   * simple-git cannot feed a command's stdin, so this one runs through src/proc/exec.ts.
+   */
+  fed(args: readonly string[], input: string, answers: readonly number[]): Promise<GitExit>;
 }
 
 /**
@@ -98,11 +108,24 @@ export function git(dir: string, opts: GitOptions = {}): Git {
       return { exitCode: 0, stdout: await run(dir, env, args, opts.allowHooksPath === true) };
     } catch (err) {
       if (err instanceof GitCommandError && err.exitCode !== null && answers.includes(err.exitCode))
-        return { exitCode: err.exitCode, stdout: '' };
+        return { exitCode: err.exitCode, stdout: err.stdout };
       throw err;
     }
   };
-  return { raw: (args) => run(dir, env, args, opts.allowHooksPath === true), exit };
+  const fed = async (
+    args: readonly string[],
+    input: string,
+    answers: readonly number[],
+  ): Promise<GitExit> => {
+    const { run: runProcess } = await import('../proc/exec.js');
+    const r = await runProcess('git', args, { cwd: dir, env, input });
+    if (r.failure === null || (r.failure === 'exit' && answers.includes(r.code)))
+      return { exitCode: r.code, stdout: r.stdout };
+    const err = new GitCommandError(args, r.failure === 'exit' ? r.code : null, r.stderr, r.message);
+    err.stdout = r.stdout;
+    throw err;
+  };
+  return { raw: (args) => run(dir, env, args, opts.allowHooksPath === true), exit, fed };
 }
 
 function definedOnly(env: NodeJS.ProcessEnv): Record<string, string> {
@@ -131,6 +154,7 @@ async function run(
         return Object.assign(new GitError(undefined, stderr), {
           exitCode: result.exitCode,
           stderr,
+          stdout: Buffer.concat(result.stdOut).toString('utf8'),
           spawnError: error instanceof Error ? error : undefined,
         });
       },
@@ -150,12 +174,20 @@ async function run(
 }
 
 function commandError(args: readonly string[], err: unknown): GitCommandError {
-  const e = err as { exitCode?: unknown; stderr?: unknown; spawnError?: Error; message?: unknown };
+  const e = err as {
+    exitCode?: unknown;
+    stderr?: unknown;
+    stdout?: unknown;
+    spawnError?: Error;
+    message?: unknown;
+  };
   const stderr = typeof e.stderr === 'string' ? e.stderr : '';
   // simple-git reports a process that never started (no git binary) with a negative code.
   const exitCode = typeof e.exitCode === 'number' && e.exitCode >= 0 ? e.exitCode : null;
   const detail =
     e.spawnError?.message ??
     (exitCode !== null ? `exit code ${exitCode}, nothing on stderr` : String(e.message ?? err));
-  return new GitCommandError(args, exitCode, stderr, detail, err);
+  const out = new GitCommandError(args, exitCode, stderr, detail, err);
+  if (typeof e.stdout === 'string') out.stdout = e.stdout;
+  return out;
 }

@@ -40,9 +40,14 @@ import {
 } from '../store/task-index.js';
 import { loadTaskFile, parseTaskText, readTaskText } from '../store/taskfiles.js';
 import { misplacedProblems, startWorktreeListing } from './misplaced.js';
+import { applyDependencies } from './dependencies.js';
+import type { UnmetDependency } from '../domain/dependencies.js';
 import type { Repo } from './repo.js';
 import type { AgentLimit } from '../domain/limits.js';
 import { readAgentLimits } from '../store/limits.js';
+import { taskRadars, type TaskRadar } from '../domain/radar.js';
+import { RADAR_FILE, readRadarSync } from '../store/radar.js';
+import { prFileName, readPrSync, type PrRecord } from '../store/pr.js';
 
 /** One task as shown on the board. */
 export interface BoardTask {
@@ -64,6 +69,12 @@ export interface BoardTask {
   failure?: DispatchFailureRecord | null;
   /** The last time an agent's commit carried changes staged by hand and refused (domain/hand-staged.ts). */
   handStaged?: HandStagedNotice | null;
+  /** State `blocked`: the tasks in its `after:` that are not done (or not merged) yet. */
+  blockedOn?: UnmetDependency[];
+  /** The conflict radar's last look at its branch (tasks/logs/radar.json); absent when it has none. */
+  radar?: TaskRadar | null;
+  /** Its pull request as last seen (store/pr.ts), when it has one. */
+  pr?: PrRecord | null;
 }
 
 /** A rejected follow-up drop, as recorded in `rejected.jsonl`. */
@@ -91,6 +102,8 @@ export interface Board {
   problems: string[];
   /** The hooks self-heal's last repair (tasks/logs/hooks.jsonl), if it ever made one. */
   hookRepair?: HookRepair | null;
+  /** Why the conflict radar is off (git older than 2.38); null when it runs or never ran. */
+  radarOff?: string | null;
 }
 
 /**
@@ -143,6 +156,7 @@ export async function readBoard(repo: Repo, cache?: TaskFileCache): Promise<Boar
     changed.any = true;
   }
   if (changed.any) saveTaskIndex(index, parser, files, Date.now());
+  await applyDependencies(repo, tasks); // blocked and invalid need the whole board
   const rejected = (await readJsonl<RejectedEntry>(repo.paths.rejectedFile)).records;
   const slugs = new Set(tasks.flatMap((t) => (t.slug === null ? [] : [t.slug])));
   const problems = slugs.size === 0 ? [] : await misplacedProblems(repo, slugs, worktrees);
@@ -151,7 +165,18 @@ export async function readBoard(repo: Repo, cache?: TaskFileCache): Promise<Boar
   const hookRepair = listed.logs.has(HOOKS_LOG) ? await readHookRepair(repo) : null;
   const { maxConcurrent, heartbeatSeconds, defaultAgent } = repo.config;
   const agentLimits = [...(await readAgentLimits(repo.paths)).values()];
+  const radar = listed.logs.has(RADAR_FILE) ? readRadarSync(repo.paths) : null;
+  if (radar !== null) {
+    const prefix = repo.config.branchPrefix;
+    const views = taskRadars(
+      radar,
+      (slug) => tasks.find((t) => t.slug === slug)?.status?.branch ?? `${prefix}${slug}`,
+    );
+    for (const t of tasks)
+      if (t.slug !== null && Object.hasOwn(views, t.slug)) t.radar = views[t.slug] ?? null;
+  }
   return {
+    radarOff: radar?.off ?? null,
     tasks,
     rejected,
     problems,
@@ -180,6 +205,7 @@ export async function readTask(
   const task = boardTask(name, slug, loaded, status, lock, pendingFollowups);
   task.failure = currentFailure(repo, slug);
   task.handStaged = readHandStagedNoticeSync(handStagedFile(repo.paths, slug));
+  task.pr = readPrSync(repo.paths, slug);
   return task;
 }
 
@@ -222,6 +248,7 @@ async function readListedTask(
   task.handStaged = listed.logs.has(handStagedFileName(slug))
     ? readHandStagedNoticeSync(handStagedFile(repo.paths, slug))
     : null;
+  task.pr = listed.logs.has(prFileName(slug)) ? readPrSync(repo.paths, slug) : null;
   return task;
 }
 

@@ -16,6 +16,8 @@ import { readStatus } from '../store/status.js';
 import type { StartKind } from '../worker/assignment.js';
 import { assertAgentMayStart } from './agent-gate.js';
 import { assertAgentRunnable } from './preflight.js';
+import { assertUnblocked, baseBranchOf } from './dependencies.js';
+import { AFTER_BASE } from '../domain/dependencies.js';
 import { loadTask, taskWorktree, type Repo } from './repo.js';
 
 /** Options of a dispatch. */
@@ -41,6 +43,8 @@ export interface DispatchOptions {
    * start. Without one (every command but the watcher), a fresh worker is spawned.
    */
   standby?: StandbyPool;
+  /** Dispatch a task whose `after:` is unmet anyway (`baton dispatch --force`). */
+  force?: boolean;
 }
 
 /** Dispatches a task; throws BUSY (exit 3) when a live worker holds its lock. */
@@ -64,6 +68,11 @@ export async function dispatch(
     );
   }
   if (opts.respectLimits === true) await assertAgentMayStart(repo, slug, agent);
+  if (task.after.length > 0)
+    await assertUnblocked(repo, slug, {
+      force: opts.force === true,
+      by: opts.standby ? 'watcher' : 'dispatch',
+    });
   const { worktree, branch } = taskWorktree(repo.config, slug);
   const worktreeExists = existsSync(worktree);
   // Cheap check first, so that a dispatch racing a live worker starts nothing at all. A folder
@@ -124,7 +133,7 @@ async function prepare(
     commonDir: repo.info.commonDir,
     branch: where.branch,
     path: where.worktree,
-    base: task.base ?? null,
+    base: task.base === AFTER_BASE ? await baseBranchOf(repo, task) : (task.base ?? null),
   });
   // Self-heal baton's hooks and point this worktree at the task hooks folder (hooks/heal.ts);
   // what it repaired is recorded in tasks/logs/hooks.jsonl and said by the next heartbeat.

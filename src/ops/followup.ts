@@ -32,6 +32,8 @@ export interface FollowupResult {
   liveInput: boolean;
   /** Why no worker was started for it now (its agent is at its usage limit), in words. */
   waiting?: string;
+  /** The task has not run and waits for its `after:` (TASK_BLOCKED): `waiting` says for what. */
+  blocked?: boolean;
 }
 
 /** Accepts a follow-up from the CLI and makes sure a worker runs it. */
@@ -75,13 +77,17 @@ export async function sendFollowup(
   const number = await followupNumber(taskPaths(repo.paths, slug).historyFile, id, `tasks/${name}`);
   let worker: FollowupResult['worker'];
   let waiting: string | undefined;
+  let blocked = false;
   try {
     worker = await ensureWorker(repo, slug);
   } catch (err) {
-    // Accepted and queued: it runs when the agent's limit resets, after the task's resume.
-    if (!(err instanceof BatonError && err.code === 'AGENT_LIMITED')) throw err;
+    // Accepted and queued: it runs when the agent's limit resets, after the task's resume; or,
+    // for a task blocked on its `after:`, after its first run once that is met.
+    if (!(err instanceof BatonError && (err.code === 'AGENT_LIMITED' || err.code === 'TASK_BLOCKED')))
+      throw err;
     worker = null;
     waiting = err.message;
+    blocked = err.code === 'TASK_BLOCKED';
   }
   return {
     id,
@@ -90,6 +96,7 @@ export async function sendFollowup(
     number,
     ...about,
     ...(waiting === undefined ? {} : { waiting }),
+    ...(blocked ? { blocked } : {}),
   };
 }
 

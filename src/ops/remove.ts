@@ -27,6 +27,8 @@ import { readStatus, updateStatus } from '../store/status.js';
 import { loadTaskFile } from '../store/taskfiles.js';
 import { assertSlug, taskWorktree, type Repo } from './repo.js';
 import { tearDown, type TornDown } from './teardown.js';
+import { mergeTargetOf } from './dependencies.js';
+import { AFTER_BASE } from '../domain/dependencies.js';
 
 /** What `remove` did. */
 export interface RemoveResult {
@@ -173,11 +175,15 @@ async function takeTaskLock(
   return mine;
 }
 
-/** The branch merges are judged against: the task's `base`, or the main worktree's branch. */
+/**
+ * The branch merges are judged against: the task's `base` (for `base: after`, its dependency's:
+ * ops/dependencies.ts), or the main worktree's branch.
+ */
 async function baseBranch(repo: Repo, slug: string): Promise<string | null> {
   const loaded = existsSync(taskPaths(repo.paths, slug).taskFile)
     ? await loadTaskFile(repo.info.root, `${slug}.md`)
     : null;
+  if (loaded?.ok && loaded.value.base === AFTER_BASE) return mergeTargetOf(repo, loaded.value);
   if (loaded?.ok && loaded.value.base !== undefined) return loaded.value.base;
   return currentBranch(repo.info.root);
 }

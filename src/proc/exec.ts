@@ -38,6 +38,8 @@ export interface RunOptions {
   env?: Record<string, string | undefined>;
   /** Killed (SIGTERM) after this long. */
   timeoutMs?: number;
+  /** Written to its stdin, which is then closed; absent: stdin is closed from the start. */
+  input?: string;
 }
 
 /** One stdio entry of a detached child: as node:child_process takes it (`pipe`, `ignore`, or an open fd). */
@@ -65,14 +67,14 @@ export function preloadExeca(): void {
   loadExeca().catch(() => undefined);
 }
 
-/** Runs `file` with `args` to its end, stdin closed. Never throws: see `Ran.failure`. */
+/** Runs `file` with `args` to its end, stdin closed (or fed `opts.input`). Never throws: see `Ran.failure`. */
 export async function run(file: string, args: readonly string[], opts: RunOptions = {}): Promise<Ran> {
   const { execa } = await loadExeca();
   const r = await execa(file, args, {
     cwd: opts.cwd,
     env: opts.env ?? process.env,
     extendEnv: false,
-    stdin: 'ignore',
+    ...(opts.input !== undefined ? { input: opts.input } : { stdin: 'ignore' as const }),
     reject: false,
     stripFinalNewline: false,
     timeout: opts.timeoutMs,

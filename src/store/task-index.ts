@@ -21,7 +21,10 @@ import { codeFingerprint } from './code-fingerprint.js';
  * What a board shows of a valid task: its front-matter settings. Not the prompt: at thousands of
  * tasks, prompts would be most of the index, and nothing that reads a board uses them.
  */
-export type TaskSummary = Pick<Task, 'slug' | 'file' | 'status' | 'agent' | 'base' | 'priority' | 'title'>;
+export type TaskSummary = Pick<
+  Task,
+  'slug' | 'file' | 'status' | 'agent' | 'base' | 'priority' | 'title' | 'after' | 'afterMerge'
+>;
 
 /** A task file as a board sees it: its settings, or why it cannot be used, in words. */
 export type TaskVerdict =
@@ -60,7 +63,7 @@ export async function contentDigest(text: string): Promise<string> {
   return createHash('sha1').update(text).digest('base64');
 }
 
-const FORMAT = 3;
+const FORMAT = 4; // 4: summaries carry after and afterMerge
 
 /** What identifies a file's content without reading it. */
 export function fileKey(st: Pick<Stats, 'ino' | 'size' | 'mtimeMs' | 'ctimeMs'>): string {
@@ -70,8 +73,8 @@ export function fileKey(st: Pick<Stats, 'ino' | 'size' | 'mtimeMs' | 'ctimeMs'>)
 /** The verdict on a loaded task file. Pure. */
 export function verdictOf(loaded: Result<Task, Problem[]>): TaskVerdict {
   if (loaded.ok) {
-    const { slug, file, status, agent, base, priority, title } = loaded.value;
-    return { ok: true, task: { slug, file, status, agent, base, priority, title } };
+    const { slug, file, status, agent, base, priority, title, after, afterMerge } = loaded.value;
+    return { ok: true, task: { slug, file, status, agent, base, priority, title, after, afterMerge } };
   }
   const transient = loaded.error.some((p) => {
     const reason = (p as { reason?: unknown }).reason;
@@ -80,7 +83,10 @@ export function verdictOf(loaded: Result<Task, Problem[]>): TaskVerdict {
   return { ok: false, error: loaded.error.map(formatProblem).join('; '), transient };
 }
 
-/** One index row: name, key, changedMs, digest, then status, priority, title, agent, base, or the error. */
+/**
+ * One index row: name, key, changedMs, digest, then status, priority, title, agent, base, after,
+ * afterMerge, or the error.
+ */
 type Row = [string, string, number, ...unknown[]];
 
 /**
@@ -96,7 +102,16 @@ export function encodeIndex(parser: string, cache: TaskFileCache, nowMs: number)
     const head: Row = [name, e.key, e.changedMs, e.digest];
     if (v.ok) {
       const t = v.task;
-      rows.push([...head, t.status, t.priority, t.title ?? null, t.agent ?? null, t.base ?? null]);
+      rows.push([
+        ...head,
+        t.status,
+        t.priority,
+        t.title ?? null,
+        t.agent ?? null,
+        t.base ?? null,
+        t.after,
+        t.afterMerge,
+      ]);
     } else if (!v.transient) rows.push([...head, v.error]);
   }
   return JSON.stringify({ format: FORMAT, parser, rows });
@@ -128,10 +143,12 @@ function decodeRow(row: unknown[]): [string, TaskFileEntry] | null {
   if (rest.length === 1 && typeof rest[0] === 'string') {
     return [name, { ...entry, result: { ok: false, error: rest[0], transient: false } }];
   }
-  const [status, priority, title, agent, base] = rest;
-  if (rest.length !== 5 || typeof status !== 'string') return null;
+  const [status, priority, title, agent, base, after, afterMerge] = rest;
+  if (rest.length !== 7 || typeof status !== 'string') return null;
   if (typeof priority !== 'number' || !Number.isSafeInteger(priority)) return null;
   if (![title, agent, base].every((v) => v === null || typeof v === 'string')) return null;
+  if (!Array.isArray(after) || !after.every((v) => typeof v === 'string')) return null;
+  if (typeof afterMerge !== 'boolean') return null;
   const slug = name.slice(0, -'.md'.length);
   const task: TaskSummary = {
     slug,
@@ -141,6 +158,8 @@ function decodeRow(row: unknown[]): [string, TaskFileEntry] | null {
     base: (base as string | null) ?? undefined,
     priority,
     title: (title as string | null) ?? undefined,
+    after: after as string[],
+    afterMerge,
   };
   return [name, { ...entry, result: { ok: true, task } }];
 }
@@ -182,6 +201,7 @@ export function parserFingerprint(): string {
       '../domain/yaml',
       '../domain/files',
       '../domain/slug',
+      '../domain/dependencies',
     ],
     ['yaml'],
   );

@@ -69,7 +69,8 @@ async function act(
     }
     case 'dispatch': {
       const { dispatchTask } = await import('../cli/dispatch.js');
-      return (await dispatchTask(repo, slug, { fresh: body.fresh === true })).lines;
+      return (await dispatchTask(repo, slug, { fresh: body.fresh === true, force: body.force === true }))
+        .lines;
     }
     case 'remove': {
       const { removeTask } = await import('../ops/remove.js');

@@ -27,6 +27,8 @@ import { taskPaths } from '../store/paths.js';
 import { readStatus, updateStatus } from '../store/status.js';
 import { clearAgentLimit } from '../store/limits.js';
 import { agentFields, limitedAgentsNow, resumeLimited } from './limits.js';
+import type { TaskConflict } from '../domain/radar.js';
+import { runRadar, type RadarMemory, type RadarReport } from './radar.js';
 
 /** What one cycle did, as written to heartbeat.json. */
 export interface CycleReport {
@@ -40,12 +42,17 @@ export interface CycleReport {
     pid: number | null;
     pendingFollowups: number;
     retryAt: string | null;
+    /** The conflict radar's view of a live task branch (src/watch/radar.ts); absent for others. */
+    behind?: number;
+    conflicts?: TaskConflict[];
   }[];
   decisions: (Decision & { result: string })[];
   ingested: { file: string; result: string }[];
   problems: string[];
   /** What the hooks self-heal said this cycle (hooks/heal.ts): [] when they were in place. */
   hooks: string[];
+  /** What the conflict radar did this cycle: why it is off, what it merged, conflicts told first now. */
+  radar?: Omit<RadarReport, 'tasks'>;
   /** Agents at their usage limit as this cycle left them: when baton tries again, and their probe run. */
   limitedAgents?: {
     agent: string;
@@ -111,6 +118,8 @@ export interface CycleOptions {
    * out itself, one after the other.
    */
   startBeside?: (d: StartDecision) => string;
+  /** What the conflict radar keeps between cycles (the watcher's): that git is too old for it. */
+  radar?: RadarMemory;
 }
 
 /** Runs one cycle and writes heartbeat.json. */
@@ -145,6 +154,7 @@ export async function runCycle(repo: Repo, opts: CycleOptions = {}): Promise<Cyc
     done.push({ ...d, result });
   }
   const after = decisions.length > 0 ? await readBoard(repo, cache) : board;
+  const { tasks: radarTasks, ...radar } = await runRadar(repo, after, opts.radar);
   const report: CycleReport = {
     ts: started.toISOString(),
     durationMs: now().getTime() - started.getTime(),
@@ -156,16 +166,27 @@ export async function runCycle(repo: Repo, opts: CycleOptions = {}): Promise<Cyc
       pid: t.lock?.live ? t.lock.pid : null,
       pendingFollowups: t.pendingFollowups,
       retryAt: t.status?.retryAt ?? null,
+      ...radarFields(radarTasks, t.slug),
     })),
     decisions: done,
     ingested: ingested.map(({ file, result }) => ({ file, result })),
     problems: [...after.problems, ...hooks.said],
     hooks: hooks.said,
+    radar,
     limitedAgents: limitedAgentsNow(after.agentLimits ?? []),
   };
   await fs.mkdir(path.dirname(repo.paths.heartbeatFile), { recursive: true });
   await writeFileAtomic(repo.paths.heartbeatFile, `${JSON.stringify(report, null, 2)}\n`);
   return report;
+}
+
+/** A task's `behind` and `conflicts` for heartbeat.json, when the radar watches its branch. */
+function radarFields(
+  radar: RadarReport['tasks'],
+  slug: string | null,
+): { behind?: number; conflicts?: TaskConflict[] } {
+  const r = slug === null ? undefined : radar[slug];
+  return r ? { behind: r.behind, conflicts: r.conflicts } : {};
 }
 
 /**
@@ -289,7 +310,10 @@ export async function carryOut(repo: Repo, d: Decision, standby?: StandbyPool): 
       }
     }
   } catch (err) {
-    if (err instanceof BatonError && (err.code === 'BUSY' || err.code === 'AGENT_LIMITED'))
+    if (
+      err instanceof BatonError &&
+      (err.code === 'BUSY' || err.code === 'AGENT_LIMITED' || err.code === 'TASK_BLOCKED')
+    )
       return `skipped: ${err.message}`;
     if (err instanceof BatonError && LASTING_DISPATCH_ERRORS.has(err.code) && d.kind !== 'mark') {
       // Said once: later cycles pass the task over until its file or baton.yaml changes.

@@ -27,7 +27,9 @@ import { liveHolder, wake } from '../ops/followup.js';
 import type { Repo } from '../ops/repo.js';
 import { ConfigReloader } from './config-reload.js';
 import { carryOut, ingestStrayDrops, runCycle, type CycleReport } from './cycle.js';
+import type { RadarMemory } from './radar.js';
 import { watchFolders, type FolderEvents } from './folder-events.js';
+import { PrPoller } from './pr-poller.js';
 
 /** What the watcher tells its caller (the CLI prints it). */
 export interface WatchLog {
@@ -66,6 +68,10 @@ export class Watcher {
   readonly #waiting = new Set<string>();
   /** Parsed task files, re-parsed only when they change. */
   readonly #taskCache: TaskFileCache = new Map();
+  /** What the conflict radar learnt of this git (too old for it), kept so it is asked once. */
+  readonly #radar: RadarMemory = { off: null };
+  /** Polls the tasks' pull requests beside the queue (pr-poller.ts). */
+  readonly #prs: PrPoller;
 
   /**
    * `standby` is a pool not yet started: the watcher starts it with itself, hands it to every
@@ -77,6 +83,7 @@ export class Watcher {
     this.#log = log;
     this.#standby = standby;
     this.#config = new ConfigReloader(repo.info.root, log);
+    this.#prs = new PrPoller(() => this.#repo, log);
   }
 
   /** Starts watching; resolves once the file watcher is ready and the first cycle has run. */
@@ -95,6 +102,7 @@ export class Watcher {
     // Tasks already waiting are arrivals nothing saw: they fill the free slots at once.
     await this.#enqueue(() => this.#cycle({ fillSlots: true }));
     this.#arm();
+    this.#prs.start();
   }
 
   /**
@@ -106,6 +114,7 @@ export class Watcher {
     if (this.#timer) clearTimeout(this.#timer);
     if (this.#configTimer) clearTimeout(this.#configTimer);
     await this.#fs?.close();
+    await this.#prs.stop();
     await this.#queue.catch(() => undefined);
     await Promise.all(this.#starting.values());
     await this.#standby.dispose();
@@ -199,7 +208,17 @@ export class Watcher {
       return;
     }
     const neverRan = (t.status?.runId ?? null) === null;
+    if (t.task?.status === 'done' && this.#hasDependents(slug)) {
+      // Its dependents may be unblocked now: judged at once, against the whole board.
+      this.#react('dependencies', () => this.#dependencyCycle());
+      return;
+    }
     if (t.state !== 'ready' || !neverRan || t.lock?.live) return;
+    if ((t.task?.after.length ?? 0) > 0) {
+      // Blocked or not is judged against the whole board (ops/dependencies.ts): a cycle does that.
+      this.#react('dependencies', () => this.#dependencyCycle());
+      return;
+    }
     if (t.failure) return; // its dispatch failed for a lasting reason; status says which
     if (this.#starting.has(slug)) return; // another event of the same file
     // A reaction to one dropped file is a cycle of its own that dispatches at most that task:
@@ -213,12 +232,29 @@ export class Watcher {
     this.#start(slug, 'dispatch');
   }
 
+  /** True when a task file the watcher has read names `slug` in its `after:`. */
+  #hasDependents(slug: string): boolean {
+    for (const e of this.#taskCache.values())
+      if (e.result.ok && e.result.task.after.includes(slug)) return true;
+    return false;
+  }
+
+  /**
+   * A cycle for tasks whose dependencies may have changed: like the first cycle it fills the free
+   * slots, since every task it unblocks arrived now, as a dropped ready task does (each of those
+   * is dispatched on its own event, outside maxDispatchesPerCycle).
+   */
+  async #dependencyCycle(): Promise<void> {
+    await this.#cycle({ fillSlots: true });
+  }
+
   async #onStatus(slug: string): Promise<void> {
     if (!this.#running.has(slug)) return;
     const holder = await liveHolder(this.#repo, slug);
     if (holder) return;
     this.#running.delete(slug);
     this.#scheduleCycle(); // a slot is free: let the next task in now, not at the next heartbeat
+    this.#prs.kick(); // an idle task may get its PR now, a merged one its done
   }
 
   /** True when maxConcurrent leaves no slot for one more worker (starts in flight take one each). */
@@ -297,9 +333,11 @@ export class Watcher {
   async #cycle(opts: { fillSlots?: boolean } = {}): Promise<CycleReport | null> {
     await this.#reloadConfig(); // an edit whose event was missed
     this.#startedLately.clear();
+    const radarWasOff = this.#radar.off;
     const report = await runCycle(this.#repo, {
       cache: this.#taskCache,
       standby: this.#standby,
+      radar: this.#radar,
       fillSlots: opts.fillSlots === true,
       starting: new Set(this.#starting.keys()),
       startBeside: (d) => {
@@ -312,9 +350,14 @@ export class Watcher {
       ...this.#startedLately,
     ]);
     // A start is logged by #carryOutStart when it has ended.
-    for (const d of report.decisions) if (d.result !== STARTING) this.#log(`${d.slug}: ${d.kind}: ${d.result}`);
+    for (const d of report.decisions)
+      if (d.result !== STARTING) this.#log(`${d.slug}: ${d.kind}: ${d.result}`);
     for (const i of report.ingested) this.#log(`${i.file}: ${i.result}`);
     for (const h of report.hooks) this.#log(`hooks: ${h}`);
+    if (this.#radar.off !== null && radarWasOff === null) this.#log(this.#radar.off); // said once
+    const found = report.radar?.newConflicts ?? 0;
+    if (found > 0)
+      this.#log(`conflict radar: ${found} new conflict${found === 1 ? '' : 's'}; see baton status`);
     return report;
   }
 
@@ -328,6 +371,15 @@ export class Watcher {
   }
 
   #error(err: unknown): void {
+    if (vanishedUnder(err, this.#repo.paths.tasksDir)) {
+      // tasks/ was deleted (or replaced) while the operation ran: not a fault of baton's.
+      // No immediate retry: a path that stays missing would spin.
+      const gone = (err as NodeJS.ErrnoException).path;
+      this.#log(
+        `tasks/ changed under the watcher (${gone} went); the folder's next event or heartbeat runs again`,
+      );
+      return;
+    }
     this.#log(`error (the next heartbeat retries): ${err instanceof Error ? err.message : String(err)}`);
   }
 }
@@ -337,6 +389,14 @@ const STARTING = 'starting (its outcome is in the watch log)';
 
 /** How long an edit of baton.yaml is let settle before it is read. */
 const CONFIG_SETTLE_MS = 100;
+
+/** True for a "no such file" error on a path inside `tasksDir`: the folder went while in use. */
+function vanishedUnder(err: unknown, tasksDir: string): boolean {
+  const e = err as NodeJS.ErrnoException | null;
+  if (e?.code !== 'ENOENT' || typeof e.path !== 'string') return false;
+  const rel = path.relative(tasksDir, e.path);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
 
 /** False when nothing is at `p` now; true when something is, or when that cannot be told. */
 function present(p: string): boolean {

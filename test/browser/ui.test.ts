@@ -9,7 +9,7 @@
 import { existsSync, mkdtempSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { agentStarts, fakeAgentsYaml, makeRig, projectRoot, spawnBaton, type Rig } from '../helpers/rig.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -34,6 +34,8 @@ let rig: Rig;
 let browser: BrowserContext;
 let page: Page;
 let origin: string;
+/** Uncaught errors in the page: every test ends with none. */
+const pageErrors: string[] = [];
 
 const stateOf = (slug: string) => page.locator(`tr[data-slug="${slug}"] .state`);
 const result = () => page.locator('#result');
@@ -62,9 +64,12 @@ describe.skipIf(!have)('baton ui in Chromium', () => {
       viewport: { width: 1280, height: 800 },
     });
     page = browser.pages()[0] ?? (await browser.newPage());
-    page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+    page.on('pageerror', (e) => pageErrors.push(e.message));
     await page.goto(url);
     await page.waitForSelector('#live.on');
+  });
+  afterEach(() => {
+    expect(pageErrors.splice(0)).toEqual([]);
   });
   afterAll(async () => {
     await browser?.close();
@@ -201,6 +206,22 @@ describe.skipIf(!have)('baton ui in Chromium', () => {
     await page.click('#btn-force');
     await expect.poll(() => result().textContent()).toContain('removed worktree');
     expect(existsSync(path.join(rig.worktreesDir, 'keep'))).toBe(false);
+  });
+
+  it('offers dispatch --force for a task that waits for another, after a confirmation', async () => {
+    await rig.writeTask('later', 'After the quick one.', { after: '[sketch]' });
+    await openTask('later');
+    await expect.poll(() => page.locator('h1 .state').textContent()).toBe('blocked');
+    await page.click('#btn-dispatch');
+    const cli = await rig.baton(['dispatch', 'later']);
+    expect(cli.code).not.toBe(0);
+    await expect
+      .poll(() => page.locator('#result div').first().textContent())
+      .toBe(cli.stderr.split('\n')[0]);
+    page.once('dialog', (d) => void d.accept());
+    await page.click('#btn-force');
+    await expect.poll(() => result().textContent()).toMatch(/^later dispatched: run \S+, worker pid \d+/);
+    await rig.waitFor('later idle', () => rig.isIdle('later'));
   });
 
   it('creates a task from the form, refusing a bad slug as the CLI does', async () => {

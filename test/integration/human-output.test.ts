@@ -132,7 +132,7 @@ describe('watch --once', () => {
     );
     const j = await rig.baton(['watch', '--once', '--json']);
     const report = JSON.parse(j.stdout) as Record<string, unknown>;
-    expect(Object.keys(report)).toEqual(['running', 'decisions', 'ingested', 'durationMs']);
+    expect(Object.keys(report)).toEqual(['running', 'decisions', 'ingested', 'durationMs', 'radar']);
     expect(report.running).toBe(1);
   });
 });

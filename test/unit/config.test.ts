@@ -10,6 +10,7 @@ import type { Config } from '../../src/config/types.js';
 import { BatonError, formatProblem } from '../../src/domain/errors.js';
 import { defaultWorktreeSetup } from '../../src/domain/setup.js';
 import { NOTIFY_EVENTS } from '../../src/domain/notify.js';
+import { defaultPrConfig } from '../../src/config/pr.js';
 
 const ROOT = '/srv/repos/shop';
 
@@ -23,6 +24,7 @@ const DEFAULT_CONFIG: Config = {
   hooks: { autoRepair: true },
   ...defaultWorktreeSetup(),
   notify: [],
+  pr: defaultPrConfig(),
 };
 
 function parse(text: string | null, env: Record<string, string | undefined> = {}) {
@@ -51,6 +53,55 @@ describe('parseConfig: hooks', () => {
   });
 });
 
+describe('parseConfig: pr', () => {
+  it('reads the pr section over its defaults', () => {
+    const text = [
+      'pr:',
+      '  remote: upstream',
+      '  view: [my-forge, show, "{number}"]',
+      '  comments: false',
+      '  pollSeconds: 5',
+      '  logLines: 20',
+      '  openOnIdle: true',
+      '  removeOnMerge: true',
+    ].join('\n');
+    const { config, errors, warnings } = parse(text);
+    expect(errors).toEqual([]);
+    expect(warnings).toEqual([]);
+    expect(config.pr).toEqual({
+      ...defaultPrConfig(),
+      remote: 'upstream',
+      view: ['my-forge', 'show', '{number}'],
+      comments: null,
+      pollSeconds: 5,
+      logLines: 20,
+      openOnIdle: true,
+      removeOnMerge: true,
+    });
+  });
+
+  it.each([
+    ['pr: yes\n', /^baton.yaml:1: pr must be a mapping/],
+    [
+      'pr:\n  pollSeconds: 0\n',
+      /^baton.yaml:2: pr.pollSeconds must be a number of seconds greater than 0, found 0$/,
+    ],
+    ['pr:\n  logLines: 2.5\n', /^baton.yaml:2: pr.logLines must be a whole number of at least 1/],
+    ['pr:\n  view: []\n', /^baton.yaml:2: pr.view must be a non-empty argv list/],
+    ['pr:\n  create: false\n', /^baton.yaml:2: pr.create must be a non-empty argv list .*, found false$/],
+    ['pr:\n  openOnIdle: "yes"\n', /^baton.yaml:2: pr.openOnIdle must be true or false/],
+    ['pr:\n  remote: "-x"\n', /^baton.yaml:2: pr.remote must be the name of a git remote/],
+  ])('refuses %j', (text, message) => {
+    expect(errorsOf(text)).toEqual([expect.stringMatching(message)]);
+  });
+
+  it('warns about an unknown pr key with the meant one', () => {
+    expect(parse('pr:\n  pollSecond: 5\n').warnings).toEqual([
+      'baton.yaml:2: unknown setting "pr.pollSecond" is ignored; did you mean pollSeconds?',
+    ]);
+  });
+});
+
 describe('parseConfig', () => {
   it('gives the documented defaults without a file', () => {
     expect(parse(null)).toEqual({ config: DEFAULT_CONFIG, warnings: [], errors: [] });
@@ -66,6 +117,7 @@ describe('parseConfig', () => {
       interruptGraceSeconds: 10,
       batchFollowups: false,
       limitBufferSeconds: 60,
+      onConflict: 'report',
     });
   });
 
@@ -102,6 +154,7 @@ describe('parseConfig', () => {
       'interruptGraceSeconds: 0.25',
       'batchFollowups: true',
       'limitBufferSeconds: 0',
+      'onConflict: followup',
       'notify:',
       '  - command: [notify-send, "{slug}"]',
       '    events: [failed]',
@@ -142,6 +195,7 @@ describe('parseConfig', () => {
       interruptGraceSeconds: 0.25,
       batchFollowups: true,
       limitBufferSeconds: 0,
+      onConflict: 'followup',
       hooks: { autoRepair: false },
       setup: {
         copy: ['.env', 'config/*.local.json'],
@@ -154,6 +208,7 @@ describe('parseConfig', () => {
         { command: ['notify-send', '{slug}'], sh: null, events: ['failed'], timeoutSeconds: 10 },
         { command: null, sh: 'echo hi', events: [...NOTIFY_EVENTS], timeoutSeconds: 2.5 },
       ],
+      pr: defaultPrConfig(),
       agents: {
         claude: {
           name: 'claude',

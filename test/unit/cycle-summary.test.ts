@@ -44,3 +44,32 @@ describe('watch --once summary', () => {
     ]);
   });
 });
+
+describe('watch --once summary: the conflict radar', () => {
+  const base = (tasks: CycleReport['tasks'], off: string | null): CycleReport => ({
+    ts: '2026-12-04T00:00:00.000Z',
+    durationMs: 12,
+    running: 0,
+    hooks: [],
+    tasks,
+    decisions: [],
+    ingested: [],
+    problems: [],
+    radar: { off, measured: { branches: 0, pairs: 0 }, newConflicts: 0 },
+  });
+  it('names the tasks in conflict', () => {
+    const conflicted = {
+      ...task('a'),
+      behind: 1,
+      conflicts: [{ with: 'main', kind: 'base' as const, branch: 'main', files: ['x'] }],
+    };
+    expect(summarizeCycle(base([conflicted, { ...task('b'), behind: 0, conflicts: [] }], null), 30)).toEqual([
+      'heartbeat: 2 tasks, 0 running, 0 dispatched, 0 retried, 1 in conflict (a); next cycle in a running watcher every 30 s',
+    ]);
+  });
+  it('says why it is off', () => {
+    expect(summarizeCycle(base([task('a')], 'The conflict radar is off: …'), 30)[1]).toBe(
+      '  The conflict radar is off: …',
+    );
+  });
+});

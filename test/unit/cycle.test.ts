@@ -32,6 +32,12 @@ describe('planCycle', () => {
     expect(planCycle([queued], limits, now)).toEqual([]);
   });
 
+  it('never revives a task its merged PR made done, even with follow-ups waiting', () => {
+    const merged = task('merged', { state: 'done', recordedState: 'done', ranBefore: true, pendingFollowups: 2 });
+    const idle = task('idle', { state: 'idle', recordedState: 'idle', ranBefore: true, pendingFollowups: 1 });
+    expect(planCycle([merged, idle], limits, now)).toEqual([{ kind: 'start_inbox', slug: 'idle' }]);
+  });
+
   it('fills every free slot in priority order when asked (the first cycle), still within maxConcurrent', () => {
     const tasks = [task('a'), task('b', { priority: 2 }), task('c', { priority: 1 }), task('d')];
     const one = { ...limits, maxDispatchesPerCycle: 1 };

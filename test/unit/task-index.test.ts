@@ -49,6 +49,8 @@ describe('verdictOf', () => {
         base: 'dev',
         priority: 0,
         title: undefined,
+        after: [],
+        afterMerge: false,
       },
     });
   });
@@ -74,9 +76,10 @@ describe('encodeIndex and decodeIndex', () => {
       ['a.md', '---\npriority: 3\ntitle: A\nagent: codex\nextra: [1, {b: c}]\n---\nDo A.\n', OLD],
       ['b.md', 'Just a prompt.\n', OLD],
       ['c.md', '---\npriority: high\n---\n', OLD],
+      ['d.md', '---\nafter: [a, b]\nafter-merge: true\nbase: main\n---\nDo D.\n', OLD],
     ]);
     const back = decodeIndex(encodeIndex('p1', cache, NOW), 'p1');
-    expect([...back.keys()]).toEqual(['a.md', 'b.md', 'c.md']);
+    expect([...back.keys()]).toEqual(['a.md', 'b.md', 'c.md', 'd.md']);
     for (const [name, e] of cache) expect(back.get(name)).toStrictEqual(e);
   });
 
@@ -104,15 +107,17 @@ describe('encodeIndex and decodeIndex', () => {
     expect(decodeIndex(text, 'p1').size).toBe(1);
     expect(decodeIndex(text, 'p2').size).toBe(0);
     expect(decodeIndex(text.slice(0, -5), 'p1').size).toBe(0);
-    expect(decodeIndex(text.replace('"format":3', '"format":4'), 'p1').size).toBe(0);
+    expect(decodeIndex(text.replace('"format":4', '"format":5'), 'p1').size).toBe(0);
     expect(decodeIndex('[]', 'p1').size).toBe(0);
     const rows = [
-      ['a.md', 'k', 1, null, 'ready', 1.5, null, null, null],
+      ['a.md', 'k', 1, null, 'ready', 1.5, null, null, null, [], false],
+      ['e.md', 'k', 1, null, 'ready', 1, null, null, null, ['a'], 'yes'],
+      ['f.md', 'k', 1, null, 'ready', 1, null, null, null, [1], false],
       ['b.md', 'k', 1, null, 7],
       ['c', 'k', 1, null, 'x'],
       ['d.md', 'k', 1, 5, 'x'],
     ];
-    expect(decodeIndex(JSON.stringify({ format: 3, parser: 'p1', rows }), 'p1').size).toBe(0);
+    expect(decodeIndex(JSON.stringify({ format: 4, parser: 'p1', rows }), 'p1').size).toBe(0);
   });
 });
 

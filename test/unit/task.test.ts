@@ -64,6 +64,8 @@ describe('parseTask', () => {
         status: 'ready',
         agent: undefined,
         base: undefined,
+        after: [],
+        afterMerge: false,
         priority: 0,
         title: undefined,
         body: 'Fix the bug.',

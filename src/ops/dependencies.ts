@@ -1,0 +1,184 @@
+/**
+ * Task dependencies on the board (docs/design.md, "Task dependencies"): the tasks read off disk
+ * are judged (domain/dependencies.ts) and a ready task whose `after:` is unmet shows as
+ * `blocked`, one whose `after:` can never be met as `invalid`. Git is asked only whether the
+ * dependencies of `after-merge` tasks are merged, and only for those that are done. Also where a
+ * `base: after` task's worktree starts.
+ */
+import {
+  AFTER_BASE,
+  describeUnmet,
+  judgeDependencies,
+  mergeQuestions,
+  type DependencyNode,
+  type MergeFact,
+  type UnmetDependency,
+} from '../domain/dependencies.js';
+import { BatonError } from '../domain/errors.js';
+import type { TaskState } from '../domain/states.js';
+import { branchExists, currentBranch, isAncestor } from '../git/refs.js';
+import { crashPoint } from '../proc/crash.js';
+import { appendHistory } from '../store/history.js';
+import { taskPaths } from '../store/paths.js';
+import type { TaskSummary } from '../store/task-index.js';
+import { loadTaskFile } from '../store/taskfiles.js';
+import { taskWorktree, type Repo } from './repo.js';
+
+/** What the judgement reads and marks of a board's task (ops/board.ts `BoardTask`). */
+export interface DependentTask {
+  slug: string | null;
+  file: string;
+  state: TaskState;
+  task: TaskSummary | null;
+  error: string | null;
+  blockedOn?: UnmetDependency[];
+}
+
+/**
+ * Judges the dependencies of `tasks` (a whole board) and marks them in place: `blocked` with
+ * `blockedOn`, or `invalid` with the reason as `error`. A board with no `after:` costs nothing.
+ */
+export async function applyDependencies(repo: Repo, tasks: DependentTask[]): Promise<void> {
+  if (!tasks.some((t) => (t.task?.after.length ?? 0) > 0)) return;
+  const nodes: DependencyNode[] = [];
+  const summaries = new Map<string, TaskSummary>();
+  for (const t of tasks) {
+    if (t.slug === null) continue;
+    if (t.task !== null) summaries.set(t.slug, t.task);
+    nodes.push({
+      slug: t.slug,
+      after: t.task?.after ?? [],
+      afterMerge: t.task?.afterMerge ?? false,
+      state: t.state,
+    });
+  }
+  const facts = new Map<string, MergeFact>();
+  for (const dep of mergeQuestions(nodes)) facts.set(dep, await mergeFact(repo, dep, summaries));
+  const verdicts = judgeDependencies(nodes, facts);
+  for (const t of tasks) {
+    const v = t.slug === null ? undefined : verdicts.get(t.slug);
+    if (v?.kind === 'invalid') {
+      t.state = 'invalid';
+      t.error = `${t.file}: ${v.error}`;
+    } else if (v?.kind === 'blocked') {
+      t.state = 'blocked';
+      t.blockedOn = v.on;
+    }
+  }
+}
+
+/**
+ * Whether dependency `dep`'s branch is merged into the branch its work goes to (`after-merge`;
+ * `mergeTargetOf`). A branch that is gone counts as merged: `baton remove` deletes a task branch
+ * only once it is merged (or with `--force`, which says the work is not wanted), and a task
+ * marked done without ever running has none.
+ */
+async function mergeFact(
+  repo: Repo,
+  dep: string,
+  summaries: ReadonlyMap<string, TaskSummary>,
+): Promise<MergeFact> {
+  const root = repo.info.root;
+  const task = summaries.get(dep) ?? null;
+  const lookup = (slug: string): Promise<BaseFields | null> => Promise.resolve(summaries.get(slug) ?? null);
+  const into = (task === null ? null : await followBase(repo, task, lookup, false)) ?? 'its base';
+  const branch = taskWorktree(repo.config, dep).branch;
+  if (!(await branchExists(root, branch))) return { merged: true, into };
+  if (!(await branchExists(root, into))) return { merged: false, into };
+  const merged = await isAncestor(root, branch, into).catch(() => false);
+  return { merged, into };
+}
+
+/** What following `base: after` reads of a task. */
+type BaseFields = Pick<TaskSummary, 'base' | 'after'>;
+
+/** The task file's base fields, or null when it cannot be read. */
+async function fromFile(repo: Repo, slug: string): Promise<BaseFields | null> {
+  const loaded = await loadTaskFile(repo.info.root, `${slug}.md`).catch(() => null);
+  return loaded?.ok ? loaded.value : null;
+}
+
+/**
+ * Follows `base: after` from `task` until a task names a branch (or none: the main worktree's
+ * branch). With `startBranch`, a dependency's own branch, while it exists, is the answer: where
+ * the task starts. Without, dependencies' branches are passed over: where the work goes.
+ */
+async function followBase(
+  repo: Repo,
+  task: BaseFields,
+  lookup: (slug: string) => Promise<BaseFields | null>,
+  startBranch: boolean,
+): Promise<string | null> {
+  const seen = new Set<string>();
+  for (let t: BaseFields | null = task; t !== null;) {
+    if (t.base !== AFTER_BASE) return t.base ?? (await currentBranch(repo.info.root));
+    const dep: string | undefined = t.after[0];
+    if (dep === undefined || seen.has(dep)) break; // the parser or the cycle check says so
+    seen.add(dep);
+    const branch = taskWorktree(repo.config, dep).branch;
+    if (startBranch && (await branchExists(repo.info.root, branch))) return branch;
+    t = await lookup(dep);
+  }
+  return currentBranch(repo.info.root);
+}
+
+/**
+ * The branch a task starts from (`dispatch`): its `base:`; for `base: after` its dependency's
+ * branch, or that dependency's own base once the branch is gone; else the main worktree's
+ * branch. Null on a detached HEAD with no base named.
+ */
+export function baseBranchOf(repo: Repo, task: BaseFields): Promise<string | null> {
+  return followBase(repo, task, (slug) => fromFile(repo, slug), true);
+}
+
+/**
+ * The branch a task's work is finally merged into (`remove`, `after-merge`): its `base:`, and
+ * for `base: after` its dependency's, followed until one names a branch; else the main
+ * worktree's. Not the dependency's branch: that is where the work started, not where it goes.
+ */
+export function mergeTargetOf(repo: Repo, task: BaseFields): Promise<string | null> {
+  return followBase(repo, task, (slug) => fromFile(repo, slug), false);
+}
+
+/**
+ * The gate a dispatch of a task with `after:` passes (ops/dispatch.ts): it reads the board,
+ * refuses a task still blocked (TASK_BLOCKED, unless `force`) or whose `after:` can never be
+ * met (BAD_TASK), and records `unblocked` in the task's history before the dispatch goes on. A
+ * task that ran before is past its dependencies and passes.
+ */
+export async function assertUnblocked(
+  repo: Repo,
+  slug: string,
+  opts: { force: boolean; by: 'watcher' | 'dispatch' },
+): Promise<void> {
+  const { readBoard } = await import('./board.js'); // only tasks with after: pay for a board read
+  const t = (await readBoard(repo)).tasks.find((x) => x.slug === slug);
+  if (t?.task == null || t.task.after.length === 0) return;
+  const { after, afterMerge } = t.task;
+  if (t.state === 'invalid')
+    throw new BatonError('BAD_TASK', `${t.error ?? `${t.file} is invalid`}.`, {
+      hint: `Fix after: in ${t.file}; \`baton status\` shows it as invalid until then.`,
+    });
+  if (t.state === 'blocked') {
+    const on = t.blockedOn ?? [];
+    if (!opts.force)
+      throw new BatonError('TASK_BLOCKED', `Task ${slug} waits for ${describeUnmet(on)}.`, {
+        hint: `The watcher dispatches it once they are done${afterMerge ? ' and merged' : ''}; \`baton dispatch ${slug} --force\` starts it now anyway.`,
+      });
+    await appendHistory(taskPaths(repo.paths, slug).historyFile, 'unblocked', null, {
+      after,
+      ...(afterMerge ? { afterMerge } : {}),
+      forced: true,
+      waitingFor: on.map((u) => u.slug),
+      by: opts.by,
+    });
+    return;
+  }
+  if (t.state !== 'ready') return; // it ran before: its dependencies were judged then
+  crashPoint('dispatch.unblocked'); // the crash suite: a watcher killed between done and dispatch
+  await appendHistory(taskPaths(repo.paths, slug).historyFile, 'unblocked', null, {
+    after,
+    ...(afterMerge ? { afterMerge } : {}),
+    by: opts.by,
+  });
+}
