@@ -29,6 +29,9 @@ const SHOWN = new Set([
   'startedAt',
   'updatedAt',
   'autoRetries',
+  // Said in words of their own below:
+  'pr',
+  'conflicts',
 ]);
 
 const COLUMNS = [
@@ -51,6 +54,16 @@ function notes(t) {
   if (t.title) out.push(h('div', { class: 'title' }, t.title));
   if (t.waiting) out.push(h('div', { class: 'waiting' }, waitingWords(t.waiting)));
   if (t.error) out.push(h('div', { class: 'err' }, t.error));
+  for (const c of t.conflicts ?? [])
+    out.push(
+      h(
+        'div',
+        { class: 'err' },
+        `conflicts with ${c.with ?? c.branch ?? 'its base'}`,
+        c.files?.length ? ` in ${c.files.join(', ')}` : '',
+      ),
+    );
+  if (t.pr) out.push(h('div', { class: 'pr' }, prWords(t.pr)));
   for (const [k, v] of Object.entries(t)) {
     if (SHOWN.has(k) || v === null || v === false || v === 0 || (Array.isArray(v) && v.length === 0))
       continue;
@@ -72,6 +85,22 @@ export function value(v) {
       .filter(([, x]) => x !== null && x !== undefined)
       .flatMap(([k, x], i) => [...(i === 0 ? [] : ['; ']), `${k} `, ...[value(x)].flat()]);
   return String(v);
+}
+
+/** A pull request as a link and its state, then whatever else status says of it. */
+function prWords(pr) {
+  const { number, url, state, ...rest } = pr;
+  const link = /^https?:\/\//.test(url ?? '')
+    ? h('a', { href: url, rel: 'noopener noreferrer', target: '_blank' }, `PR #${number}`)
+    : `PR #${number ?? '?'}`;
+  const more = Object.entries(rest).filter(
+    ([, v]) => v !== null && v !== false && !(Array.isArray(v) && v.length === 0),
+  );
+  return [
+    link,
+    state ? ` ${state}` : '',
+    ...more.map(([k, v]) => h('div', { class: 'more' }, `${k}: `, value(v))),
+  ];
 }
 
 function waitingWords(w) {
@@ -148,7 +177,11 @@ export function boardView(main) {
     summary.textContent =
       `${b.tasks.length} task${b.tasks.length === 1 ? '' : 's'}, ${running} running; ` +
       (b.watcher ? `watcher pid ${b.watcher.pid}` : 'no watcher running (tasks start only by hand)') +
-      (b.drops ? `; ${b.drops} follow-up drop${b.drops === 1 ? '' : 's'} not yet taken in` : '');
+      (b.drops ? `; ${b.drops} follow-up drop${b.drops === 1 ? '' : 's'} not yet taken in` : '') +
+      (b.radar?.off ? `; conflict radar off: ${b.radar.off}` : '') +
+      (b.hooks?.lastRepair
+        ? `; hooks last repaired ${b.hooks.lastRepair.at} (${b.hooks.lastRepair.said})`
+        : '');
     empty.hidden = b.tasks.length > 0;
     panel(
       problems,

@@ -109,6 +109,34 @@ describe.skipIf(!have)('baton ui in Chromium', () => {
     expect(await page.evaluate('window.__sameDocument')).toBe(true);
   });
 
+  it('renders what status carries beyond its columns: conflicts, a PR, limits, fields added later', async () => {
+    const board = JSON.parse((await rig.baton(['status', '--json'])).stdout) as {
+      tasks: Record<string, unknown>[];
+    };
+    const quick = board.tasks.find((t) => t.slug === 'quick')!;
+    Object.assign(quick, {
+      conflicts: [{ with: 'beta', kind: 'task', branch: 'task/beta', files: ['src/api.ts'] }],
+      pr: { number: 12, url: 'https://example.invalid/pr/12', state: 'open', failingChecks: ['lint'] },
+      limitedAgent: 'claude',
+      laterField: { note: 'from a later issue' },
+    });
+    await page.route('**/api/board', (route) => route.fulfill({ json: board }));
+    try {
+      await page.goto(`${origin}/#/new`); // from another view, so the board is read anew
+      await page.goto(`${origin}/#/`);
+      const notes = page.locator('tr[data-slug="quick"] td[data-label="Notes"]');
+      await expect.poll(() => notes.textContent()).toContain('conflicts with beta in src/api.ts');
+      const text = await notes.textContent();
+      expect(text).toContain('PR #12 open');
+      expect(text).toContain('failingChecks: lint');
+      expect(text).toContain('limitedAgent: claude');
+      expect(text).toContain('laterField: note from a later issue');
+      expect(await notes.locator('a').getAttribute('href')).toBe('https://example.invalid/pr/12');
+    } finally {
+      await page.unroute('**/api/board');
+    }
+  });
+
   it('delivers a follow-up typed on the task page to the agent once', async () => {
     await rig.writeTask('follow', '@fake sleep=3000');
     await dispatched('follow');
