@@ -1,7 +1,8 @@
 /**
  * `baton ui` in a real browser: Debian's headless Chromium driven by playwright-core, against a
  * real `baton ui` on a rig with fake agents (docs/design.md, "The web page"). The suite also
- * writes the screenshots README shows (docs/img/ui-*.png).
+ * writes screenshots of the board and a task page: into test-results/ui/ (git-ignored), or, with
+ * BATON_UI_SCREENSHOTS=docs/img, over the ones README shows, so a test run leaves the tree clean.
  *
  * Skipped, with a message, where /usr/bin/chromium is missing; under CI (CI=true) a missing
  * browser fails instead, since `.ci/run` installs it.
@@ -28,7 +29,7 @@ const FLAGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
-const IMG = path.join(projectRoot, 'docs/img');
+const IMG = path.resolve(projectRoot, process.env.BATON_UI_SCREENSHOTS ?? 'test-results/ui');
 
 let rig: Rig;
 let browser: BrowserContext;
@@ -53,6 +54,7 @@ async function dispatched(slug: string): Promise<void> {
 
 describe.skipIf(!have)('baton ui in Chromium', () => {
   beforeAll(async () => {
+    await fs.mkdir(IMG, { recursive: true });
     rig = await makeRig({ config: fakeAgentsYaml('interruptGraceSeconds: 1') });
     const ui = spawnBaton(rig, ['ui']);
     const url = (await ui.waitForLine(/^http:\/\/127\.0\.0\.1:\d+\/\?token=/)).trim();
