@@ -63,6 +63,10 @@ describe('dispatch', () => {
     expect(s.state).toBe('idle');
     expect(s.runId).toBe(runId);
     expect(s.branch).toBe('task/alpha');
+    // Status says idle before the worker, its last act, releases the lock.
+    await rig.waitFor('the worker to release the lock', () =>
+      rig.history('alpha').some((h) => h.type === 'lock_released'),
+    );
     const wt = realpathSync(path.join(rig.worktreesDir, 'alpha'));
     expect(s.worktree).toBe(wt);
     expect(execFileSync('git', ['-C', wt, 'branch', '--show-current'], { encoding: 'utf8' }).trim()).toBe(

@@ -161,7 +161,8 @@ describe('heartbeat cycles', () => {
   it('finds a kill -9ed worker within one cycle, retries it once after the cooldown by continuing its session, and never a failed task', async () => {
     // A cooldown longer than a CLI start on a loaded machine, so the second cycle is surely early.
     await rig.writeConfig(fakeAgentsYaml('heartbeatSeconds: 3600\nretryCooldownSeconds: 4'));
-    await rig.writeTask('dies', '@fake sleep=30000\n@fake silent');
+    // sticky: the automatic retry (baton's own continue prompt) works as long, so it can die again.
+    await rig.writeTask('dies', '@fake sleep=30000\n@fake silent\n@fake sticky');
     await rig.writeTask('fails', '@fake fail=nope');
     expect((await rig.baton(['dispatch', 'dies'])).code).toBe(0);
     expect((await rig.baton(['dispatch', 'fails'])).code).toBe(0);
@@ -194,9 +195,13 @@ describe('heartbeat cycles', () => {
     expect(retried.sessionId).toBe(s.sessionId);
     expect(rig.status('dies')!.autoRetries).toBe(1);
     // It dies again: marked, but no second automatic retry.
-    const s2 = await rig.waitFor('running again', () =>
-      rig.status('dies')?.state === 'running' ? rig.status('dies') : null,
-    );
+    const s2 = await rig
+      .waitFor('running again', () => (rig.status('dies')?.state === 'running' ? rig.status('dies') : null))
+      .catch((e: unknown) => {
+        throw new Error(
+          `${String(e)}\nstatus: ${JSON.stringify(rig.status('dies'))}\nhistory: ${JSON.stringify(rig.history('dies'))}`,
+        );
+      });
     killGroup(s2.pid as number, false);
     killGroup(s2.agentPid as number);
     await rig.waitFor('worker dead again', () => !alive(s2.pid as number));
