@@ -312,7 +312,10 @@ export async function carryOut(repo: Repo, d: Decision, standby?: StandbyPool): 
   } catch (err) {
     if (
       err instanceof BatonError &&
-      (err.code === 'BUSY' || err.code === 'AGENT_LIMITED' || err.code === 'TASK_BLOCKED')
+      (err.code === 'BUSY' ||
+        err.code === 'AGENT_LIMITED' ||
+        err.code === 'TASK_BLOCKED' ||
+        err.code === 'CLAIM_HELD')
     )
       return `skipped: ${err.message}`;
     if (err instanceof BatonError && LASTING_DISPATCH_ERRORS.has(err.code) && d.kind !== 'mark') {

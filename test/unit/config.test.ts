@@ -25,6 +25,7 @@ const DEFAULT_CONFIG: Config = {
   ...defaultWorktreeSetup(),
   notify: [],
   pr: defaultPrConfig(),
+  cluster: null,
 };
 
 function parse(text: string | null, env: Record<string, string | undefined> = {}) {
