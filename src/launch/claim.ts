@@ -14,6 +14,7 @@ import {
   newClaim,
   released,
   renewed,
+  renewEveryMs,
   safeHost,
   type ClaimRecord,
   type ClaimWho,
@@ -73,12 +74,14 @@ export async function remoteClaim(
     );
     if (!found) return null;
     await fetchObjects(ctx.root, ctx.host, ctx.cluster.remote, [found.sha]);
-    const record = decodeClaim(await commitMessage(ctx.root, found.sha));
-    // A ref that holds no claim record (made by hand) is treated as a lapsed claim of nobody's.
-    return {
-      sha: found.sha,
-      record: record ?? { slug, host: '?', runId: null, epoch: 0, since: '', expiresAt: 0, released: false },
-    };
+    const message = await commitMessage(ctx.root, found.sha);
+    const record = decodeClaim(message);
+    // A ref that holds no claim record (made by hand, or by a newer baton) is never taken over.
+    if (record === null)
+      return Promise.reject(
+        new Error(`${found.sha} holds no claim record: ${JSON.stringify(message.slice(0, 200))}`),
+      );
+    return { sha: found.sha, record };
   } catch (err) {
     throw unreachable(ctx, ref, 'read', err);
   }
@@ -142,7 +145,7 @@ export async function renewClaim(
   held: HeldClaim,
   runId: string,
 ): Promise<{ r: SwapResult; held: HeldClaim }> {
-  const record = renewed(held.record, Date.now(), leaseTimes(ctx.cluster), runId);
+  const record = renewed(held.record, Date.now(), leaseTimes(ctx.cluster), runId === '' ? null : runId);
   return swapTo(ctx, held, record);
 }
 
@@ -206,4 +209,32 @@ export function unreachable(ctx: ClusterCtx, ref: string, what: string, err: unk
   return new BatonError('REMOTE_UNAVAILABLE', `Could not ${what} ${ctx.cluster.remote} ${ref}: ${said}`, {
     hint: 'Nothing starts unclaimed in cluster mode: check the remote (git ls-remote), then it is tried again.',
   });
+}
+
+/**
+ * Renews `held` in the dispatcher's name until its worker takes it up: making the worktree and
+ * starting the worker can outlast a short lease on a busy host. `stop` waits for a renewal in
+ * flight, so the worker swaps from the value the claim file names (or adopts it when refused).
+ */
+export function keepAlive(ctx: ClusterCtx, held: HeldClaim): { stop(): Promise<HeldClaim> } {
+  let current = held;
+  let inflight: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(
+    () => {
+      inflight = inflight
+        .then(async () => {
+          const { r, held: next } = await renewClaim(ctx, current, current.record.runId ?? '');
+          if (r.ok) current = next;
+        })
+        .catch(() => undefined);
+    },
+    renewEveryMs(leaseTimes(ctx.cluster)),
+  );
+  return {
+    async stop() {
+      clearInterval(timer);
+      await inflight;
+      return current;
+    },
+  };
 }

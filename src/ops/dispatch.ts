@@ -19,7 +19,7 @@ import { assertAgentRunnable } from './preflight.js';
 import { assertUnblocked, baseBranchOf } from './dependencies.js';
 import { AFTER_BASE } from '../domain/dependencies.js';
 import { loadTask, taskWorktree, type Repo } from './repo.js';
-import { clusterCtx, releaseClaim, winClaim } from '../launch/claim.js';
+import { clusterCtx, keepAlive, releaseClaim, winClaim } from '../launch/claim.js';
 import type { HeldClaim } from '../store/claim.js';
 
 /** Options of a dispatch. */
@@ -96,8 +96,11 @@ export async function dispatch(
     cluster === null
       ? null
       : await winClaim(cluster, slug, opts.standby || opts.auto === true ? 'auto' : 'person');
+  const alive = cluster !== null && claim !== null ? keepAlive(cluster, claim) : null;
   const letGo = async (): Promise<void> => {
-    if (cluster !== null && claim !== null) await releaseClaim(cluster, claim, null).catch(() => undefined);
+    const last = await alive?.stop();
+    if (cluster !== null && last !== undefined)
+      await releaseClaim(cluster, last, null).catch(() => undefined);
   };
   // The worker boots (100–400 ms for a fresh one) while the worktree is checked or made.
   const worker = launchWorker(repo.paths, slug, opts.standby);
@@ -134,8 +137,10 @@ export async function dispatch(
     // A refused claim of this host's would otherwise block other hosts until its lease lapsed.
     // (A local worker that won the lock meanwhile adopts this host's claim: worker/claim-keeper.ts.)
     if (!(err instanceof BatonError && err.code === 'BUSY')) await letGo();
+    else await alive?.stop();
     throw err;
   }
+  await alive?.stop(); // the worker renews it from here on
   await clearFailure(repo.paths, slug); // a lasting failure recorded earlier is over
   return { ...started, start: ready.start };
 }

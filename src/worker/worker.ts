@@ -213,8 +213,14 @@ class Worker {
     } catch (err) {
       const message =
         err instanceof BatonError ? err.message : `worker error: ${String((err as Error)?.message ?? err)}`;
+      // A claim lost before the agent started is an interruption, like one lost during the run.
       await this.#rec
-        .status({ state: 'failed', error: message, pid: null, agentPid: null })
+        .status({
+          state: this.#claimLost !== null ? 'interrupted' : 'failed',
+          error: this.#claimLost !== null ? `claim lost: ${this.#claimLost}` : message,
+          pid: null,
+          agentPid: null,
+        })
         .catch(() => undefined);
       end = null;
     } finally {
