@@ -127,11 +127,7 @@ export async function ensureWorker(repo: Repo, slug: string): Promise<FollowupRe
   try {
     const status = await readStatus(taskPaths(repo.paths, slug).statusFile);
     const ranBefore = (status?.runs ?? 0) > 0;
-    const started = await dispatch(repo, slug, {
-      inboxOnly: ranBefore,
-      allowFinished: true,
-      respectLimits: true,
-    });
+    const started = await dispatch(repo, slug, { inboxOnly: ranBefore, allowFinished: true, respectLimits: true });
     return { pid: started.pid, runId: started.runId, started: true };
   } catch (err) {
     if (err instanceof BatonError && err.code === 'BUSY') {
