@@ -33,6 +33,7 @@ import {
 import { writeClaim, type HeldClaim } from '../store/claim.js';
 import { appendHistory } from '../store/history.js';
 import { taskPaths, type RepoPaths } from '../store/paths.js';
+import { readStatus, updateStatus } from '../store/status.js';
 
 /** This host's name in cluster mode: `BATON_HOST`, else `cluster.host`, else the machine's name. */
 export function clusterHost(c: ClusterConfig): string {
@@ -189,6 +190,7 @@ function heldError(ctx: ClusterCtx, slug: string, by: ClaimRecord): BatonError {
     `Task ${slug} runs on host ${by.host} (claim ${ctx.cluster.remote} ${claimRef(slug)}, epoch ${by.epoch}, lease until ${new Date(by.expiresAt).toISOString()}).`,
     {
       hint: `It is taken over only if ${by.host} stops renewing and its lease lapses by more than ${ctx.cluster.skewSeconds} s.`,
+      cause: by,
     },
   );
 }
@@ -199,6 +201,7 @@ function elsewhereError(ctx: ClusterCtx, slug: string, by: ClaimRecord): BatonEr
     `Task ${slug} ran on host ${by.host} (claim ${ctx.cluster.remote} ${claimRef(slug)}, epoch ${by.epoch}); its worktree and session are there.`,
     {
       hint: `Send follow-ups from any host (they reach ${by.host}); \`baton dispatch ${slug}\` here starts it on this host instead.`,
+      cause: by,
     },
   );
 }
@@ -237,4 +240,36 @@ export function keepAlive(ctx: ClusterCtx, held: HeldClaim): { stop(): Promise<H
       return current;
     },
   };
+}
+
+/**
+ * A retry refused because another host holds or held the task since: this host lost its claim
+ * while it was down (its worker killed, the host cut off). Recorded once as `claim_lost`, and the
+ * task becomes `interrupted` (no further automatic retry), its worktree kept.
+ */
+export async function noteLostOnRetry(ctx: ClusterCtx, slug: string, err: BatonError): Promise<void> {
+  const by = err.cause as ClaimRecord | undefined;
+  if (by === undefined) return;
+  const tp = taskPaths(ctx.paths, slug);
+  const status = await readStatus(tp.statusFile);
+  if (status === null) return;
+  const why = `taken over by host ${by.host} (epoch ${by.epoch}) while this host was away`;
+  await appendHistory(tp.historyFile, 'claim_lost', null, {
+    host: ctx.host,
+    epoch: by.epoch,
+    ref: `${ctx.cluster.remote} ${claimRef(slug)}`,
+    why,
+  });
+  await appendHistory(tp.historyFile, 'state_changed', null, {
+    from: status.state,
+    to: 'interrupted',
+    by: 'dispatch',
+    reason: 'claim lost',
+    error: `claim lost: ${why}`,
+  });
+  await updateStatus(tp.statusFile, slug, {
+    state: 'interrupted',
+    error: `claim lost: ${why}`,
+    retryAt: null,
+  });
 }

@@ -19,7 +19,7 @@ import { assertAgentRunnable } from './preflight.js';
 import { assertUnblocked, baseBranchOf } from './dependencies.js';
 import { AFTER_BASE } from '../domain/dependencies.js';
 import { loadTask, taskWorktree, type Repo } from './repo.js';
-import { clusterCtx, keepAlive, releaseClaim, winClaim } from '../launch/claim.js';
+import { clusterCtx, keepAlive, noteLostOnRetry, releaseClaim, winClaim } from '../launch/claim.js';
 import type { HeldClaim } from '../store/claim.js';
 
 /** Options of a dispatch. */
@@ -95,7 +95,14 @@ export async function dispatch(
   const claim: HeldClaim | null =
     cluster === null
       ? null
-      : await winClaim(cluster, slug, opts.standby || opts.auto === true ? 'auto' : 'person');
+      : await winClaim(cluster, slug, opts.standby || opts.auto === true ? 'auto' : 'person').catch(
+          async (err: unknown) => {
+            // A retry of this host's own run finds the task moved on: the claim was lost meanwhile.
+            if (opts.auto === true && err instanceof BatonError && err.code.startsWith('CLAIM_'))
+              await noteLostOnRetry(cluster, slug, err);
+            throw err;
+          },
+        );
   const alive = cluster !== null && claim !== null ? keepAlive(cluster, claim) : null;
   const letGo = async (): Promise<void> => {
     const last = await alive?.stop();

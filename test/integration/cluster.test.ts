@@ -3,8 +3,10 @@
  * its own watcher and BATON_HOST, sharing a local bare repository as the remote. What is checked
  * comes from the fake agents' own logs: which host started which task, when, and when it ended.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeHosts, remoteClaims, runsBySlug, startWatcher, type Host } from '../helpers/cluster-rig.ts';
+import { cut, makeHosts, remoteClaims, runsBySlug, startWatcher, type Host } from '../helpers/cluster-rig.ts';
 
 const HEAVY = process.env.BATON_HEAVY === '1';
 let hosts: Host[] = [];
@@ -57,4 +59,106 @@ describe('claims across hosts', () => {
       expect(perHost.filter((n) => n > 0).length).toBeGreaterThanOrEqual(2);
     }
   }, 240_000);
+
+  it('kill -9 of the holder: after the lease one other host takes the task over, once; the dead host restarted does not run it again', async () => {
+    hosts = await makeHosts(['alpha', 'beta', 'gamma']);
+    for (const h of hosts) await startWatcher(h);
+    await Promise.all(
+      hosts.map((h) => h.rig.writeTask('solo', 'task solo\n@fake sleep=4000', { status: 'ready' })),
+    );
+    const first = await hosts[0]!.rig.waitFor(
+      'an agent of solo started on some host',
+      () => runsBySlug(hosts).get('solo')?.[0],
+    );
+    const dead = hosts.find((h) => h.name === first.host)!;
+    const status = await dead.rig.waitFor('the holder names its worker', () => {
+      const st = dead.rig.status('solo');
+      return typeof st?.pid === 'number' && typeof st.agentPid === 'number' ? st : null;
+    });
+    // The host dies: its watcher, its worker and its agent's group, all with SIGKILL.
+    process.kill(dead.watcher!.pid, 'SIGKILL');
+    process.kill(status.pid as number, 'SIGKILL');
+    process.kill(-(status.agentPid as number), 'SIGKILL');
+    const killedAt = Date.now();
+    const taker = await hosts[0]!.rig.waitFor(
+      'another host took solo over and ran it to its end',
+      () => (runsBySlug(hosts).get('solo') ?? []).find((r) => r.host !== dead.name && r.end !== null),
+      60_000,
+    );
+    // Not before the lease (4 s from the last renewal, at most 4 s before the kill) had lapsed.
+    expect(taker.start).toBeGreaterThan(killedAt);
+    const takerHost = hosts.find((h) => h.name === taker.host)!;
+    expect(takerHost.rig.history('solo').some((e) => e.type === 'claim_taken_over')).toBe(true);
+    await takerHost.rig.waitFor('the taker released its claim', () =>
+      takerHost.rig.history('solo').some((e) => e.type === 'claim_released'),
+    );
+    // The dead host comes back: its heartbeat finds its worker gone and retries, and the claim refuses it.
+    await startWatcher(dead);
+    const lost = await dead.rig
+      .waitFor('the restarted host recorded its claim as lost', () =>
+        dead.rig.history('solo').find((e) => e.type === 'claim_lost'),
+      )
+      .catch((err: unknown) => {
+        console.log('WATCHLOG', dead.watcher?.output());
+        throw err;
+      });
+    expect(String(lost.why)).toMatch(new RegExp(`taken over by host ${taker.host}`));
+    expect(dead.rig.status('solo')).toMatchObject({ state: 'interrupted', retryAt: null });
+    // It is not tried again: the watch log names the refusal once, and no later cycle retries it.
+    await dead.watcher!.waitForLine(/solo: retry: .*ran on host|solo: retry: .*runs on host/);
+    const before = dead.watcher!.output().split('solo: retry').length;
+    const hbFile = path.join(dead.rig.root, 'tasks/logs/heartbeat.json');
+    const seen = readFileSync(hbFile, 'utf8');
+    await dead.rig.waitFor('two more heartbeats', () => readFileSync(hbFile, 'utf8') !== seen);
+    const seen2 = readFileSync(hbFile, 'utf8');
+    await dead.rig.waitFor('two more heartbeats', () => readFileSync(hbFile, 'utf8') !== seen2);
+    expect(dead.watcher!.output().split('solo: retry').length).toBe(before);
+    const runs = runsBySlug(hosts).get('solo') ?? [];
+    expect(runs.filter((r) => r.host === dead.name)).toHaveLength(1);
+    expect(runs.filter((r) => r.host !== dead.name)).toHaveLength(1);
+  }, 120_000);
+
+  it('a cut remote: the cut host stops its agents as its leases lapse, others take over, never two at once', async () => {
+    hosts = await makeHosts(['alpha', 'beta', 'gamma']);
+    const [alpha, ...others] = hosts as [Host, Host, Host];
+    const slugs = ['c1', 'c2', 'c3'];
+    await startWatcher(alpha);
+    await Promise.all(
+      slugs.flatMap((slug) =>
+        hosts.map((h) => h.rig.writeTask(slug, `task ${slug}\n@fake sleep=5000`, { status: 'ready' })),
+      ),
+    );
+    await alpha.rig.waitFor('alpha runs all three', () =>
+      slugs.every((s) => runsBySlug(hosts).get(s)?.length === 1),
+    );
+    for (const h of others) await startWatcher(h);
+    await cut(alpha, true);
+    await alpha.rig.waitFor(
+      'every task was taken over and ran to its end on another host',
+      () =>
+        slugs.every((s) =>
+          (runsBySlug(hosts).get(s) ?? []).some((r) => r.host !== 'alpha' && r.end !== null),
+        ),
+      60_000,
+      100,
+    );
+    await cut(alpha, false);
+    for (const s of slugs) {
+      const runs = runsBySlug(hosts).get(s) ?? [];
+      const mine = runs.filter((r) => r.host === 'alpha');
+      expect(mine, s).toHaveLength(1);
+      expect(mine[0]!.end, `${s}: alpha's agent was stopped`).not.toBeNull();
+      // No instant at which two hosts' agents ran the task: each run ended before the next began.
+      const sorted = [...runs].sort((a, b) => a.start - b.start);
+      for (let i = 1; i < sorted.length; i++)
+        expect(sorted[i]!.start, s).toBeGreaterThan(sorted[i - 1]!.end!);
+      expect(
+        runs.filter((r) => r.host !== 'alpha'),
+        s,
+      ).toHaveLength(1);
+      const lost = alpha.rig.history(s).find((e) => e.type === 'claim_lost');
+      expect(String(lost?.why), s).toMatch(/unreachable/);
+      expect(alpha.rig.status(s)).toMatchObject({ state: 'interrupted' });
+    }
+  }, 120_000);
 });
