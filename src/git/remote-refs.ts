@@ -63,7 +63,7 @@ export async function swapRef(
   expected: string | null,
 ): Promise<SwapResult> {
   try {
-    await g(dir, host).raw([
+    const out = await g(dir, host).raw([
       'push',
       '--porcelain',
       '--no-verify',
@@ -71,6 +71,10 @@ export async function swapRef(
       remote,
       `${sha ?? ''}:${ref}`,
     ]);
+    // `=` is "[up to date]": the ref already held this very commit (the same record made twice
+    // in one second), so nothing was swapped and the expectation did not hold.
+    if (out.split('\n').some((l) => l.startsWith('=\t')))
+      return { ok: false, why: 'refused', said: 'up to date' };
     return { ok: true };
   } catch (err) {
     if (!(err instanceof GitCommandError)) throw err;

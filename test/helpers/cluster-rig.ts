@@ -20,7 +20,7 @@ export interface Host {
 }
 
 /** The config every host uses: short leases so a test runs in seconds. */
-export function clusterYaml(extra = ''): string {
+export function clusterYaml(extra = '', leaseSeconds = 4): string {
   return fakeAgentsYaml(
     [
       'maxConcurrent: 20',
@@ -28,7 +28,7 @@ export function clusterYaml(extra = ''): string {
       'maxDispatchesPerCycle: 20',
       'interruptGraceSeconds: 1',
       'retryCooldownSeconds: 1',
-      'cluster: { remote: origin, leaseSeconds: 4, skewSeconds: 1, pollSeconds: 0.5 }',
+      `cluster: { remote: origin, leaseSeconds: ${leaseSeconds}, skewSeconds: 1, pollSeconds: 0.5 }`,
       extra,
     ].join('\n'),
   );
@@ -77,13 +77,11 @@ export async function cut(h: Host, off: boolean): Promise<void> {
 /** Every fake-agent event of every host, with the host that ran it. */
 export function allEvents(hosts: Host[]): (FakeEvent & { host: string; slug: string })[] {
   return hosts.flatMap((h) =>
-    h.rig
-      .fakeEvents()
-      .map((e) => ({
-        ...e,
-        host: h.name,
-        slug: String((e.env as Record<string, string> | undefined)?.BATON_SLUG ?? ''),
-      })),
+    h.rig.fakeEvents().map((e) => ({
+      ...e,
+      host: h.name,
+      slug: String((e.env as Record<string, string> | undefined)?.BATON_SLUG ?? ''),
+    })),
   );
 }
 

@@ -3,7 +3,7 @@
  * its own watcher and BATON_HOST, sharing a local bare repository as the remote. What is checked
  * comes from the fake agents' own logs: which host started which task, when, and when it ended.
  */
-import { readFileSync } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cut, makeHosts, remoteClaims, runsBySlug, startWatcher, type Host } from '../helpers/cluster-rig.ts';
@@ -161,4 +161,46 @@ describe('claims across hosts', () => {
       expect(alpha.rig.status(s)).toMatchObject({ state: 'interrupted' });
     }
   }, 120_000);
+
+  it('follow-ups dropped on a host without the claim reach the holder exactly once and in order, across a holder restart', async () => {
+    hosts = await makeHosts(['alpha', 'beta']);
+    const [alpha, beta] = hosts as [Host, Host];
+    await startWatcher(alpha);
+    await Promise.all(
+      hosts.map((h) => h.rig.writeTask('fu', 'task fu\n@fake sleep=1500', { status: 'ready' })),
+    );
+    await alpha.rig.waitFor('alpha runs fu', () => runsBySlug(hosts).get('fu')?.length === 1);
+    await startWatcher(beta);
+    const prompts = (): string[] =>
+      alpha.rig
+        .fakeEvents()
+        .filter((e) => e.event === 'start')
+        .map((e) => String(e.prompt))
+        .filter((p) => /^fu-\d/.test(p));
+    // Two by the CLI on beta, one as a drop in beta's tasks/ (its watcher sends it on).
+    for (const text of ['fu-1', 'fu-2']) {
+      const r = await beta.rig.baton(['followup', 'fu', text]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/sent to host alpha/);
+    }
+    await fs.writeFile(path.join(beta.rig.root, 'tasks', 'fu.third.followup.md'), 'fu-3\n');
+    await alpha.rig.waitFor('fu-1..3 reached alpha', () => prompts().length >= 3, 60_000);
+    // The holder's watcher dies (kill -9) and is started again; what was sent meanwhile waits on the remote.
+    process.kill(alpha.watcher!.pid, 'SIGKILL');
+    for (const text of ['fu-4', 'fu-5']) {
+      const r = await beta.rig.baton(['followup', 'fu', text]);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    expect([...remoteClaims(hosts).keys()].filter((k) => k.startsWith('refs/baton/inbox/fu/'))).toHaveLength(
+      2,
+    );
+    await startWatcher(alpha);
+    await alpha.rig.waitFor('fu-4 and fu-5 reached alpha', () => prompts().length >= 5, 60_000);
+    await alpha.rig.waitFor('alpha is idle', () => alpha.rig.isIdle('fu'), 60_000);
+    expect(prompts()).toEqual(['fu-1', 'fu-2', 'fu-3', 'fu-4', 'fu-5']);
+    expect([...remoteClaims(hosts).keys()].filter((k) => k.startsWith('refs/baton/inbox/'))).toEqual([]);
+    expect(beta.rig.fakeEvents().filter((e) => e.event === 'start')).toEqual([]);
+    const forwarded = beta.rig.history('fu').filter((e) => e.type === 'followup_forwarded');
+    expect(forwarded.map((e) => e.to)).toEqual(['alpha', 'alpha', 'alpha', 'alpha', 'alpha']);
+  }, 180_000);
 });
