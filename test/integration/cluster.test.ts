@@ -6,7 +6,15 @@
 import { promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cut, makeHosts, remoteClaims, runsBySlug, startWatcher, type Host } from '../helpers/cluster-rig.ts';
+import {
+  clusterYaml,
+  cut,
+  makeHosts,
+  remoteClaims,
+  runsBySlug,
+  startWatcher,
+  type Host,
+} from '../helpers/cluster-rig.ts';
 
 const HEAVY = process.env.BATON_HEAVY === '1';
 let hosts: Host[] = [];
@@ -17,48 +25,58 @@ afterEach(async () => {
 });
 
 describe('claims across hosts', () => {
-  it('a 3-host race for 20 ready tasks runs each task on exactly one host, round after round', async () => {
-    hosts = await makeHosts(['alpha', 'beta', 'gamma']);
-    for (const h of hosts) await startWatcher(h);
-    const rounds = HEAVY ? 6 : 2;
-    for (let round = 1; round <= rounds; round++) {
-      const slugs = Array.from({ length: 20 }, (_, i) => `r${round}-t${String(i).padStart(2, '0')}`);
-      // Every host gets the same task files at about the same moment: their watchers race.
-      await Promise.all(
-        slugs.flatMap((slug) =>
-          hosts.map((h) => h.rig.writeTask(slug, `task ${slug}\n@fake sleep=300`, { status: 'ready' })),
-        ),
-      );
-      await hosts[0]!.rig.waitFor(
-        `round ${round}: every task ran to its end and was released`,
-        () => {
-          const claims = remoteClaims(hosts);
-          return slugs.every(
-            (slug) => hosts.some((h) => h.rig.isIdle(slug)) && claims.has(`refs/baton/claims/${slug}`),
-          );
-        },
-        90_000,
-        200,
-      );
-      const runs = runsBySlug(hosts);
-      for (const slug of slugs) {
-        const list = runs.get(slug) ?? [];
-        expect(
-          list.map((r) => r.host),
-          slug,
-        ).toHaveLength(1);
-        // Only the host that ran it has a history of it with a claim won.
-        const winners = hosts.filter((h) => h.rig.history(slug).some((e) => e.type === 'claim_won'));
-        expect(
-          winners.map((h) => h.name),
-          slug,
-        ).toEqual([list[0]!.host]);
+  it(
+    'a 3-host race for 20 ready tasks runs each task on exactly one host, round after round',
+    async () => {
+      // A longer lease than the fault tests: 60 workers on a shared 2-core machine are slow to start,
+      // and a lease lapsing under load is a (correct) takeover rather than the race under test.
+      hosts = await makeHosts(['alpha', 'beta', 'gamma'], clusterYaml('', 10));
+      for (const h of hosts) await startWatcher(h);
+      const rounds = HEAVY ? 6 : 2;
+      for (let round = 1; round <= rounds; round++) {
+        const slugs = Array.from({ length: 20 }, (_, i) => `r${round}-t${String(i).padStart(2, '0')}`);
+        // Every host gets the same task files at about the same moment: their watchers race.
+        await Promise.all(
+          slugs.flatMap((slug) =>
+            hosts.map((h) => h.rig.writeTask(slug, `task ${slug}\n@fake sleep=300`, { status: 'ready' })),
+          ),
+        );
+        await hosts[0]!.rig.waitFor(
+          `round ${round}: every task ran to its end and was released`,
+          () => {
+            const claims = remoteClaims(hosts);
+            return slugs.every(
+              (slug) => hosts.some((h) => h.rig.isIdle(slug)) && claims.has(`refs/baton/claims/${slug}`),
+            );
+          },
+          150_000,
+          200,
+        );
+        const runs = runsBySlug(hosts);
+        for (const slug of slugs) {
+          const list = runs.get(slug) ?? [];
+          expect(
+            list.map((r) => r.host),
+            slug,
+          ).toHaveLength(1);
+          // The host that ran it holds the last claim; any other that won it before lost it unrun.
+          const ran = list[0]!.host;
+          const last = (h: Host): string | undefined =>
+            h.rig
+              .history(slug)
+              .filter((e) => String(e.type).startsWith('claim_'))
+              .at(-1)?.type as string | undefined;
+          expect(last(hosts.find((h) => h.name === ran)!), slug).toBe('claim_released');
+          for (const h of hosts.filter((x) => x.name !== ran))
+            expect([undefined, 'claim_lost'], slug).toContain(last(h));
+        }
+        const perHost = hosts.map((h) => [...runs.values()].flat().filter((r) => r.host === h.name).length);
+        // Spread is not promised, but three idle hosts racing 20 tasks should each win some.
+        expect(perHost.filter((n) => n > 0).length).toBeGreaterThanOrEqual(2);
       }
-      const perHost = hosts.map((h) => [...runs.values()].flat().filter((r) => r.host === h.name).length);
-      // Spread is not promised, but three idle hosts racing 20 tasks should each win some.
-      expect(perHost.filter((n) => n > 0).length).toBeGreaterThanOrEqual(2);
-    }
-  }, 240_000);
+    },
+    HEAVY ? 1_200_000 : 330_000,
+  );
 
   it('kill -9 of the holder: after the lease one other host takes the task over, once; the dead host restarted does not run it again', async () => {
     hosts = await makeHosts(['alpha', 'beta', 'gamma']);
