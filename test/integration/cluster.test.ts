@@ -46,7 +46,10 @@ describe('claims across hosts', () => {
           () => {
             const claims = remoteClaims(hosts);
             return slugs.every(
-              (slug) => hosts.some((h) => h.rig.isIdle(slug)) && claims.has(`refs/baton/claims/${slug}`),
+              (slug) =>
+                hosts.some(
+                  (h) => h.rig.isIdle(slug) && h.rig.history(slug).some((e) => e.type === 'claim_released'),
+                ) && claims.has(`refs/baton/claims/${slug}`),
             );
           },
           150_000,
