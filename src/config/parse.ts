@@ -169,6 +169,16 @@ export function parseConfig(
   const notify = parseNotify(get('notify'), ctx);
   const pr = parsePrConfig(get('pr'), ctx);
   const cluster = parseClusterConfig(get('cluster'), ctx, env);
+  const grace = settings['interruptGraceSeconds'];
+  if (cluster !== null && typeof grace === 'number' && grace > cluster.leaseSeconds / 4)
+    // A holder that lost the remote stops its agent a quarter lease before the lease ends.
+    ctx.errors.push(
+      problemAt(
+        ctx,
+        ['cluster', 'leaseSeconds'],
+        `cluster.leaseSeconds must be at least 4 × interruptGraceSeconds (${grace} s), so an agent is stopped before another host may start the task; found ${cluster.leaseSeconds}`,
+      ),
+    );
   return {
     config: {
       ...(settings as Omit<Config, NotASetting>),
