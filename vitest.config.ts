@@ -37,6 +37,18 @@ export default defineConfig({
       },
       {
         test: {
+          // `baton ui` in real headless Chromium (Debian's `chromium`, driven by playwright-core);
+          // skipped with a message where /usr/bin/chromium is missing (`.ci/run` installs it).
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
+          maxWorkers: 1,
+          sequence: { groupOrder: 4 },
+        },
+      },
+      {
+        test: {
           name: 'real-agents',
           include: ['test/real-agents/**/*.test.ts'],
           sequence: { groupOrder: 2 },

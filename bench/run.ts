@@ -17,6 +17,8 @@
  *   radar      bench/radar.ts: the heartbeat with the conflict radar at 1,000 tasks and 20 live
  *              branches, cold, idle and with one branch moved (< 1 s), and the radar's git
  *              processes while nothing moves, counted by a logging `git` on PATH (target 0)
+ *   ui         bench/ui.ts: `baton ui` at 1,000 tasks in headless Chromium: the board's render
+ *              (< 1 s), a change on disk → the page, and the event stream while nothing changes
  *
  * A missed target is profiled (--cpu-prof) and its top functions by self time are reported.
  *
@@ -27,6 +29,7 @@
  *   BENCH_N=20                        samples per latency (hooks: min(BENCH_N, 20) commits a case)
  *   BENCH_IDLE_S=30                   seconds the idle watcher is watched
  *   BENCH_SIZES=100,1000,10000        task counts for scale (status runs at 1,000 only)
+ *   BENCH_UI_IDLE_S=10                seconds the ui's event stream is watched while idle
  *   BENCH_OUT=bench/results.json      where the results are written
  */
 import { existsSync, writeFileSync } from 'node:fs';
@@ -40,8 +43,9 @@ import { radarBench } from './radar.ts';
 import { r1 } from './lib/stats.ts';
 import { formatTable, type Results } from './lib/table.ts';
 import { scale } from './scale.ts';
+import { uiBench } from './ui.ts';
 
-const MEASURES = ['latency', 'scale', 'idle', 'hooks', 'radar'] as const;
+const MEASURES = ['latency', 'scale', 'idle', 'hooks', 'radar', 'ui'] as const;
 type Measure = (typeof MEASURES)[number];
 
 const list = (s: string | undefined): string[] => (s ?? '').split(',').filter(Boolean);
@@ -88,6 +92,7 @@ if (wanted('scale'))
 if (wanted('idle') && !results.idle) results.idle = await idleAlone(IDLE_S);
 if (wanted('hooks')) results.hooks = await hooks();
 if (wanted('radar')) results.radar = await radarBench();
+if (wanted('ui')) results.ui = await uiBench(1000, 5, Number(process.env.BENCH_UI_IDLE_S ?? 10));
 results.loadAvgAfter = os.loadavg().map(r1);
 writeFileSync(OUT, `${JSON.stringify(results, null, 2)}\n`);
 process.stdout.write(formatTable(results));

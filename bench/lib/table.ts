@@ -4,6 +4,7 @@ import type { IdleResult } from '../idle.ts';
 import type { LatencyResult } from '../latency.ts';
 import type { RadarResult } from '../radar.ts';
 import type { HeartbeatRow, StatusResult } from '../scale.ts';
+import type { UiResult } from '../ui.ts';
 import type { ProfileSummary } from './profile.ts';
 
 /** bench/results.json: the run's context, then each measure that ran (absent when it did not). */
@@ -20,6 +21,7 @@ export interface Results {
   profiles?: Record<string, ProfileSummary | null>;
   hooks?: HooksResult | { error: string };
   radar?: RadarResult;
+  ui?: UiResult;
   loadAvgAfter?: number[];
 }
 
@@ -130,12 +132,38 @@ function radarRows(r: RadarResult): Row[] {
   ];
 }
 
+function uiRows(ui: UiResult): Row[] {
+  if ('skipped' in ui) return [['baton ui', `skipped: ${ui.skipped}`, '', '']];
+  const i = ui.idle;
+  return [
+    [
+      `ui: board render, ${ui.tasks} tasks`,
+      `${ui.renderMs.median} / max ${ui.renderMs.max} (json in at ${ui.boardJsonAtMs.median})`,
+      '< 1000',
+      ok(ui.renderMs.median, 1000),
+    ],
+    [
+      'ui: file change → row updated',
+      `${ui.updateMs.median} / max ${ui.updateMs.max}`,
+      '< 1000',
+      ok(ui.updateMs.max, 1000),
+    ],
+    [
+      `ui: idle ${i.seconds} s: events / page requests`,
+      `${i.events} / ${i.pageRequests} (server ${i.serverCpuPct} % CPU, ${i.serverRssMb} MB)`,
+      '0 / 0',
+      i.events === 0 && i.pageRequests === 0 ? 'ok' : 'MISSED',
+    ],
+  ];
+}
+
 /** The table of `results`, then the profiles of missed targets, as text. */
 export function formatTable(results: Results): string {
   const rows: Row[] = [
     ...(results.latency ? latencyRows(results.latency) : []),
     ...scaleRows(results),
     ...(results.idle ? idleRows(results.idle) : []),
+    ...(results.ui ? uiRows(results.ui) : []),
   ];
   const hooks = results.hooks && 'results' in results.hooks ? results.hooks.results : [];
   for (const h of hooks)

@@ -24,5 +24,7 @@ export function limitsContext(board: Board): LimitsContext {
 export function agentLimitOf(t: BoardTask, ctx: BoardContext): WaitingInput['agentLimit'] {
   const agent = t.status?.limitedAgent ?? t.task?.agent ?? ctx.defaultAgent ?? null;
   const limit = agent === null ? undefined : ctx.agentLimits?.get(agent);
-  return limit === undefined ? null : { agent: limit.agent, until: limit.retryAt, probe: limit.probe?.slug ?? null };
+  return limit === undefined
+    ? null
+    : { agent: limit.agent, until: limit.retryAt, probe: limit.probe?.slug ?? null };
 }

@@ -19,6 +19,7 @@ import { registerInit } from './init.js';
 import { registerLogs } from './logs.js';
 import { registerService } from './service.js';
 import { registerStatus } from './status.js';
+import { registerUi } from './ui.js';
 import { registerWatch } from './watch.js';
 
 /**
@@ -38,6 +39,7 @@ export async function registerCommands(program: Command, argv: readonly string[]
   registerLogs(program);
   registerHistory(program);
   registerWatch(program);
+  registerUi(program);
   if (asksFor(argv, 'worker')) (await import('./worker.js')).registerWorker(program);
   registerHook(program);
   registerHooks(program);

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { BatonError } from '../domain/errors.js';
 import { CONTINUABLE_STATES, type TaskState } from '../domain/states.js';
+import type { Repo } from '../ops/repo.js';
 
 /** Registers `continue`. */
 export function registerContinue(program: Command): void {
@@ -13,29 +14,45 @@ export function registerContinue(program: Command): void {
     .argument('<slug>', 'the task')
     .argument('[text...]', 'what to tell the agent (default: continue where you left off)')
     .action(async (slug: string, words: string[]) => {
-      const { loadTask, openRepo } = await import('../ops/repo.js');
-      const { readTask } = await import('../ops/board.js');
-      const { dispatch } = await import('../ops/dispatch.js');
+      const { openRepo } = await import('../ops/repo.js');
       const repo = await openRepo(process.cwd());
-      await loadTask(repo, slug);
-      const board = await readTask(repo, `${slug}.md`, slug);
-      if (!CONTINUABLE_STATES.has(board.state)) {
-        const busy =
-          board.state === 'running' || board.state === 'starting' || board.state === 'interrupting';
-        throw new BatonError(
-          busy ? 'BUSY' : 'TASK_NOT_DISPATCHABLE',
-          `Task ${slug} is ${board.state}; only idle, failed, interrupted, worker_gone, stalled or limited tasks can be continued.`,
-          { hint: continueHint(slug, board.state) },
-        );
-      }
-      const text = words.join(' ').trim();
-      const started = await dispatch(repo, slug, {
-        continueText: text === '' ? null : text,
-        allowFinished: true,
-      });
-      process.stdout.write(`${started.runId}\n`);
-      process.stderr.write(`baton: ${slug} continued: run ${started.runId}, worker pid ${started.pid}.\n`);
+      const r = await continueTask(repo, slug, words.join(' '));
+      process.stdout.write(`${r.runId}\n`);
+      process.stderr.write(`baton: ${r.line}\n`);
     });
+}
+
+/**
+ * Continues `slug` as `baton continue` does, refusing a task in a state that cannot be
+ * continued: the run id and the sentence the CLI prints. `baton ui` calls it too.
+ */
+export async function continueTask(
+  repo: Repo,
+  slug: string,
+  words: string,
+): Promise<{ runId: string; line: string }> {
+  const { loadTask } = await import('../ops/repo.js');
+  const { readTask } = await import('../ops/board.js');
+  const { dispatch } = await import('../ops/dispatch.js');
+  await loadTask(repo, slug);
+  const board = await readTask(repo, `${slug}.md`, slug);
+  if (!CONTINUABLE_STATES.has(board.state)) {
+    const busy = board.state === 'running' || board.state === 'starting' || board.state === 'interrupting';
+    throw new BatonError(
+      busy ? 'BUSY' : 'TASK_NOT_DISPATCHABLE',
+      `Task ${slug} is ${board.state}; only idle, failed, interrupted, worker_gone, stalled or limited tasks can be continued.`,
+      { hint: continueHint(slug, board.state) },
+    );
+  }
+  const text = words.trim();
+  const started = await dispatch(repo, slug, {
+    continueText: text === '' ? null : text,
+    allowFinished: true,
+  });
+  return {
+    runId: started.runId,
+    line: `${slug} continued: run ${started.runId}, worker pid ${started.pid}.`,
+  };
 }
 
 /**

@@ -39,7 +39,9 @@ export function summarizeCycle(report: CycleReport, heartbeatSeconds: number): s
     'stalled, interrupting',
     stalled.map((d) => d.slug),
   );
-  const resumed = report.decisions.filter((d) => d.kind === 'resume_limited' && d.result.startsWith('resumed'));
+  const resumed = report.decisions.filter(
+    (d) => d.kind === 'resume_limited' && d.result.startsWith('resumed'),
+  );
   some(
     resumed.length,
     'resumed after a usage limit',

@@ -6,7 +6,7 @@ export function registerStatus(program: Command): void {
   program
     .command('status')
     .description('Show every task: state, worker, session, pending follow-ups; and rejected drops.')
-    .option('--json', 'print {"tasks": [...], "rejected": [...]} (stable; see README)')
+    .option('--json', 'print {"tasks": [...], "rejected": [...]} (stable; docs/reference.md)')
     .option(
       '--watch',
       'redraw every second and on every change until Ctrl-C (with --json: one json line per frame)',

@@ -1,5 +1,6 @@
 /** `baton stop <slug>`. */
 import type { Command } from 'commander';
+import type { StopResult } from '../ops/stop.js';
 
 /** Registers `stop`. */
 export function registerStop(program: Command): void {
@@ -13,11 +14,13 @@ export function registerStop(program: Command): void {
       const { openRepo } = await import('../ops/repo.js');
       const { stopTask } = await import('../ops/stop.js');
       const repo = await openRepo(process.cwd());
-      const r = await stopTask(repo, slug);
-      process.stderr.write(
-        r.stopped
-          ? `baton: asked worker pid ${r.pid} (run ${r.runId}) to stop ${slug}.\n`
-          : `baton: ${slug} has no live worker: nothing to stop.\n`,
-      );
+      process.stderr.write(`baton: ${describeStop(slug, await stopTask(repo, slug))}\n`);
     });
+}
+
+/** What `stop` did, in one sentence (the CLI and `baton ui` both say it). */
+export function describeStop(slug: string, r: StopResult): string {
+  return r.stopped
+    ? `asked worker pid ${r.pid} (run ${r.runId}) to stop ${slug}.`
+    : `${slug} has no live worker: nothing to stop.`;
 }

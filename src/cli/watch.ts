@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { BatonError } from '../domain/errors.js';
 import type { LockRecord } from '../store/lock.js';
+import type { UiFlags } from './ui.js';
 
 /** Registers `watch`. */
 export function registerWatch(program: Command): void {
@@ -13,7 +14,11 @@ export function registerWatch(program: Command): void {
     )
     .option('--once', 'run exactly one heartbeat cycle, print a one-line summary and exit')
     .option('--json', "with --once: print the cycle's report as JSON")
-    .action(async (opts: { once?: boolean; json?: boolean }) => {
+    .option('--ui', 'also serve the board as a web page, as `baton ui` does')
+    .option('--port <port>', 'with --ui: the port (default: a free one)')
+    .option('--host <host>', 'with --ui: the address (default 127.0.0.1)')
+    .option('--open', 'with --ui: open the page in the default browser')
+    .action(async (opts: { once?: boolean; json?: boolean } & { ui?: boolean } & UiFlags) => {
       const { openRepo } = await import('../ops/repo.js');
       const { newRunId } = await import('../launch/run-id.js');
       const { selfIdentity } = await import('../proc/identity.js');
@@ -71,6 +76,7 @@ export function registerWatch(program: Command): void {
           `watching ${repo.paths.tasksDir} (pid ${process.pid}; heartbeat every ${repo.config.heartbeatSeconds} s)`,
         );
         await watcher.start();
+        const ui = opts.ui ? await (await import('./ui.js')).startUiFor(repo, opts) : null;
         const keepLock = setInterval(() => {
           void refreshLock(lockPath, lock).then(
             (r) => (lock = r),
@@ -79,6 +85,7 @@ export function registerWatch(program: Command): void {
         }, 5000);
         await stopped;
         clearInterval(keepLock);
+        await ui?.close();
         await watcher.stop();
       } finally {
         await releaseLock(lockPath, lock).catch(() => false);

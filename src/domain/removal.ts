@@ -1,5 +1,5 @@
 /**
- * What `baton remove` may do with a task's worktree and branch (README.md, "Finishing a task"), decided from
+ * What `baton remove` may do with a task's worktree and branch (docs/guide.md, "Finishing a task"), decided from
  * facts read off git. Pure. Agent work is never thrown away silently: without `force`, anything
  * that only the worktree or the branch holds (uncommitted changes, commits that no remote and
  * no base branch has) makes it refuse; with `force` it goes ahead and says what was lost.

@@ -45,7 +45,7 @@ export interface ProcessIdentity {
   bootId: string;
 }
 
-/** The task's status json (`tasks/logs/dispatch-<slug>.status.json`). Stable: documented in README. */
+/** The task's status json (`tasks/logs/dispatch-<slug>.status.json`). Stable: documented in docs/reference.md. */
 export interface TaskStatus {
   slug: string;
   state: TaskState;

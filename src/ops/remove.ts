@@ -1,5 +1,5 @@
 /**
- * `baton remove <slug> [--force]` (README.md, "Finishing a task"): delete a finished task's worktree, and its
+ * `baton remove <slug> [--force]` (docs/guide.md, "Finishing a task"): delete a finished task's worktree, and its
  * branch once merged.
  *
  * The task's own lock is taken first, in this process's name, so that no worker can start in

@@ -21,6 +21,8 @@ describe('the package', () => {
     expect(files).toContain('hooks/baton-hook.sh');
     expect(files).toContain('AGENTS.md');
     expect(files).toContain('LICENSE');
+    // baton ui's page, loaded by the browser as it is: no build step at install time.
+    for (const f of ['ui/index.html', 'ui/app.js', 'ui/style.css']) expect(files).toContain(f);
     expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
     expect(files.filter((f) => f.startsWith('src/') || f.startsWith('test/'))).toEqual([]);
   });
