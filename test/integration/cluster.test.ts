@@ -221,6 +221,21 @@ describe('claims across hosts', () => {
     expect(prompts()).toEqual(['fu-1', 'fu-2', 'fu-3', 'fu-4', 'fu-5']);
     expect([...remoteClaims(hosts).keys()].filter((k) => k.startsWith('refs/baton/inbox/'))).toEqual([]);
     expect(beta.rig.fakeEvents().filter((e) => e.event === 'start')).toEqual([]);
+    // The fleet view on beta: the claim is alpha's, released after its last run.
+    const st = await beta.rig.baton(['status', '--json']);
+    const board = JSON.parse(st.stdout) as {
+      host: string;
+      cluster: { remote: string; claims: { slug: string; host: string; released: boolean }[] };
+      tasks: { slug: string; claim: { host: string; here: boolean } | null }[];
+    };
+    expect(board.host).toBe('beta');
+    expect(board.cluster.claims).toEqual([
+      expect.objectContaining({ slug: 'fu', host: 'alpha', released: true }),
+    ]);
+    expect(board.tasks.find((t) => t.slug === 'fu')?.claim).toMatchObject({ host: 'alpha', here: false });
+    const text = await beta.rig.baton(['status']);
+    expect(text.stdout).toMatch(/this host: beta, remote: origin/);
+    expect(text.stdout).toMatch(/fu: last ran on alpha \(epoch \d+, since /);
     const forwarded = beta.rig.history('fu').filter((e) => e.type === 'followup_forwarded');
     expect(forwarded.map((e) => e.to)).toEqual(['alpha', 'alpha', 'alpha', 'alpha', 'alpha']);
   }, 180_000);
