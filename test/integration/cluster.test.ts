@@ -69,6 +69,8 @@ describe('claims across hosts', () => {
               .history(slug)
               .filter((e) => String(e.type).startsWith('claim_'))
               .at(-1)?.type as string | undefined;
+          if (last(hosts.find((h) => h.name === ran)!) !== 'claim_released')
+            for (const h of hosts) console.log('DEBUG', h.name, JSON.stringify(h.rig.history(slug)));
           expect(last(hosts.find((h) => h.name === ran)!), slug).toBe('claim_released');
           for (const h of hosts.filter((x) => x.name !== ran))
             expect([undefined, 'claim_lost'], slug).toContain(last(h));
