@@ -106,7 +106,7 @@ export class ClaimKeeper {
   }
 
   /** One renewal; true when it went through. On a refusal, adopts this host's own newer claim or loses. */
-  async #renew(): Promise<boolean> {
+  async #renew(adopted = false): Promise<boolean> {
     const held = this.#held;
     if (held === null) return false;
     const { r, held: next } = await renewClaim(this.#ctx, held, this.#runId).catch((err: unknown) => ({
@@ -126,9 +126,9 @@ export class ClaimKeeper {
     // Refused: someone changed the ref. Another dispatch on this host (the local lock chose this
     // worker) is adopted; anything else is a takeover.
     const now = await remoteClaim(this.#ctx, this.#slug).catch(() => null);
-    if (now !== null && now.record.host === this.#ctx.host && !now.record.released) {
+    if (!adopted && now !== null && now.record.host === this.#ctx.host && !now.record.released) {
       this.#held = { ...held, sha: now.sha, record: now.record };
-      return this.#renew();
+      return this.#renew(true);
     }
     const by =
       now === null ? 'nobody (the ref is gone)' : `host ${now.record.host} (epoch ${now.record.epoch})`;
