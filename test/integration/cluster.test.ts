@@ -122,6 +122,11 @@ describe('claims across hosts', () => {
         throw err;
       });
     expect(String(lost.why)).toMatch(new RegExp(`taken over by host ${taker.host}`));
+    // History first, then the status (history before status): wait for the status to follow.
+    await dead.rig.waitFor(
+      'the restarted host marked solo interrupted',
+      () => dead.rig.status('solo')?.state === 'interrupted',
+    );
     expect(dead.rig.status('solo')).toMatchObject({ state: 'interrupted', retryAt: null });
     // It is not tried again: the watch log names the refusal once, and no later cycle retries it.
     await dead.watcher!.waitForLine(/solo: retry: .*ran on host|solo: retry: .*runs on host/);
