@@ -49,6 +49,8 @@ export function registerFollowup(program: Command): void {
 /** What became of an accepted follow-up, in words: who runs it, and when. */
 export function describeFollowup(slug: string, r: FollowupResult): string {
   const as = r.number === null ? '' : ` as #${r.number}`;
+  if (r.forwardedTo !== undefined)
+    return `sent to host ${r.forwardedTo}, which holds ${slug}: its watcher takes it from the remote inbox (${r.id})`;
   if (r.worker === null && r.blocked === true)
     return `queued${as} for ${slug}; it runs after the task's first run, which waits: ${r.waiting ?? ''}`;
   if (r.worker === null && r.waiting !== undefined)

@@ -258,6 +258,23 @@ export function renderTimeline(events: readonly HistoryEvent[], opts: TimelineOp
       case 'pr_closed':
         say(`PR #${e.number} closed without being merged`);
         break;
+      case 'claim_won':
+        say(`claim won by host ${e.host} (epoch ${e.epoch}, ${e.ref})`);
+        break;
+      case 'claim_taken_over':
+        say(
+          `claim taken over by host ${e.host} from ${e.from.host}, whose lease ended ${e.from.expiresAt} (epoch ${e.epoch})`,
+        );
+        break;
+      case 'claim_lost':
+        say(`claim lost by host ${e.host} (epoch ${e.epoch}): ${e.why}`);
+        break;
+      case 'claim_released':
+        say(`claim released by host ${e.host} (epoch ${e.epoch})`);
+        break;
+      case 'followup_forwarded':
+        say(`follow-up ${e.file} sent to host ${e.to} (${e.ref})`);
+        break;
     }
   }
   if (opts.slug !== undefined && events[0] !== undefined) {

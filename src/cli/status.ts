@@ -19,13 +19,23 @@ export function registerStatus(program: Command): void {
       view.catch(() => undefined);
       const repo = await (await import('../ops/repo.js')).openRepo(process.cwd());
       if (opts.watch) return (await import('./status-watch.js')).runStatusWatch(repo, opts);
+      // Cluster mode: every claim on the remote, read beside the board (ops/fleet.ts).
+      const fleetRead =
+        repo.config.cluster === null ? null : import('../ops/fleet.js').then((m) => m.readFleet(repo));
       const board = await (await boardModule).readBoard(repo);
+      const fleet = await fleetRead;
       const [{ boardJson }, { renderBoard }] = await view;
       const { terminalOf } = await import('./terminal.js');
-      process.stdout.write(
-        opts.json
-          ? `${JSON.stringify(boardJson(board), null, 2)}\n`
-          : renderBoard(board, new Date(), terminalOf(process.stdout)),
-      );
+      if (opts.json) {
+        const json = boardJson(board);
+        const out = fleet
+          ? { ...json, ...(await import('./fleet-json.js')).fleetJson(json.tasks, fleet) }
+          : json;
+        process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+        return;
+      }
+      const text = renderBoard(board, new Date(), terminalOf(process.stdout));
+      const fleetText = fleet ? `\n${(await import('./fleet-text.js')).renderFleet(fleet, new Date())}` : '';
+      process.stdout.write(text + fleetText);
     });
 }

@@ -148,4 +148,11 @@ pr:
   timeoutSeconds: 30
   openOnIdle: false
   removeOnMerge: false
+
+# Several hosts on one repository: off while empty. Each host claims a task on \`remote\` (a ref
+# under refs/baton/) before it runs it, renews the claim every leaseSeconds / 3, and stops its agent
+# when it cannot; a host whose lease lapsed by more than skewSeconds is taken over. pollSeconds: how
+# often the watcher looks for follow-ups other hosts sent. The host's name: BATON_HOST, else host,
+# else the machine's. Example: { remote: origin, leaseSeconds: 120, skewSeconds: 10, pollSeconds: 10 }
+cluster:
 `;

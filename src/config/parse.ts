@@ -15,6 +15,7 @@ import { parseWorktreeSetup } from './setup.js';
 import { SETUP_KEYS } from '../domain/setup.js';
 import { parseNotify } from './notify.js';
 import { parsePrConfig } from './pr.js';
+import { parseClusterConfig } from './cluster.js';
 import type { Config } from './types.js';
 
 /** What parsing config yields: a usable config (defaults where a value was bad) and what was found wrong. */
@@ -27,7 +28,8 @@ export interface ParsedConfig {
 }
 
 /** The keys parsed by a reader of their own, not as plain settings. */
-type NotASetting = 'agents' | 'worktreesDir' | 'hooks' | 'setup' | 'teardown' | 'ports' | 'notify' | 'pr';
+type NotASetting =
+  'agents' | 'worktreesDir' | 'hooks' | 'setup' | 'teardown' | 'ports' | 'notify' | 'pr' | 'cluster';
 type Setting = Exclude<keyof Config, NotASetting>;
 type Rule = { accept: (v: unknown) => unknown; expected: string };
 
@@ -92,6 +94,7 @@ export const KNOWN_KEYS: ReadonlySet<string> = new Set([
   ...SETUP_KEYS,
   'notify',
   'pr',
+  'cluster',
 ]);
 
 /**
@@ -165,6 +168,17 @@ export function parseConfig(
   const worktreeSetup = parseWorktreeSetup(get, ctx);
   const notify = parseNotify(get('notify'), ctx);
   const pr = parsePrConfig(get('pr'), ctx);
+  const cluster = parseClusterConfig(get('cluster'), ctx, env);
+  const grace = settings['interruptGraceSeconds'];
+  if (cluster !== null && typeof grace === 'number' && grace > cluster.leaseSeconds / 4)
+    // A holder that lost the remote stops its agent a quarter lease before the lease ends.
+    ctx.errors.push(
+      problemAt(
+        ctx,
+        ['cluster', 'leaseSeconds'],
+        `cluster.leaseSeconds must be at least 4 × interruptGraceSeconds (${grace} s), so an agent is stopped before another host may start the task; found ${cluster.leaseSeconds}`,
+      ),
+    );
   return {
     config: {
       ...(settings as Omit<Config, NotASetting>),
@@ -174,6 +188,7 @@ export function parseConfig(
       ...worktreeSetup,
       notify,
       pr,
+      cluster,
     },
     warnings: ctx.warnings.map(formatProblem),
     errors: ctx.errors,

@@ -2,6 +2,7 @@
 import type { PortsConfig, SetupConfig, TeardownConfig } from '../domain/setup.js';
 import type { NotifierConfig } from '../domain/notify.js';
 import type { PrConfig } from './pr.js';
+import type { ClusterConfig } from './cluster.js';
 
 export type { NotifierConfig } from '../domain/notify.js';
 
@@ -87,4 +88,6 @@ export interface Config {
   notify: NotifierConfig[];
   /** The `pr:` section: pushing, opening and watching the task's pull request (config/pr.ts). */
   pr: PrConfig;
+  /** The `cluster:` section: claims and follow-ups across hosts through the git remote; null: off. */
+  cluster: ClusterConfig | null;
 }

@@ -43,6 +43,12 @@ export type ErrorCode =
   | 'TASK_BLOCKED'
   /** `baton pr`: the forge is not there (its CLI missing or logged out, no remote, a push refused, rate limited). */
   | 'FORGE_UNAVAILABLE'
+  /** Cluster mode: another host holds the task's claim, or the task ran on another host. */
+  | 'CLAIM_HELD'
+  /** Cluster mode: the task ran on another host (its worktree and session are there); only a person moves it. */
+  | 'CLAIM_ELSEWHERE'
+  /** Cluster mode: the task's claim could not be read or made (the remote is unreachable): nothing starts unclaimed. */
+  | 'REMOTE_UNAVAILABLE'
   | 'USAGE'
   | 'INTERNAL';
 
@@ -67,6 +73,9 @@ const exitCodeOf: Record<ErrorCode, ExitCode> = {
   SETUP_FAILED: ExitCode.error,
   TASK_BLOCKED: ExitCode.error,
   FORGE_UNAVAILABLE: ExitCode.error,
+  CLAIM_HELD: ExitCode.busy,
+  CLAIM_ELSEWHERE: ExitCode.error,
+  REMOTE_UNAVAILABLE: ExitCode.error,
   USAGE: ExitCode.usage,
   INTERNAL: ExitCode.error,
 };

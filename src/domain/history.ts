@@ -41,6 +41,11 @@ export const HISTORY_TYPES = [
   'pr_review',
   'pr_merged',
   'pr_closed',
+  'claim_won',
+  'claim_taken_over',
+  'claim_lost',
+  'claim_released',
+  'followup_forwarded',
 ] as const;
 
 /** One of `HISTORY_TYPES`. */
@@ -306,6 +311,35 @@ export interface ConflictFound extends Base<'conflict_found'> {
   followup: boolean;
 }
 
+/** Cluster mode: what a claim event names (docs/design.md, "Several hosts"). */
+interface ClaimFields {
+  /** The host that won, took over, lost or released the claim. */
+  host: string;
+  /** The claim's epoch: grows with every new holder, across hosts. */
+  epoch: number;
+  /** The remote and ref. */
+  ref: string;
+}
+/** This host claimed the task on the remote before dispatching it. */
+export interface ClaimWon extends Base<'claim_won'>, ClaimFields {}
+/** This host took over a claim whose lease had lapsed beyond the skew margin (`from`: the holder it replaced). */
+export interface ClaimTakenOver extends Base<'claim_taken_over'>, ClaimFields {
+  from: { host: string; epoch: number; expiresAt: string };
+}
+/** This host's claim was lost (`why`: taken over elsewhere, or the remote unreachable until the lease would lapse). */
+export interface ClaimLost extends Base<'claim_lost'>, ClaimFields {
+  why: string;
+}
+/** This host let the claim go as its worker released the local lock. */
+export interface ClaimReleased extends Base<'claim_released'>, ClaimFields {}
+/** A follow-up accepted here was sent to the host holding the task (`to`), under `id` in the remote inbox. */
+export interface FollowupForwarded extends Base<'followup_forwarded'> {
+  id: string;
+  to: string;
+  ref: string;
+  file: string;
+}
+
 /** One history event. */
 export type HistoryEvent =
   | TaskDispatched
@@ -338,7 +372,12 @@ export type HistoryEvent =
   | PrChecksFailed
   | PrReview
   | PrMerged
-  | PrClosed;
+  | PrClosed
+  | ClaimWon
+  | ClaimTakenOver
+  | ClaimLost
+  | ClaimReleased
+  | FollowupForwarded;
 
 /** The event of type `T`. */
 export type EventOf<T extends HistoryType> = Extract<HistoryEvent, { type: T }>;
@@ -381,6 +420,11 @@ const REQUIRED: { readonly [T in HistoryType]: Readonly<Record<string, Kind>> } 
   pr_review: { number: 'number', followup: 'string', text: 'string' },
   pr_merged: { number: 'number' },
   pr_closed: { number: 'number' },
+  claim_won: { host: 'string', epoch: 'number' },
+  claim_taken_over: { host: 'string', epoch: 'number' },
+  claim_lost: { host: 'string', epoch: 'number' },
+  claim_released: { host: 'string', epoch: 'number' },
+  followup_forwarded: { id: 'string', to: 'string' },
 };
 
 const TYPES: ReadonlySet<string> = new Set(HISTORY_TYPES);

@@ -19,6 +19,8 @@ import { assertAgentRunnable } from './preflight.js';
 import { assertUnblocked, baseBranchOf } from './dependencies.js';
 import { AFTER_BASE } from '../domain/dependencies.js';
 import { loadTask, taskWorktree, type Repo } from './repo.js';
+import { clusterCtx, keepAlive, noteLostOnRetry, releaseClaim, winClaim } from '../launch/claim.js';
+import type { HeldClaim } from '../store/claim.js';
 
 /** Options of a dispatch. */
 export interface DispatchOptions {
@@ -87,6 +89,26 @@ export async function dispatch(
     cwd: worktreeExists ? worktree : repo.info.root,
   });
   await fs.mkdir(repo.paths.logsDir, { recursive: true });
+  // Cluster mode: win the task's claim on the remote before anything starts (launch/claim.ts);
+  // a refusal (another host holds it, the remote is unreachable) starts nothing.
+  const cluster = clusterCtx(repo.info.root, repo.paths, repo.config.cluster);
+  const claim: HeldClaim | null =
+    cluster === null
+      ? null
+      : await winClaim(cluster, slug, opts.standby || opts.auto === true ? 'auto' : 'person').catch(
+          async (err: unknown) => {
+            // A retry of this host's own run finds the task moved on: the claim was lost meanwhile.
+            if (opts.auto === true && err instanceof BatonError && err.code.startsWith('CLAIM_'))
+              await noteLostOnRetry(cluster, slug, err);
+            throw err;
+          },
+        );
+  const alive = cluster !== null && claim !== null ? keepAlive(cluster, claim) : null;
+  const letGo = async (): Promise<void> => {
+    const last = await alive?.stop();
+    if (cluster !== null && last !== undefined)
+      await releaseClaim(cluster, last, null).catch(() => undefined);
+  };
   // The worker boots (100–400 ms for a fresh one) while the worktree is checked or made.
   const worker = launchWorker(repo.paths, slug, opts.standby);
   let ready: { wt: EnsuredWorktree; lockPath: string; start: StartKind };
@@ -94,6 +116,7 @@ export async function dispatch(
     ready = await prepare(repo, slug, task, { worktree, branch }, opts);
   } catch (err) {
     await dropWorker(worker);
+    await letGo();
     throw err;
   }
   const request = {
@@ -109,13 +132,22 @@ export async function dispatch(
   };
   let started: Started;
   try {
-    started = await startWorker({ ...request, worker });
+    try {
+      started = await startWorker({ ...request, worker });
+    } catch (err) {
+      // The worker died before the hand-off (a standby or a fresh worker killed while the worktree
+      // was made): the lock it was named in is stale, so a fresh worker takes it over at once.
+      if (!(err instanceof BatonError && err.code === 'WORKER_DIED')) throw err;
+      started = await startWorker({ ...request, worker: launchWorker(repo.paths, slug) });
+    }
   } catch (err) {
-    // The worker died before the hand-off (a standby or a fresh worker killed while the worktree
-    // was made): the lock it was named in is stale, so a fresh worker takes it over at once.
-    if (!(err instanceof BatonError && err.code === 'WORKER_DIED')) throw err;
-    started = await startWorker({ ...request, worker: launchWorker(repo.paths, slug) });
+    // A refused claim of this host's would otherwise block other hosts until its lease lapsed.
+    // (A local worker that won the lock meanwhile adopts this host's claim: worker/claim-keeper.ts.)
+    if (!(err instanceof BatonError && err.code === 'BUSY')) await letGo();
+    else await alive?.stop();
+    throw err;
   }
+  await alive?.stop(); // the worker renews it from here on
   await clearFailure(repo.paths, slug); // a lasting failure recorded earlier is over
   return { ...started, start: ready.start };
 }

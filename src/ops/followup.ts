@@ -34,6 +34,8 @@ export interface FollowupResult {
   waiting?: string;
   /** The task has not run and waits for its `after:` (TASK_BLOCKED): `waiting` says for what. */
   blocked?: boolean;
+  /** Cluster mode: the host holding the task, to which the follow-up went through the remote inbox. */
+  forwardedTo?: string;
 }
 
 /** Accepts a follow-up from the CLI and makes sure a worker runs it. */
@@ -63,7 +65,13 @@ export async function sendFollowup(
   const content = mode === 'queue' ? text : `---\nmode: ${mode}\n---\n${text}`;
   await fs.writeFile(`${file}.tmp`, content.endsWith('\n') ? content : `${content}\n`);
   await fs.rename(`${file}.tmp`, file);
-  const result = await ingestDrop(repo, name);
+  let result = await ingestDrop(repo, name);
+  if (result.kind === 'skipped') {
+    // The watcher took it first; in cluster mode it may have sent it to the host holding the task.
+    const { events } = await readHistory(taskPaths(repo.paths, slug).historyFile);
+    const sent = events.find((e) => e.type === 'followup_forwarded' && e.file === `tasks/${name}`);
+    if (sent?.type === 'followup_forwarded') result = { kind: 'forwarded', slug, id: sent.id, to: sent.to };
+  }
   if (result.kind === 'rejected') {
     throw new BatonError('BAD_FOLLOWUP', `The follow-up was rejected: ${result.reason}.`, {
       hint: `It is kept as ${result.file}.`,
@@ -72,6 +80,16 @@ export async function sendFollowup(
   const agent = task.agent ?? repo.config.defaultAgent;
   const config = Object.hasOwn(repo.config.agents, agent) ? repo.config.agents[agent] : undefined;
   const about = { agent, liveInput: config?.preset === 'claude' && config.liveInput };
+  if (result.kind === 'forwarded')
+    // Cluster mode: the host holding the task runs it; nothing starts here.
+    return {
+      id: result.id,
+      mode,
+      worker: null,
+      number: null,
+      ...about,
+      forwardedTo: result.to,
+    };
   // Skipped: the watcher ingested it first; it is accepted all the same.
   const id = result.kind === 'skipped' ? name : result.id;
   const number = await followupNumber(taskPaths(repo.paths, slug).historyFile, id, `tasks/${name}`);
@@ -83,8 +101,9 @@ export async function sendFollowup(
   } catch (err) {
     // Accepted and queued: it runs when the agent's limit resets, after the task's resume; or,
     // for a task blocked on its `after:`, after its first run once that is met.
-    if (!(err instanceof BatonError && (err.code === 'AGENT_LIMITED' || err.code === 'TASK_BLOCKED')))
-      throw err;
+    // Cluster mode: another host holds the task (the watcher sent the drop on before we looked).
+    const waits = ['AGENT_LIMITED', 'TASK_BLOCKED', 'CLAIM_HELD', 'CLAIM_ELSEWHERE'];
+    if (!(err instanceof BatonError && waits.includes(err.code))) throw err;
     worker = null;
     waiting = err.message;
     blocked = err.code === 'TASK_BLOCKED';
@@ -127,7 +146,11 @@ export async function ensureWorker(repo: Repo, slug: string): Promise<FollowupRe
   try {
     const status = await readStatus(taskPaths(repo.paths, slug).statusFile);
     const ranBefore = (status?.runs ?? 0) > 0;
-    const started = await dispatch(repo, slug, { inboxOnly: ranBefore, allowFinished: true, respectLimits: true });
+    const started = await dispatch(repo, slug, {
+      inboxOnly: ranBefore,
+      allowFinished: true,
+      respectLimits: true,
+    });
     return { pid: started.pid, runId: started.runId, started: true };
   } catch (err) {
     if (err instanceof BatonError && err.code === 'BUSY') {

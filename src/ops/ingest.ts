@@ -21,13 +21,16 @@ import { newItemId, publishClaim, recordedClaims } from '../store/inbox.js';
 import { taskPaths } from '../store/paths.js';
 import { loadTaskFile, readInputFile } from '../store/taskfiles.js';
 import type { Repo } from './repo.js';
+import { forwardIfElsewhere, type Forwarded } from './cluster-inbox.js';
 
 /** What became of a drop. */
 export type IngestResult =
   | { kind: 'accepted'; slug: string; id: string; mode: FollowupMode; body: string }
   | { kind: 'rejected'; file: string; reason: string; slug: string | null }
   /** Not a follow-up drop, or gone (another process took it). */
-  | { kind: 'skipped' };
+  | { kind: 'skipped' }
+  /** Cluster mode: another host holds the task; the drop went to the remote inbox (ops/cluster-inbox.ts). */
+  | Forwarded;
 
 /** Ingests `tasks/<name>` if it is a follow-up drop. Never throws for bad input. */
 export async function ingestDrop(repo: Repo, name: string): Promise<IngestResult> {
@@ -56,6 +59,9 @@ export async function ingestDrop(repo: Repo, name: string): Promise<IngestResult
       slug,
     );
   }
+
+  const forwarded = await forwardIfElsewhere(repo, slug, name);
+  if (forwarded !== null) return forwarded;
 
   const tp = taskPaths(repo.paths, slug);
   await fs.mkdir(tp.inboxDir, { recursive: true });

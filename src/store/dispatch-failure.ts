@@ -27,6 +27,7 @@ export const LASTING_DISPATCH_ERRORS: ReadonlySet<string> = new Set([
   'NO_COMMITS',
   'WORKTREE_CONFLICT',
   'TASK_NOT_DISPATCHABLE',
+  'CLAIM_ELSEWHERE',
 ]);
 
 /** The record's path. */

@@ -89,8 +89,16 @@ export async function ingestStrayDrops(
   }
   drops.sort((a, b) => a.ctimeMs - b.ctimeMs || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const { name } of drops) {
-    const r = await ingestDrop(repo, name);
-    if (r.kind === 'accepted')
+    // One drop that cannot be handled now (cluster mode: the remote unreachable) holds up no other.
+    const r = await ingestDrop(repo, name).catch((err: unknown) => ({
+      kind: 'failed' as const,
+      message: err instanceof Error ? err.message : String(err),
+    }));
+    if (r.kind === 'failed')
+      out.push({ file: `tasks/${name}`, result: `not taken in yet: ${r.message}`, slug: null });
+    else if (r.kind === 'forwarded')
+      out.push({ file: `tasks/${name}`, result: `sent to host ${r.to} as ${r.id}`, slug: r.slug });
+    else if (r.kind === 'accepted')
       out.push({ file: `tasks/${name}`, result: `accepted as ${r.id}`, slug: r.slug });
     else if (r.kind === 'rejected') out.push({ file: r.file, result: `rejected: ${r.reason}`, slug: r.slug });
   }
@@ -312,7 +320,10 @@ export async function carryOut(repo: Repo, d: Decision, standby?: StandbyPool): 
   } catch (err) {
     if (
       err instanceof BatonError &&
-      (err.code === 'BUSY' || err.code === 'AGENT_LIMITED' || err.code === 'TASK_BLOCKED')
+      (err.code === 'BUSY' ||
+        err.code === 'AGENT_LIMITED' ||
+        err.code === 'TASK_BLOCKED' ||
+        err.code === 'CLAIM_HELD')
     )
       return `skipped: ${err.message}`;
     if (err instanceof BatonError && LASTING_DISPATCH_ERRORS.has(err.code) && d.kind !== 'mark') {

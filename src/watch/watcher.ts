@@ -30,6 +30,7 @@ import { carryOut, ingestStrayDrops, runCycle, type CycleReport } from './cycle.
 import type { RadarMemory } from './radar.js';
 import { watchFolders, type FolderEvents } from './folder-events.js';
 import { PrPoller } from './pr-poller.js';
+import { ClusterPoller } from './cluster-poller.js';
 
 /** What the watcher tells its caller (the CLI prints it). */
 export interface WatchLog {
@@ -72,6 +73,7 @@ export class Watcher {
   readonly #radar: RadarMemory = { off: null };
   /** Polls the tasks' pull requests beside the queue (pr-poller.ts). */
   readonly #prs: PrPoller;
+  readonly #inboxPoll: ClusterPoller;
 
   /**
    * `standby` is a pool not yet started: the watcher starts it with itself, hands it to every
@@ -84,6 +86,7 @@ export class Watcher {
     this.#standby = standby;
     this.#config = new ConfigReloader(repo.info.root, log);
     this.#prs = new PrPoller(() => this.#repo, log);
+    this.#inboxPoll = new ClusterPoller(() => this.#repo, log);
   }
 
   /** Starts watching; resolves once the file watcher is ready and the first cycle has run. */
@@ -103,6 +106,7 @@ export class Watcher {
     await this.#enqueue(() => this.#cycle({ fillSlots: true }));
     this.#arm();
     this.#prs.start();
+    this.#inboxPoll.start();
   }
 
   /**
@@ -115,6 +119,7 @@ export class Watcher {
     if (this.#configTimer) clearTimeout(this.#configTimer);
     await this.#fs?.close();
     await this.#prs.stop();
+    await this.#inboxPoll.stop();
     await this.#queue.catch(() => undefined);
     await Promise.all(this.#starting.values());
     await this.#standby.dispose();

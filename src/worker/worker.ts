@@ -6,6 +6,9 @@
  * No follow-up is stranded: after releasing the lock the worker looks at the inbox once more
  * and, if something arrived meanwhile, competes for the lock again (whoever wins runs it; the
  * one who accepted the follow-up also tries, after accepting).
+ *
+ * Over 300 lines since cluster mode: the claim on the remote lives exactly as long as the lock
+ * (claim-keeper.ts holds its logic; the few lines here tie the two lifetimes together).
  */
 import type { AgentDriver } from '../agents/types.js';
 import { createDriver } from '../agents/index.js';
@@ -32,6 +35,8 @@ import { killGroup } from '../proc/group-run.js';
 import type { EventOf } from '../domain/history.js';
 import { eventForStateChange } from '../domain/notify.js';
 import { notify } from '../notify/notify.js';
+import { clusterCtx } from '../launch/claim.js';
+import { ClaimKeeper } from './claim-keeper.js';
 
 /** How often the holder refreshes its lock's heartbeat. */
 const LOCK_REFRESH_MS = 5000;
@@ -81,6 +86,10 @@ class Worker {
   #setupGroup: number | null = null;
   /** The config this run read (null until read): whom to notify of a transition. */
   #config: Config | null = null;
+  /** Cluster mode: the claim this run holds on the remote (claim-keeper.ts). */
+  #keeper: ClaimKeeper | null = null;
+  /** Cluster mode: why the claim was lost; the worker then stops and does not run again. */
+  #claimLost: string | null = null;
 
   constructor(a: Assignment, lock: LockRecord, self: ProcessIdentity) {
     this.#a = a;
@@ -108,7 +117,7 @@ class Worker {
           exitCode = 1;
           break;
         }
-        if (end.stopped || end.stalled || this.#lost || this.#terminating) break;
+        if (end.stopped || end.stalled || this.#lost || this.#terminating || this.#claimLost !== null) break;
         if (end.last?.limit) break; // follow-ups wait for the reset (the heartbeat resumes it)
         // Released: anything that arrived after our last look must not be stranded.
         if ((await listFollowups(this.#tp.inboxDir)).length === 0) break;
@@ -135,6 +144,12 @@ class Worker {
       prepared.catch(() => undefined); // awaited below; this only keeps it from counting as unhandled
       await this.#rec.event('worker_started', { pid: process.pid, epoch: a.epoch, start });
       const { task, driver, config } = await prepared;
+      // Cluster mode: the claim is held (and renewed) before anything runs in the worktree.
+      const cluster = clusterCtx(a.root, repoPaths(a.root), config.cluster);
+      if (cluster !== null) {
+        this.#keeper = new ClaimKeeper(cluster, a.slug, a.runId, (why) => void this.#loseClaim(why));
+        await this.#keeper.start();
+      }
       // Ports and the worktree's setup come before any agent run (setup-step.ts).
       const ports = await prepareWorktree({
         a,
@@ -187,7 +202,12 @@ class Worker {
         await this.#rec.status({
           ...(end.last === null ? {} : { limitedAgent: null, limitHits: 0 }),
           state: end.stopped ? 'interrupted' : ok ? 'idle' : 'failed',
-          error: end.stopped || ok ? null : (end.last?.error ?? 'the run failed'),
+          error:
+            this.#claimLost !== null
+              ? `claim lost: ${this.#claimLost}`
+              : end.stopped || ok
+                ? null
+                : (end.last?.error ?? 'the run failed'),
           pid: null,
           agentPid: null,
           pendingFollowups,
@@ -196,8 +216,14 @@ class Worker {
     } catch (err) {
       const message =
         err instanceof BatonError ? err.message : `worker error: ${String((err as Error)?.message ?? err)}`;
+      // A claim lost before the agent started is an interruption, like one lost during the run.
       await this.#rec
-        .status({ state: 'failed', error: message, pid: null, agentPid: null })
+        .status({
+          state: this.#claimLost !== null ? 'interrupted' : 'failed',
+          error: this.#claimLost !== null ? `claim lost: ${this.#claimLost}` : message,
+          pid: null,
+          agentPid: null,
+        })
         .catch(() => undefined);
       end = null;
     } finally {
@@ -208,6 +234,9 @@ class Worker {
         await releaseLock(a.lockPath, this.#lock).catch(() => false);
         await this.#rec.event('lock_released', { epoch: this.#lock.epoch }).catch(() => undefined);
       }
+      // The claim goes with the lock (a lost one is not ours to release).
+      await this.#keeper?.release().catch(() => undefined);
+      this.#keeper = null;
     }
     return end;
   }
@@ -275,6 +304,15 @@ class Worker {
       );
     }
     return { task: loaded.value, driver: createDriver(agentConfig), config };
+  }
+
+  async #loseClaim(why: string): Promise<void> {
+    // Another host may start the task once the lease lapses: the agent stops as `baton stop`
+    // stops it, the worktree is kept, and this worker does not compete again.
+    this.#claimLost = why;
+    if (this.#setupGroup !== null) killGroup(this.#setupGroup, 'SIGTERM');
+    await writeControl(this.#tp.inboxDir, 'stop', `claim lost: ${why}`, this.#a.runId);
+    await this.#chain?.scanInbox();
   }
 
   async #stopSelf(): Promise<void> {

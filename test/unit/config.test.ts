@@ -25,6 +25,7 @@ const DEFAULT_CONFIG: Config = {
   ...defaultWorktreeSetup(),
   notify: [],
   pr: defaultPrConfig(),
+  cluster: null,
 };
 
 function parse(text: string | null, env: Record<string, string | undefined> = {}) {
@@ -168,6 +169,7 @@ describe('parseConfig', () => {
       '  timeoutSeconds: 30',
       'teardown: { run: [[docker, compose, down]], timeoutSeconds: 5 }',
       'ports: { base: 30000, count: 4 }',
+      'cluster: { remote: up, host: box-1, leaseSeconds: 4, skewSeconds: 0.5, pollSeconds: 2 }',
       'agents:',
       '  mine:',
       '    command: [my-agent, --prompt-file, "{promptFile}"]',
@@ -209,6 +211,7 @@ describe('parseConfig', () => {
         { command: null, sh: 'echo hi', events: [...NOTIFY_EVENTS], timeoutSeconds: 2.5 },
       ],
       pr: defaultPrConfig(),
+      cluster: { remote: 'up', host: 'box-1', leaseSeconds: 4, skewSeconds: 0.5, pollSeconds: 2 },
       agents: {
         claude: {
           name: 'claude',
@@ -594,5 +597,30 @@ describe('loadConfig', () => {
       code: 'BAD_CONFIG',
       message: expect.stringMatching(/not valid UTF-8/),
     });
+  });
+});
+
+describe('cluster config', () => {
+  it('is off when absent or empty, and BATON_HOST names the host', () => {
+    expect(parse('').config.cluster).toBeNull();
+    expect(parse('cluster:\n').config.cluster).toBeNull();
+    expect(parse('cluster: { remote: origin }\n', { BATON_HOST: 'h2' }).config.cluster).toEqual({
+      remote: 'origin',
+      host: 'h2',
+      leaseSeconds: 120,
+      skewSeconds: 10,
+      pollSeconds: 10,
+    });
+  });
+  it.each([
+    ['cluster: { leaseSeconds: 2 }\n', {}, /cluster.leaseSeconds must be at least 3 seconds/],
+    ['cluster: { skewSeconds: -1 }\n', {}, /cluster.skewSeconds must be a number of seconds of at least 0/],
+    ['cluster: { host: "a b" }\n', {}, /cluster.host must be a name/],
+    ['cluster: yes\n', {}, /cluster must be a mapping/],
+    ['cluster: { remote: origin }\n', { BATON_HOST: 'a/b' }, /BATON_HOST must be a name/],
+    ['interruptGraceSeconds: 10\ncluster: { leaseSeconds: 20 }\n', {}, /at least 4 × interruptGraceSeconds/],
+  ])('refuses %j', (text, env, message) => {
+    const { errors } = parse(text, env);
+    expect(errors.map(formatProblem).join('\n')).toMatch(message);
   });
 });

@@ -1,0 +1,71 @@
+/**
+ * Cluster mode, the watcher's remote inbox poll (docs/design.md, "Several hosts"): every
+ * `cluster.pollSeconds` one `git ls-remote` asks whether follow-ups wait on the remote for the
+ * tasks this host holds; those it takes become drops in tasks/, which the watcher's own
+ * reactions ingest (ops/cluster-inbox.ts). It runs beside the watcher's queue, one poll at a
+ * time, so a slow remote holds up no drop, start or heartbeat. A failure is logged when it
+ * starts or changes, not at every poll.
+ */
+import { pollRemoteInbox } from '../ops/cluster-inbox.js';
+import type { Repo } from '../ops/repo.js';
+
+/** Runs `pollRemoteInbox` on a timer beside the watcher. */
+export class ClusterPoller {
+  readonly #repo: () => Repo;
+  readonly #log: (line: string) => void;
+  #timer: NodeJS.Timeout | null = null;
+  #running: Promise<void> | null = null;
+  #stopped = false;
+  #lastFailure: string | null = null;
+
+  /** `repo` gives the current repository (its config changes on reload); `log` says what happened. */
+  constructor(repo: () => Repo, log: (line: string) => void) {
+    this.#repo = repo;
+    this.#log = log;
+  }
+
+  /** Starts polling; the first look is at once. */
+  start(): void {
+    this.#arm(0);
+  }
+
+  /** Stops polling; resolves when a poll in flight has ended. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    await this.#running;
+  }
+
+  #arm(ms: number): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    if (this.#stopped) return;
+    this.#timer = setTimeout(() => this.#tick(), ms);
+    this.#timer.unref();
+  }
+
+  #tick(): void {
+    if (this.#stopped || this.#running !== null) return;
+    const repo = this.#repo();
+    const cluster = repo.config.cluster;
+    if (cluster === null) {
+      this.#arm(5000); // off: looked at again in case baton.yaml turns it on
+      return;
+    }
+    this.#running = pollRemoteInbox(repo)
+      .then((lines) => {
+        if (this.#lastFailure !== null) this.#log('remote inbox: reachable again');
+        this.#lastFailure = null;
+        for (const line of lines) this.#log(line);
+      })
+      .catch((err: unknown) => {
+        const said = err instanceof Error ? err.message : String(err);
+        if (said !== this.#lastFailure)
+          this.#log(`remote inbox poll failed (tried again every ${cluster.pollSeconds} s): ${said}`);
+        this.#lastFailure = said;
+      })
+      .finally(() => {
+        this.#running = null;
+        this.#arm(cluster.pollSeconds * 1000);
+      });
+  }
+}
