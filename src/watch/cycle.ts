@@ -26,6 +26,7 @@ import { LASTING_DISPATCH_ERRORS, recordFailure } from '../store/dispatch-failur
 import { taskPaths } from '../store/paths.js';
 import { readStatus, updateStatus } from '../store/status.js';
 import { clearAgentLimit } from '../store/limits.js';
+import { fenceOrphans } from './fence.js';
 import { agentFields, limitedAgentsNow, resumeLimited } from './limits.js';
 import type { TaskConflict } from '../domain/radar.js';
 import { runRadar, type RadarMemory, type RadarReport } from './radar.js';
@@ -276,9 +277,11 @@ export async function carryOut(repo: Repo, d: Decision, standby?: StandbyPool): 
             retryAt: d.retryAt,
           });
         }
+        const fenced = d.state === 'worker_gone' ? await fenceOrphans(repo, d.slug) : 0;
+        const ended = fenced > 0 ? `; ended the agent it left running` : '';
         return d.retryAt
-          ? `marked ${d.state}; retry at ${d.retryAt}`
-          : `marked ${d.state}; no automatic retry left`;
+          ? `marked ${d.state}${ended}; retry at ${d.retryAt}`
+          : `marked ${d.state}${ended}; no automatic retry left`;
       }
       case 'interrupt_stalled': {
         const holder = await liveHolder(repo, d.slug);

@@ -84,7 +84,7 @@ export class Chain {
     this.#runs = status?.runs ?? 0;
     const ledger = deliveryLedger(events, this.#ctx.assignment.runId);
     this.#sent = ledger.sent;
-    await endOrphans(ledger.unfinished, this.#tp.historyFile, this.#ctx.assignment.runId);
+    await endOrphans(ledger.unfinished, this.#tp.historyFile, `run ${this.#ctx.assignment.runId}`);
     // Prompts a killed worker recorded but no agent received go first (after a new task prompt).
     const queue = openingSteps(start, this.#ctx.task, ledger.undelivered);
     let last: RunOutcome | null = null;

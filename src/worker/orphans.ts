@@ -15,13 +15,15 @@ const ORPHAN_EXIT_WAIT_MS = 5000;
 /**
  * Ends each agent in `agents` that still runs, and records its run as ended (`run_exited`,
  * `orphaned`) either way. An agent is recognised by its BATON_RUN_ID, so a reused pid is never
- * signalled. `byRunId` is the run doing the ending, named in the record.
+ * signalled. `by` names who does the ending in the record ("run <id>", "the heartbeat"). Returns
+ * how many still ran and were ended.
  */
 export async function endOrphans(
   agents: readonly UnfinishedAgent[],
   historyFile: string,
-  byRunId: string,
-): Promise<void> {
+  by: string,
+): Promise<number> {
+  let endedCount = 0;
   for (const agent of agents) {
     let ended = false;
     if (await carriesEnv(agent.pid, 'BATON_RUN_ID', agent.runId)) {
@@ -30,6 +32,7 @@ export async function endOrphans(
       while ((await carriesEnv(agent.pid, 'BATON_RUN_ID', agent.runId)) && Date.now() < deadline)
         await sleep(10);
       ended = true;
+      endedCount++;
     }
     await appendHistory(historyFile, 'run_exited', agent.runId, {
       n: agent.n,
@@ -37,9 +40,10 @@ export async function endOrphans(
       exitCode: null,
       signal: ended ? 'SIGKILL' : null,
       error: ended
-        ? `its worker died; run ${byRunId} ended the agent (pid ${agent.pid}) it left running`
+        ? `its worker died; ${by} ended the agent (pid ${agent.pid}) it left running`
         : 'its worker died while the agent ran',
       orphaned: true,
     });
   }
+  return endedCount;
 }

@@ -15,6 +15,7 @@ import {
   startWatcher,
   type Host,
 } from '../helpers/cluster-rig.ts';
+import { processAlive } from '../helpers/processes.ts';
 
 const HEAVY = process.env.BATON_HEAVY === '1';
 let hosts: Host[] = [];
@@ -140,6 +141,54 @@ describe('claims across hosts', () => {
     const runs = runsBySlug(hosts).get('solo') ?? [];
     expect(runs.filter((r) => r.host === dead.name)).toHaveLength(1);
     expect(runs.filter((r) => r.host !== dead.name)).toHaveLength(1);
+  }, 120_000);
+
+  it('a worker killed while its host lives: the heartbeat ends the agent it left before another host can take the task over', async () => {
+    hosts = await makeHosts(['alpha', 'beta']);
+    for (const h of hosts) await startWatcher(h);
+    await Promise.all(
+      hosts.map((h) =>
+        h.rig.writeTask('lone', 'task lone\n@fake sleep=40000\n@fake silent', { status: 'ready' }),
+      ),
+    );
+    const first = await hosts[0]!.rig.waitFor(
+      'an agent of lone started on some host',
+      () => runsBySlug(hosts).get('lone')?.[0],
+    );
+    const holder = hosts.find((h) => h.name === first.host)!;
+    const status = await holder.rig.waitFor('the holder names its worker', () => {
+      const st = holder.rig.status('lone');
+      return typeof st?.pid === 'number' && typeof st.agentPid === 'number' ? st : null;
+    });
+    // Only the worker dies: the host, its watcher and the agent live on (silent: an agent that
+    // writes to its dead worker's pipe dies of it; one thinking quietly does not).
+    process.kill(status.pid as number, 'SIGKILL');
+    const agentPid = status.agentPid as number;
+    let lastSeenAlive = Date.now();
+    // A zombie (killed, not yet reaped) runs nothing: processAlive reads /proc.
+    const gone = (): boolean => {
+      if (!processAlive(agentPid)) return true;
+      lastSeenAlive = Date.now();
+      return false;
+    };
+    await holder.rig.waitFor("the holder's heartbeat ended the agent left running", gone, 20_000);
+    // The record follows the agent's end (history is written once the group is gone).
+    const exited = await holder.rig.waitFor('the orphan run recorded as ended', () =>
+      holder.rig
+        .history('lone')
+        .find((e) => e.type === 'run_exited' && e.orphaned === true && e.signal === 'SIGKILL'),
+    );
+    expect(String(exited.error)).toMatch(/the heartbeat .*ended the agent/);
+    // The task goes on elsewhere once the lease lapses (or here, by the holder's own retry):
+    // whichever host runs it next starts after the orphan was gone, never beside it.
+    const next = await hosts[0]!.rig.waitFor(
+      'lone ran again on some host',
+      () => (runsBySlug(hosts).get('lone') ?? []).find((r) => r.pid !== first.pid),
+      60_000,
+    );
+    expect(next.start).toBeGreaterThan(lastSeenAlive);
+    const runs = runsBySlug(hosts).get('lone') ?? [];
+    expect(runs).toHaveLength(2);
   }, 120_000);
 
   it('a cut remote: the cut host stops its agents as its leases lapse, others take over, never two at once', async () => {
