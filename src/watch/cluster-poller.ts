@@ -8,64 +8,36 @@
  */
 import { pollRemoteInbox } from '../ops/cluster-inbox.js';
 import type { Repo } from '../ops/repo.js';
+import { Poller } from './poller.js';
 
 /** Runs `pollRemoteInbox` on a timer beside the watcher. */
-export class ClusterPoller {
+export class ClusterPoller extends Poller {
   readonly #repo: () => Repo;
   readonly #log: (line: string) => void;
-  #timer: NodeJS.Timeout | null = null;
-  #running: Promise<void> | null = null;
-  #stopped = false;
   #lastFailure: string | null = null;
 
   /** `repo` gives the current repository (its config changes on reload); `log` says what happened. */
   constructor(repo: () => Repo, log: (line: string) => void) {
+    super();
     this.#repo = repo;
     this.#log = log;
   }
 
-  /** Starts polling; the first look is at once. */
-  start(): void {
-    this.#arm(0);
-  }
-
-  /** Stops polling; resolves when a poll in flight has ended. */
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    if (this.#timer) clearTimeout(this.#timer);
-    await this.#running;
-  }
-
-  #arm(ms: number): void {
-    if (this.#timer) clearTimeout(this.#timer);
-    if (this.#stopped) return;
-    this.#timer = setTimeout(() => this.#tick(), ms);
-    this.#timer.unref();
-  }
-
-  #tick(): void {
-    if (this.#stopped || this.#running !== null) return;
+  protected async look(): Promise<number> {
     const repo = this.#repo();
     const cluster = repo.config.cluster;
-    if (cluster === null) {
-      this.#arm(5000); // off: looked at again in case baton.yaml turns it on
-      return;
+    if (cluster === null) return 5000; // off: looked at again in case baton.yaml turns it on
+    try {
+      const lines = await pollRemoteInbox(repo);
+      if (this.#lastFailure !== null) this.#log('remote inbox: reachable again');
+      this.#lastFailure = null;
+      for (const line of lines) this.#log(line);
+    } catch (err) {
+      const said = err instanceof Error ? err.message : String(err);
+      if (said !== this.#lastFailure)
+        this.#log(`remote inbox poll failed (tried again every ${cluster.pollSeconds} s): ${said}`);
+      this.#lastFailure = said;
     }
-    this.#running = pollRemoteInbox(repo)
-      .then((lines) => {
-        if (this.#lastFailure !== null) this.#log('remote inbox: reachable again');
-        this.#lastFailure = null;
-        for (const line of lines) this.#log(line);
-      })
-      .catch((err: unknown) => {
-        const said = err instanceof Error ? err.message : String(err);
-        if (said !== this.#lastFailure)
-          this.#log(`remote inbox poll failed (tried again every ${cluster.pollSeconds} s): ${said}`);
-        this.#lastFailure = said;
-      })
-      .finally(() => {
-        this.#running = null;
-        this.#arm(cluster.pollSeconds * 1000);
-      });
+    return cluster.pollSeconds * 1000;
   }
 }

@@ -8,14 +8,12 @@
  */
 import { pollPrs } from '../ops/pr-poll.js';
 import type { Repo } from '../ops/repo.js';
+import { Poller } from './poller.js';
 
 /** Runs `pollPrs` on a timer beside the watcher. */
-export class PrPoller {
+export class PrPoller extends Poller {
   readonly #repo: () => Repo;
   readonly #log: (line: string) => void;
-  #timer: NodeJS.Timeout | null = null;
-  #running: Promise<void> | null = null;
-  #stopped = false;
   /** After a rate limit, no forge command until then (the poll backs off, not the tasks). */
   #pausedUntil = 0;
   /** The status each idle task was last judged at for `pr.openOnIdle` (ops/pr-idle.ts). */
@@ -23,56 +21,29 @@ export class PrPoller {
 
   /** `repo` gives the current repository (its config changes on reload); `log` says what happened. */
   constructor(repo: () => Repo, log: (line: string) => void) {
+    super();
     this.#repo = repo;
     this.#log = log;
   }
 
-  /** Starts polling; the first look is at once. */
-  start(): void {
-    this.#arm(0);
-  }
-
   /** Looks now (a run just ended: an idle task may get its PR opened, a merge recorded). */
   kick(): void {
-    if (this.#stopped || this.#running !== null) return;
-    this.#arm(0);
+    this.soon();
   }
 
-  /** Stops polling; resolves when a poll in flight has ended. */
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    if (this.#timer) clearTimeout(this.#timer);
-    await this.#running;
-  }
-
-  #arm(ms: number): void {
-    if (this.#timer) clearTimeout(this.#timer);
-    if (this.#stopped) return;
-    this.#timer = setTimeout(() => this.#tick(), ms);
-    this.#timer.unref();
-  }
-
-  #tick(): void {
-    if (this.#stopped || this.#running !== null) return;
+  protected async look(): Promise<number> {
     const repo = this.#repo();
     // How often the records are looked at (no forge call unless one is due): a few times a poll period.
     const every = Math.min(Math.max(repo.config.pr.pollSeconds / 4, 0.25), 10) * 1000;
     const now = Date.now();
-    if (now < this.#pausedUntil) {
-      this.#arm(Math.min(this.#pausedUntil - now, every));
-      return;
+    if (now < this.#pausedUntil) return Math.min(this.#pausedUntil - now, every);
+    try {
+      const r = await pollPrs(repo, new Date(now), this.#looked);
+      for (const line of r.lines) this.#log(line);
+      if (r.rateLimited) this.#pausedUntil = Date.now() + repo.config.pr.pollSeconds * 1000;
+    } catch (err) {
+      this.#log(`PR poll failed (tried again later): ${err instanceof Error ? err.message : String(err)}`);
     }
-    this.#running = pollPrs(repo, new Date(now), this.#looked)
-      .then((r) => {
-        for (const line of r.lines) this.#log(line);
-        if (r.rateLimited) this.#pausedUntil = Date.now() + repo.config.pr.pollSeconds * 1000;
-      })
-      .catch((err: unknown) =>
-        this.#log(`PR poll failed (tried again later): ${err instanceof Error ? err.message : String(err)}`),
-      )
-      .finally(() => {
-        this.#running = null;
-        this.#arm(every);
-      });
+    return every;
   }
 }
