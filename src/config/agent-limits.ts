@@ -5,7 +5,11 @@
  */
 
 /** Reads one agent setting with a check, reporting a bad value (config/agents.ts's `field`). */
-export type FieldReader = <T>(key: string, accept: (v: unknown) => T | undefined, expected: string) => T | undefined;
+export type FieldReader = <T>(
+  key: string,
+  accept: (v: unknown) => T | undefined,
+  expected: string,
+) => T | undefined;
 
 /** The agent's `maxConcurrent` and `limitPattern`, when set. */
 export function agentLimitSettings(field: FieldReader): { maxConcurrent?: number; limitPattern?: string } {

@@ -3,9 +3,9 @@
  * the host name comes from `BATON_HOST`, else the file, else the machine's name (resolved where
  * it is used, so parsing stays pure).
  */
-import { didYouMean } from '../domain/suggest.js';
-import { describeValue, isRecord } from '../domain/yaml.js';
+import { describeValue } from '../domain/yaml.js';
 import { problemAt, type ConfigContext } from './agents.js';
+import { sectionEntries } from './section.js';
 
 /** The normalised `cluster:` section. */
 export interface ClusterConfig {
@@ -40,29 +40,11 @@ export function parseClusterConfig(
     skewSeconds: 10,
     pollSeconds: 10,
   };
-  if (!isRecord(v)) {
-    ctx.errors.push(
-      problemAt(
-        ctx,
-        ['cluster'],
-        `cluster must be a mapping (like "remote: origin"), found ${describeValue(v)}`,
-      ),
-    );
-    return out;
-  }
+  const entries = sectionEntries(v, ctx, ['cluster'], 'remote: origin', KEYS);
+  if (entries === null) return out;
   const error = (key: string, message: string): void =>
     void ctx.errors.push(problemAt(ctx, ['cluster', key], message));
-  for (const [key, value] of Object.entries(v)) {
-    if (!(KEYS as readonly string[]).includes(key)) {
-      ctx.warnings.push(
-        problemAt(
-          ctx,
-          ['cluster', key],
-          `unknown setting "cluster.${key}" is ignored${didYouMean(key, KEYS) || `; known: ${KEYS.join(', ')}`}`,
-        ),
-      );
-      continue;
-    }
+  for (const [key, value] of entries) {
     if (value === null) continue;
     if (key === 'remote') {
       if (typeof value === 'string' && /^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(value)) out.remote = value;

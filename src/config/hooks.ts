@@ -1,7 +1,7 @@
 /** The `hooks:` section of baton.yaml: how baton treats its git hooks. Pure. */
-import { didYouMean } from '../domain/suggest.js';
-import { describeValue, isRecord } from '../domain/yaml.js';
+import { describeValue } from '../domain/yaml.js';
 import { problemAt, type ConfigContext } from './agents.js';
+import { sectionEntries } from './section.js';
 import type { HooksConfig } from './types.js';
 
 /** The hooks settings when baton.yaml says nothing. A fresh object per call. */
@@ -16,27 +16,9 @@ export function defaultHooksConfig(): HooksConfig {
 export function parseHooksConfig(v: unknown, ctx: ConfigContext): HooksConfig {
   const out = defaultHooksConfig();
   if (v === null) return out;
-  if (!isRecord(v)) {
-    ctx.errors.push(
-      problemAt(
-        ctx,
-        ['hooks'],
-        `hooks must be a mapping (like "autoRepair: false"), found ${describeValue(v)}`,
-      ),
-    );
-    return out;
-  }
-  for (const [key, value] of Object.entries(v)) {
-    if (key !== 'autoRepair') {
-      ctx.warnings.push(
-        problemAt(
-          ctx,
-          ['hooks', key],
-          `unknown setting "hooks.${key}" is ignored${didYouMean(key, ['autoRepair']) || '; known: autoRepair'}`,
-        ),
-      );
-      continue;
-    }
+  const entries = sectionEntries(v, ctx, ['hooks'], 'autoRepair: false', ['autoRepair']);
+  if (entries === null) return out;
+  for (const [, value] of entries) {
     if (value === null) continue;
     if (typeof value === 'boolean') out.autoRepair = value;
     else

@@ -18,6 +18,7 @@ import {
 import { didYouMean } from '../domain/suggest.js';
 import { describeValue, isRecord } from '../domain/yaml.js';
 import { problemAt, type ConfigContext } from './agents.js';
+import { warnUnknownKeys } from './section.js';
 
 const KEYS = ['command', 'sh', 'events', 'timeoutSeconds'];
 
@@ -61,16 +62,7 @@ function parseNotifier(
       `${name} must be a mapping with "command" (an argv list) or "sh" (a command line), found ${describeValue(entry)}`,
     );
   }
-  for (const key of Object.keys(entry)) {
-    if (KEYS.includes(key)) continue;
-    ctx.warnings.push(
-      problemAt(
-        ctx,
-        [...at, key],
-        `unknown setting "${name}.${key}" is ignored${didYouMean(key, KEYS) || `; known: ${KEYS.join(', ')}`}`,
-      ),
-    );
-  }
+  warnUnknownKeys(entry, ctx, at, KEYS, name);
   const has = (key: string): boolean => Object.hasOwn(entry, key) && entry[key] !== null;
   if (has('command') === has('sh')) {
     return error(

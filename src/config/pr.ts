@@ -4,9 +4,9 @@
  * without a shell, with placeholders `{branch} {base} {title} {body} {number} {url} {runId}
  * {jobId} {check} {remote} {slug}`; anything else in braces (gh's own `{owner}/{repo}`) is left.
  */
-import { didYouMean } from '../domain/suggest.js';
-import { describeValue, isRecord } from '../domain/yaml.js';
+import { describeValue } from '../domain/yaml.js';
 import { problemAt, type ConfigContext } from './agents.js';
+import { sectionEntries } from './section.js';
 
 /** The normalised `pr:` section. */
 export interface PrConfig {
@@ -73,25 +73,11 @@ const KEYS: readonly string[] = ['remote', ...COMMANDS, ...NUMBERS, ...FLAGS];
 export function parsePrConfig(v: unknown, ctx: ConfigContext): PrConfig {
   const out = defaultPrConfig();
   if (v === null) return out;
-  if (!isRecord(v)) {
-    ctx.errors.push(
-      problemAt(ctx, ['pr'], `pr must be a mapping (like "pollSeconds: 60"), found ${describeValue(v)}`),
-    );
-    return out;
-  }
+  const entries = sectionEntries(v, ctx, ['pr'], 'pollSeconds: 60', KEYS);
+  if (entries === null) return out;
   const error = (key: string, message: string): void =>
     void ctx.errors.push(problemAt(ctx, ['pr', key], message));
-  for (const [key, value] of Object.entries(v)) {
-    if (!KEYS.includes(key)) {
-      ctx.warnings.push(
-        problemAt(
-          ctx,
-          ['pr', key],
-          `unknown setting "pr.${key}" is ignored${didYouMean(key, KEYS) || `; known: ${KEYS.join(', ')}`}`,
-        ),
-      );
-      continue;
-    }
+  for (const [key, value] of entries) {
     if (value === null) continue;
     if (key === 'remote') {
       if (typeof value === 'string' && /^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(value)) out.remote = value;
