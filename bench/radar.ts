@@ -16,7 +16,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, promises as fsp, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fakeAgentsYaml, projectRoot, type Rig, waitFor } from '../test/helpers/rig.ts';
-import { scaleRepo } from './lib/scale-repo.ts';
+import { idleStatus, scaleRepo } from './lib/scale-repo.ts';
 import { median, r1 } from './lib/stats.ts';
 import { must, startWatcher, stopWatcher } from './lib/watcher.ts';
 
@@ -68,28 +68,12 @@ async function addLiveTasks(rig: Rig): Promise<void> {
       path.join(rig.root, 'tasks', `${slug}.md`),
       `---\nstatus: ready\ntitle: Live ${i}\n---\nEdit ${file}.\n`,
     );
-    const status = {
-      slug,
-      state: 'idle',
-      agent: 'claude',
-      branch: `task/${slug}`,
+    const status = idleStatus(slug, {
       worktree: wt,
-      pid: null,
-      agentPid: null,
       runId: `r-live-${i}`,
-      epoch: 1,
       sessionId: `s-live-${i}`,
-      runs: 1,
-      pendingFollowups: 0,
-      lastExitCode: 0,
-      startedAt: now,
-      updatedAt: now,
-      lastOutputAt: now,
-      lastProgressAt: now,
-      retryAt: null,
-      autoRetries: 0,
-      error: null,
-    };
+      at: now,
+    });
     await fsp.writeFile(
       path.join(rig.root, 'tasks/logs', `dispatch-${slug}.status.json`),
       `${JSON.stringify(status, null, 2)}\n`,

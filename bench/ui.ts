@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { CHROMIUM, launchChromium } from '../test/helpers/chromium.ts';
 import { spawnBaton } from '../test/helpers/rig.ts';
 import { CLK_TCK, cpuTicks, rssMb } from './lib/proc.ts';
 import { scaleRepo } from './lib/scale-repo.ts';
@@ -38,27 +39,11 @@ export type UiResult =
     }
   | { skipped: string };
 
-const CHROMIUM = '/usr/bin/chromium';
-
 /** Measures the page over a `n`-task repository, `samples` loads and updates, `idleS` seconds idle. */
 export async function uiBench(n = 1000, samples = 5, idleS = 10): Promise<UiResult> {
   if (!existsSync(CHROMIUM)) return { skipped: `${CHROMIUM} is missing (apt-get install chromium)` };
-  const { chromium } = await import('playwright-core');
   const rig = await scaleRepo(n);
-  const browser = await chromium.launchPersistentContext(mkdtempSync(path.join(os.tmpdir(), 'bench-ui-')), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    viewport: { width: 1280, height: 800 },
+  const browser = await launchChromium(mkdtempSync(path.join(os.tmpdir(), 'bench-ui-')), {
     // The page's CSP forbids eval, which waitForFunction's string predicates need; only the
     // benchmark's own probes are let through.
     bypassCSP: true,

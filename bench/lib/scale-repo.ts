@@ -4,6 +4,38 @@ import path from 'node:path';
 import { fakeAgentsYaml, makeRig, type Rig } from '../../test/helpers/rig.ts';
 
 /**
+ * The status json of a task that has run once and is idle: `worktree` null when it has none
+ * left, `at` (ISO) as every timestamp.
+ */
+export function idleStatus(
+  slug: string,
+  run: { worktree: string | null; runId: string; sessionId: string; at: string },
+): Record<string, unknown> {
+  return {
+    slug,
+    state: 'idle',
+    agent: 'claude',
+    branch: `task/${slug}`,
+    worktree: run.worktree,
+    pid: null,
+    agentPid: null,
+    runId: run.runId,
+    epoch: 1,
+    sessionId: run.sessionId,
+    runs: 1,
+    pendingFollowups: 0,
+    lastExitCode: 0,
+    startedAt: run.at,
+    updatedAt: run.at,
+    lastOutputAt: run.at,
+    lastProgressAt: run.at,
+    retryAt: null,
+    autoRetries: 0,
+    error: null,
+  };
+}
+
+/**
  * A repository with `n` task files: 90 % done, 10 % draft; one in ten has run (status json and a
  * few history lines, no worktree), as a long-lived repository looks.
  */
@@ -24,28 +56,7 @@ export async function scaleRepo(n: number): Promise<Rig> {
         ),
       );
       if (i % 10 === 5) {
-        const st = {
-          slug,
-          state: 'idle',
-          agent: 'claude',
-          branch: `task/${slug}`,
-          worktree: null,
-          pid: null,
-          agentPid: null,
-          runId: `r-${i}`,
-          epoch: 1,
-          sessionId: `s-${i}`,
-          runs: 1,
-          pendingFollowups: 0,
-          lastExitCode: 0,
-          startedAt: now,
-          updatedAt: now,
-          lastOutputAt: now,
-          lastProgressAt: now,
-          retryAt: null,
-          autoRetries: 0,
-          error: null,
-        };
+        const st = idleStatus(slug, { worktree: null, runId: `r-${i}`, sessionId: `s-${i}`, at: now });
         batch.push(
           fsp.writeFile(path.join(logs, `dispatch-${slug}.status.json`), `${JSON.stringify(st, null, 2)}\n`),
         );

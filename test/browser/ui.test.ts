@@ -9,26 +9,15 @@
  */
 import { existsSync, mkdtempSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
 import { agentStarts, fakeAgentsYaml, makeRig, projectRoot, spawnBaton, type Rig } from '../helpers/rig.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const have = existsSync(CHROMIUM);
 if (!have && process.env.CI) throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium.`);
 if (!have) console.warn(`test/browser: skipped: ${CHROMIUM} is missing (apt-get install chromium).`);
 
-/** The flags this machine needs (no sandbox as root, no network of Chromium's own). */
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const IMG = path.resolve(projectRoot, process.env.BATON_UI_SCREENSHOTS ?? 'test-results/ui');
 
 let rig: Rig;
@@ -59,12 +48,7 @@ describe.skipIf(!have)('baton ui in Chromium', () => {
     const ui = spawnBaton(rig, ['ui']);
     const url = (await ui.waitForLine(/^http:\/\/127\.0\.0\.1:\d+\/\?token=/)).trim();
     origin = new URL(url).origin;
-    browser = await chromium.launchPersistentContext(mkdtempSync(path.join(rig.base, 'chromium-')), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: FLAGS,
-      viewport: { width: 1280, height: 800 },
-    });
+    browser = await launchChromium(mkdtempSync(path.join(rig.base, 'chromium-')));
     page = browser.pages()[0] ?? (await browser.newPage());
     page.on('pageerror', (e) => pageErrors.push(e.message));
     await page.goto(url);

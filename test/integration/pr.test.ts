@@ -275,6 +275,13 @@ describe('the PR watch', () => {
     changeGh((s) => {
       s.views['7'] = { headRefOid: '3'.repeat(40), statusCheckRollup: [], reviews: [], comments: [] };
     });
+    /** A follow-up for alpha whose run holds until the file `gate` exists; returns once it runs. */
+    const heldFollowup = async (prompt: string, gate: string, running: string): Promise<void> => {
+      expect(
+        (await rig.baton(['followup', 'alpha', `${prompt}\n@fake sleep=100\n@fake wait-for=${gate}`])).code,
+      ).toBe(0);
+      await rig.waitFor(running, () => rig.status('alpha')?.state === 'running');
+    };
     const w = spawnBaton(rig, ['watch']);
     await w.waitForLine(/watching/);
     await rig.writeTask('alpha', 'Add a health endpoint.\n@fake commit', { title: 'Health' });
@@ -292,10 +299,7 @@ describe('the PR watch', () => {
 
     // A check fails while a follow-up's run is on: the reaction waits in the inbox, then runs.
     const go = path.join(rig.base, 'go');
-    expect(
-      (await rig.baton(['followup', 'alpha', `Look again.\n@fake sleep=100\n@fake wait-for=${go}`])).code,
-    ).toBe(0);
-    await rig.waitFor('running', () => rig.status('alpha')?.state === 'running');
+    await heldFollowup('Look again.', go, 'running');
     changeGh((s) => {
       s.views['7'] = failingOn('4'.repeat(40), 444);
       s.logs['5000'] = failedLog;
@@ -310,10 +314,7 @@ describe('the PR watch', () => {
 
     // Merged while a run is on: the run finishes, then the task is done (and stays so).
     const go2 = path.join(rig.base, 'go2');
-    expect(
-      (await rig.baton(['followup', 'alpha', `Tidy up.\n@fake sleep=100\n@fake wait-for=${go2}`])).code,
-    ).toBe(0);
-    await rig.waitFor('running again', () => rig.status('alpha')?.state === 'running');
+    await heldFollowup('Tidy up.', go2, 'running again');
     changeGh((s) => {
       s.views['7'] = { ...s.views['7'], state: 'MERGED' };
     });

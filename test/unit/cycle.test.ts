@@ -3,24 +3,10 @@ import { planCycle, type CycleTask } from '../../src/domain/cycle.js';
 import { classify } from '../../src/domain/classify.js';
 import { initialStatus } from '../../src/store/status.js';
 import type { AgentLimit } from '../../src/domain/limits.js';
+import { cycleTask as task } from '../helpers/cycle-task.js';
 
 const now = new Date('2026-11-27T12:00:00.000Z');
 const limits = { maxConcurrent: 3, maxDispatchesPerCycle: 2, retryCooldownSeconds: 300, stallSeconds: 900 };
-const task = (slug: string, over: Partial<CycleTask> = {}): CycleTask => ({
-  slug,
-  state: 'ready',
-  recordedState: null,
-  fileStatus: 'ready',
-  priority: 0,
-  fileMtimeMs: 0,
-  ranBefore: false,
-  live: false,
-  pendingFollowups: 0,
-  retryAt: null,
-  autoRetries: 0,
-  lastProgressAt: null,
-  ...over,
-});
 
 describe('planCycle', () => {
   it('passes over a task whose dispatch is blocked, so a valid task behind it starts in the same cycle', () => {
@@ -33,7 +19,12 @@ describe('planCycle', () => {
   });
 
   it('never revives a task its merged PR made done, even with follow-ups waiting', () => {
-    const merged = task('merged', { state: 'done', recordedState: 'done', ranBefore: true, pendingFollowups: 2 });
+    const merged = task('merged', {
+      state: 'done',
+      recordedState: 'done',
+      ranBefore: true,
+      pendingFollowups: 2,
+    });
     const idle = task('idle', { state: 'idle', recordedState: 'idle', ranBefore: true, pendingFollowups: 1 });
     expect(planCycle([merged, idle], limits, now)).toEqual([{ kind: 'start_inbox', slug: 'idle' }]);
   });
@@ -44,7 +35,6 @@ describe('planCycle', () => {
     expect(planCycle(tasks, one, now).map((d) => d.slug)).toEqual(['b']);
     expect(planCycle(tasks, one, now, { fillSlots: true }).map((d) => d.slug)).toEqual(['b', 'c', 'a']);
   });
-
 
   it('dispatches ready tasks by priority, then oldest file, then slug, within both caps', () => {
     const tasks = [
@@ -178,9 +168,20 @@ describe('planCycle at usage limits', () => {
     ...over,
   });
   const parked = (slug: string, over: Partial<CycleTask> = {}): CycleTask =>
-    task(slug, { state: 'limited', recordedState: 'limited', ranBefore: true, agent: 'claude', limitedAgent: 'claude', ...over });
-  const plan = (tasks: CycleTask[], l: AgentLimit | null, at = now, lim: Parameters<typeof planCycle>[1] = limits) =>
-    planCycle(tasks, lim, at, { agentLimits: new Map(l === null ? [] : [[l.agent, l]]) });
+    task(slug, {
+      state: 'limited',
+      recordedState: 'limited',
+      ranBefore: true,
+      agent: 'claude',
+      limitedAgent: 'claude',
+      ...over,
+    });
+  const plan = (
+    tasks: CycleTask[],
+    l: AgentLimit | null,
+    at = now,
+    lim: Parameters<typeof planCycle>[1] = limits,
+  ) => planCycle(tasks, lim, at, { agentLimits: new Map(l === null ? [] : [[l.agent, l]]) });
 
   it('before the reset nothing starts with the limited agent; another agent goes on', () => {
     const tasks = [
@@ -195,9 +196,15 @@ describe('planCycle at usage limits', () => {
   it('at the reset one probe resumes the parked task of highest priority, and the agent stays held', () => {
     const later = new Date('2026-11-27T12:31:00.000Z');
     const tasks = [parked('p1'), parked('p2', { priority: 5 }), task('ready-claude', { agent: 'claude' })];
-    expect(plan(tasks, limit(), later)).toEqual([{ kind: 'resume_limited', slug: 'p2', agent: 'claude', probe: true }]);
+    expect(plan(tasks, limit(), later)).toEqual([
+      { kind: 'resume_limited', slug: 'p2', agent: 'claude', probe: true },
+    ]);
     // While the probe runs without progress, nothing else of claude starts, and no second probe.
-    const probing = [parked('p1'), parked('p2', { live: true, state: 'running' }), task('ready-claude', { agent: 'claude' })];
+    const probing = [
+      parked('p1'),
+      parked('p2', { live: true, state: 'running' }),
+      task('ready-claude', { agent: 'claude' }),
+    ];
     expect(plan(probing, limit({ probe: { slug: 'p2', at: later.toISOString() } }), later)).toEqual([]);
   });
 
@@ -216,7 +223,9 @@ describe('planCycle at usage limits', () => {
     ]);
     // With more room the ready task follows them in the same cycle.
     expect(
-      plan(tasks, limit({ probe: { slug: 'p2', at: 't' } }), later, { ...limits, maxConcurrent: 5 }).map((d) => d.slug),
+      plan(tasks, limit({ probe: { slug: 'p2', at: 't' } }), later, { ...limits, maxConcurrent: 5 }).map(
+        (d) => d.slug,
+      ),
     ).toEqual(['p1', 'p3', 'p1', 'ready-claude']);
   });
 
@@ -233,7 +242,7 @@ describe('planCycle at usage limits', () => {
     expect(plan([], limit(), later)).toEqual([{ kind: 'release_agent', slug: 'p1', agent: 'claude' }]);
   });
 
-  it('a probe needs a slot within maxConcurrent and the agent\'s own cap', () => {
+  it("a probe needs a slot within maxConcurrent and the agent's own cap", () => {
     const later = new Date('2026-11-27T12:31:00.000Z');
     const full = [parked('p1'), task('x', { live: true, state: 'running', ranBefore: true, agent: 'codex' })];
     expect(plan(full, limit(), later, { ...limits, maxConcurrent: 1 })).toEqual([]);
@@ -247,9 +256,8 @@ describe('planCycle at usage limits', () => {
     ];
     const caps = { ...limits, maxDispatchesPerCycle: 5, agents: { claude: { maxConcurrent: 1 } } };
     expect(planCycle(tasks, caps, now)).toEqual([{ kind: 'dispatch', slug: 'x1' }]);
-    expect(planCycle(tasks, { ...caps, agents: { claude: { maxConcurrent: 2 } } }, now).map((d) => d.slug)).toEqual([
-      'c2',
-      'x1',
-    ]);
+    expect(
+      planCycle(tasks, { ...caps, agents: { claude: { maxConcurrent: 2 } } }, now).map((d) => d.slug),
+    ).toEqual(['c2', 'x1']);
   });
 });

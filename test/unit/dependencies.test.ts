@@ -7,10 +7,11 @@ import {
   parseAfter,
   type DependencyNode,
 } from '../../src/domain/dependencies.js';
-import { planCycle, type CycleTask } from '../../src/domain/cycle.js';
+import { planCycle } from '../../src/domain/cycle.js';
 import { parseTask } from '../../src/domain/task.js';
 import { waitingFor } from '../../src/domain/waiting.js';
 import type { TaskState } from '../../src/domain/states.js';
+import { cycleTask } from '../helpers/cycle-task.js';
 
 const node = (
   slug: string,
@@ -187,28 +188,13 @@ describe('task files with after:', () => {
 
 describe('a blocked task', () => {
   it('is never dispatched by the heartbeat, nor are its follow-ups started', () => {
-    const t = (slug: string, over: Partial<CycleTask> = {}): CycleTask => ({
-      slug,
-      state: 'ready',
-      recordedState: null,
-      fileStatus: 'ready',
-      priority: 0,
-      fileMtimeMs: 0,
-      ranBefore: false,
-      live: false,
-      pendingFollowups: 0,
-      retryAt: null,
-      autoRetries: 0,
-      lastProgressAt: null,
-      ...over,
-    });
     const limits = {
       maxConcurrent: 4,
       maxDispatchesPerCycle: 4,
       retryCooldownSeconds: 300,
       stallSeconds: 900,
     };
-    const tasks = [t('b', { state: 'blocked', priority: 9, pendingFollowups: 1 }), t('c')];
+    const tasks = [cycleTask('b', { state: 'blocked', priority: 9, pendingFollowups: 1 }), cycleTask('c')];
     expect(planCycle(tasks, limits, new Date(), { fillSlots: true })).toEqual([
       { kind: 'dispatch', slug: 'c' },
     ]);
