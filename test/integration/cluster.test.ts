@@ -21,9 +21,28 @@ const HEAVY = process.env.BATON_HEAVY === '1';
 let hosts: Host[] = [];
 
 afterEach(async () => {
-  for (const h of hosts) await h.rig.cleanup();
+  // Host 0 keeps the shared bare remote in its folder: end the other hosts first, so none of
+  // their git processes still writes into it while it is removed.
+  for (const h of [...hosts].reverse()) await h.rig.cleanup();
   hosts = [];
 });
+
+/**
+ * The first run of `slug` on any host, the host that holds it, and that host's status of it once
+ * it names both its worker and its agent.
+ */
+async function holderOf(slug: string) {
+  const first = await hosts[0]!.rig.waitFor(
+    `an agent of ${slug} started on some host`,
+    () => runsBySlug(hosts).get(slug)?.[0],
+  );
+  const holder = hosts.find((h) => h.name === first.host)!;
+  const status = await holder.rig.waitFor('the holder names its worker', () => {
+    const st = holder.rig.status(slug);
+    return typeof st?.pid === 'number' && typeof st.agentPid === 'number' ? st : null;
+  });
+  return { first, holder, status };
+}
 
 describe('claims across hosts', () => {
   it(
@@ -86,15 +105,7 @@ describe('claims across hosts', () => {
     await Promise.all(
       hosts.map((h) => h.rig.writeTask('solo', 'task solo\n@fake sleep=4000', { status: 'ready' })),
     );
-    const first = await hosts[0]!.rig.waitFor(
-      'an agent of solo started on some host',
-      () => runsBySlug(hosts).get('solo')?.[0],
-    );
-    const dead = hosts.find((h) => h.name === first.host)!;
-    const status = await dead.rig.waitFor('the holder names its worker', () => {
-      const st = dead.rig.status('solo');
-      return typeof st?.pid === 'number' && typeof st.agentPid === 'number' ? st : null;
-    });
+    const { holder: dead, status } = await holderOf('solo');
     // The host dies: its watcher, its worker and its agent's group, all with SIGKILL.
     process.kill(dead.watcher!.pid, 'SIGKILL');
     process.kill(status.pid as number, 'SIGKILL');
@@ -151,15 +162,7 @@ describe('claims across hosts', () => {
         h.rig.writeTask('lone', 'task lone\n@fake sleep=40000\n@fake silent', { status: 'ready' }),
       ),
     );
-    const first = await hosts[0]!.rig.waitFor(
-      'an agent of lone started on some host',
-      () => runsBySlug(hosts).get('lone')?.[0],
-    );
-    const holder = hosts.find((h) => h.name === first.host)!;
-    const status = await holder.rig.waitFor('the holder names its worker', () => {
-      const st = holder.rig.status('lone');
-      return typeof st?.pid === 'number' && typeof st.agentPid === 'number' ? st : null;
-    });
+    const { first, holder, status } = await holderOf('lone');
     // Only the worker dies: the host, its watcher and the agent live on (silent: an agent that
     // writes to its dead worker's pipe dies of it; one thinking quietly does not).
     process.kill(status.pid as number, 'SIGKILL');
@@ -270,6 +273,11 @@ describe('claims across hosts', () => {
     await startWatcher(alpha);
     await alpha.rig.waitFor('fu-4 and fu-5 reached alpha', () => prompts().length >= 5, 60_000);
     await alpha.rig.waitFor('alpha is idle', () => alpha.rig.isIdle('fu'), 60_000);
+    // Status says idle before the worker, as it ends, releases the claim.
+    await alpha.rig.waitFor('alpha released its claim after the last run', () => {
+      const types = alpha.rig.history('fu').map((e) => e.type);
+      return types.lastIndexOf('claim_released') > types.lastIndexOf('run_exited');
+    });
     expect(prompts()).toEqual(['fu-1', 'fu-2', 'fu-3', 'fu-4', 'fu-5']);
     expect([...remoteClaims(hosts).keys()].filter((k) => k.startsWith('refs/baton/inbox/'))).toEqual([]);
     expect(beta.rig.fakeEvents().filter((e) => e.event === 'start')).toEqual([]);
