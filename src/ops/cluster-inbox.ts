@@ -18,7 +18,7 @@ import { readClaim } from '../store/claim.js';
 import { appendHistory } from '../store/history.js';
 import { taskPaths } from '../store/paths.js';
 import { readInputFile } from '../store/taskfiles.js';
-import { inboxRef, settleItem } from './inbox-take.js';
+import { inboxRef, settleItem, type KnownRefs } from './inbox-take.js';
 import type { Repo } from './repo.js';
 
 /** A drop sent on to the host holding the task. */
@@ -87,9 +87,9 @@ export async function forwardIfElsewhere(repo: Repo, slug: string, name: string)
  * items of the tasks this host holds (or last held), in id order, as drops in tasks/. What to
  * do with each item is `inboxStep` (domain/inbox-take.ts), from the ref's state, the copy staged
  * here and this host's history. Only the one `ls-remote` when no item waits for this host and
- * nothing is staged. Returns lines for the watch log; throws when the remote is unreachable.
+ * nothing is staged. `known` remembers what each ref's commit is across polls (the poller keeps it). Returns lines for the watch log; throws when the remote is unreachable.
  */
-export async function pollRemoteInbox(repo: Repo): Promise<string[]> {
+export async function pollRemoteInbox(repo: Repo, known: KnownRefs = new Map()): Promise<string[]> {
   const ctx = clusterCtx(repo.info.root, repo.paths, repo.config.cluster);
   if (ctx === null) return [];
   let refs;
@@ -106,6 +106,8 @@ export async function pollRemoteInbox(repo: Repo): Promise<string[]> {
     const item = /^refs\/baton\/inbox\/([^/]+)\/([^/]+)$/.exec(ref);
     if (item?.[1] && item[2]) items.set(item[1], (items.get(item[1]) ?? new Map()).set(item[2], sha));
   }
+  const live = new Set(refs.map((r) => r.sha));
+  for (const sha of known.keys()) if (!live.has(sha)) known.delete(sha);
   const staged = await stagedHere(repo);
   const lines: string[] = [];
   for (const slug of new Set([...items.keys(), ...staged.keys()])) {
@@ -122,7 +124,7 @@ export async function pollRemoteInbox(repo: Repo): Promise<string[]> {
       // An item not staged here on a task another host holds is that host's: nothing is read.
       if (!holder && !mine.has(id)) continue;
       const sha = list.get(id) ?? null;
-      const said = await settleItem(repo, ctx, { slug, id, sha, staged: mine.has(id), holder });
+      const said = await settleItem(repo, ctx, { slug, id, sha, staged: mine.has(id), holder }, known);
       if (said !== null) lines.push(said);
     }
   }

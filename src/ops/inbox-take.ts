@@ -5,8 +5,8 @@
  * from the item to a "taken by <this host>" record, hard-links the copy into `tasks/` as the drop,
  * deletes the record, and removes the copy last. So after a crash: a copy with the item still
  * on the remote was never taken; a copy with "taken by me" is this host's to deliver (or, if the
- * drop is here, only to clean up); a copy with the ref gone or another host's record was taken
- * and delivered by someone else, and is dropped.
+ * drop is here, only to clean up); a copy with the ref gone was delivered already, and one with
+ * another host's record is that host's to deliver: either way it is dropped.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
@@ -42,14 +42,25 @@ export interface ItemSeen {
   holder: boolean;
 }
 
+/**
+ * What the commits of inbox refs were found to be, by id (a commit never changes): kept by the
+ * poller across polls, so another host's record left on a task held here costs no process per poll.
+ */
+export type KnownRefs = Map<string, InboxRefState>;
+
 /** Decides and carries out the step for one item; returns a line for the watch log, or null. */
-export async function settleItem(repo: Repo, ctx: ClusterCtx, it: ItemSeen): Promise<string | null> {
+export async function settleItem(
+  repo: Repo,
+  ctx: ClusterCtx,
+  it: ItemSeen,
+  known: KnownRefs,
+): Promise<string | null> {
   const { slug, id, sha } = it;
   const name = remoteDropName(slug, id);
   const staged = path.join(taskPaths(repo.paths, slug).inboxDir, `.remote-${id}`);
   const ref = inboxRef(slug, id);
   const where = `${ctx.cluster.remote} ${ref}`;
-  const state = await refState(ctx, sha);
+  const state = await refState(ctx, sha, known);
   const here = await alreadyHere(repo, slug, name);
   const step = inboxStep(state, { staged: it.staged, here, holder: it.holder }, ctx.host);
   const swap = (to: string | null, from: string): Promise<SwapResult> =>
@@ -93,10 +104,14 @@ export async function settleItem(repo: Repo, ctx: ClusterCtx, it: ItemSeen): Pro
 }
 
 /** The ref's state: gone, the item, or a taken record (read from its commit, fetched by id). */
-async function refState(ctx: ClusterCtx, sha: string | null): Promise<InboxRefState> {
+async function refState(ctx: ClusterCtx, sha: string | null, known: KnownRefs): Promise<InboxRefState> {
   if (sha === null) return { kind: 'absent' };
+  const seen = known.get(sha);
+  if (seen !== undefined) return seen;
   await fetchObjects(ctx.root, ctx.host, ctx.cluster.remote, [sha]);
-  return inboxRefState(await commitMessage(ctx.root, sha));
+  const state = inboxRefState(await commitMessage(ctx.root, sha));
+  known.set(sha, state);
+  return state;
 }
 
 /** Writes the item's text to the staged copy, whole (temp file, then rename). */
@@ -110,7 +125,8 @@ async function stage(ctx: ClusterCtx, staged: string, sha: string): Promise<void
 
 /**
  * The drop appears in tasks/ by a hard link, so the staged copy outlives it until the taken record
- * is deleted: a copy with no record can then only mean someone else's take.
+ * is deleted: a copy whose ref is gone was then always delivered already (by this drop, or by
+ * the host that took it), and a copy with "taken by me" is told apart by whether its drop is here.
  */
 async function deliver(
   repo: Repo,
