@@ -60,9 +60,12 @@ describe('the remote inbox across a crash of the host taking a follow-up', () =>
     ['inbox.after-stage', 'the item itself'],
     // Swapped to "taken by alpha": alpha alone delivers it when it comes back (sending it on to beta).
     ['inbox.after-take', 'taken by alpha'],
+    // Taken and its drop made in alpha's tasks/, the record not yet deleted: alpha only cleans up.
+    ['inbox.after-deliver', 'taken by alpha, the drop made'],
   ])(
     'the holder killed at %s (the ref left as %s), the task taken over by another host, the dead host restarted: the follow-up reaches an agent exactly once',
     async (point, _leftAs) => {
+      const took = point !== 'inbox.after-stage';
       hosts = await makeHosts(['alpha', 'beta']);
       const [alpha, beta] = hosts as [Host, Host];
       const crashLog = path.join(alpha.rig.base, 'crash.jsonl');
@@ -94,8 +97,10 @@ describe('the remote inbox across a crash of the host taking a follow-up', () =>
       expect(stagedCopies(alpha, 'x')).toHaveLength(1);
       const left = inboxRefs(alpha);
       expect(left).toHaveLength(1);
-      if (point === 'inbox.after-take') expect(left[0]!.subject).toMatch(/taken by alpha$/);
+      if (took) expect(left[0]!.subject).toMatch(/taken by alpha$/);
       else expect(left[0]!.subject).toMatch(/^baton follow-up for x from beta$/);
+      const drops = readdirSync(path.join(alpha.rig.root, 'tasks')).filter((n) => n.startsWith('x.r'));
+      expect(drops).toHaveLength(point === 'inbox.after-deliver' ? 1 : 0);
       expect(deliveries(text)).toEqual([]);
 
       // The rest of alpha dies too (worker and agent's group), so its claim lapses.
@@ -107,7 +112,7 @@ describe('the remote inbox across a crash of the host taking a follow-up', () =>
         60_000,
       );
       expect(beta.rig.history('x').some((e) => e.type === 'claim_taken_over')).toBe(true);
-      if (point === 'inbox.after-stage') {
+      if (!took) {
         await beta.rig.waitFor(
           'beta took the item and gave it to its agent',
           () => deliveries(text).length > 0,
@@ -128,10 +133,12 @@ describe('the remote inbox across a crash of the host taking a follow-up', () =>
         await alpha.watcher.waitForLine(
           /x: follow-up \S+ was taken and delivered by another host; dropped the copy/,
         );
-      else
+      else if (point === 'inbox.after-take')
         await alpha.watcher.waitForLine(
           /x: follow-up \S+ arrived from the remote inbox .*taken before a restart/,
         );
+      // Its drop (made before the crash, or now) is alpha's to ingest: the task is beta's, so it goes on to beta.
+      if (took) await alpha.watcher.waitForLine(/tasks\/x\.r\S+\.followup\.md: sent to host beta/);
       await beta.rig.waitFor('the follow-up reached an agent', () => deliveries(text).length > 0, 60_000);
       // Settled: nothing staged, waiting or undelivered on either host or the remote, beta idle
       // and released after its last run. (A second copy, had there been one, is a drop, a ref or
@@ -166,7 +173,7 @@ describe('the remote inbox across a crash of the host taking a follow-up', () =>
       expect(beta.rig.history('x').filter((e) => e.type === 'followup_received')).toHaveLength(1);
       // Sent on once more only when alpha itself delivered its take, to the task's new holder.
       const forwardedByAlpha = alpha.rig.history('x').filter((e) => e.type === 'followup_forwarded');
-      expect(forwardedByAlpha.map((e) => e.to)).toEqual(point === 'inbox.after-take' ? ['beta'] : []);
+      expect(forwardedByAlpha.map((e) => e.to)).toEqual(took ? ['beta'] : []);
       expect(alpha.rig.history('x').some((e) => e.type === 'followup_received')).toBe(false);
       expect(inboxRefs(alpha)).toEqual([]);
     },
