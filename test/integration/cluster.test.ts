@@ -67,9 +67,16 @@ describe('claims across hosts', () => {
             const claims = remoteClaims(hosts);
             return slugs.every(
               (slug) =>
-                hosts.some(
-                  (h) => h.rig.isIdle(slug) && h.rig.history(slug).some((e) => e.type === 'claim_released'),
-                ) && claims.has(`refs/baton/claims/${slug}`),
+                hosts.some((h) => {
+                  // Status says idle before the worker, as it ends, releases the claim, and a release
+                  // earlier in the task's history is not the one after its run: wait for that one.
+                  const types = h.rig.history(slug).map((e) => e.type);
+                  return (
+                    h.rig.isIdle(slug) &&
+                    types.includes('agent_started') &&
+                    types.lastIndexOf('claim_released') > types.lastIndexOf('run_exited')
+                  );
+                }) && claims.has(`refs/baton/claims/${slug}`),
             );
           },
           150_000,
