@@ -61,7 +61,9 @@ export async function settleItem(
   const ref = inboxRef(slug, id);
   const where = `${ctx.cluster.remote} ${ref}`;
   const state = await refState(ctx, sha, known);
-  const here = await alreadyHere(repo, slug, name);
+  // Only an item this host takes, or its own record, turns on whether the drop is here already.
+  const matters = state.kind === 'item' ? it.holder : state.kind === 'taken' && state.host === ctx.host;
+  const here = matters && (await alreadyHere(repo, slug, name));
   const step = inboxStep(state, { staged: it.staged, here, holder: it.holder }, ctx.host);
   const swap = (to: string | null, from: string): Promise<SwapResult> =>
     swapRef(ctx.root, ctx.host, ctx.cluster.remote, ref, to, from);
