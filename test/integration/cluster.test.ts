@@ -69,13 +69,13 @@ describe('claims across hosts', () => {
             hosts.map((h) => h.rig.writeTask(slug, `task ${slug}\n@fake sleep=300`, { status: 'ready' })),
           ),
         );
-        // Done: on some host the task is idle and its claim was released after its agent started
+        // Done: on some host the task is idle and its claim was released after its last run ended
         // (a dispatch that won the claim and failed before starting one releases it too).
         const releasedAfterRun = (h: Host, slug: string): boolean => {
           const types = h.rig.history(slug).map((e) => String(e.type));
           return (
             types.includes('agent_started') &&
-            types.lastIndexOf('claim_released') > types.lastIndexOf('agent_started')
+            types.lastIndexOf('claim_released') > types.lastIndexOf('run_exited')
           );
         };
         await hosts[0]!.rig.waitFor(
