@@ -551,6 +551,37 @@ describe('a closed PR', () => {
   });
 });
 
+describe('after-merge and a merged PR', () => {
+  it('counts a dependency whose PR the poll saw merged as merged, though the local base lacks the merge', async () => {
+    await rig.writeConfig(fakeAgentsYaml('heartbeatSeconds: 1\npr:\n  pollSeconds: 0.3'));
+    const n = await openedPr('alpha');
+    changeGh((s) => {
+      s.views[n] = { headRefOid: 'a'.repeat(40), statusCheckRollup: [], reviews: [], comments: [] };
+    });
+    await rig.writeTask('beta', 'Build on the health endpoint.', { after: ['alpha'], 'after-merge': true });
+    const w = spawnBaton(rig, ['watch']);
+    try {
+      const prFile = path.join(rig.root, 'tasks/logs/dispatch-alpha.pr.json');
+      await rig.waitFor('a first poll', () => JSON.parse(readFileSync(prFile, 'utf8')).checkedAt !== null);
+      expect((await statusJson('beta')).state).toBe('blocked');
+      // Merged on the forge: nobody fetches, so main here does not have alpha's commits.
+      changeGh((s) => {
+        s.views[n] = { ...s.views[n], state: 'MERGED' };
+      });
+      await rig.waitFor('alpha done by its PR', () => rig.status('alpha')?.state === 'done');
+      await rig.waitFor('beta ran', () => rig.isIdle('beta'), 20_000);
+      expect(() => git(rig.root, 'merge-base', '--is-ancestor', 'task/alpha', 'main')).toThrow();
+      expect(rig.history('beta').find((e) => e.type === 'unblocked')).toMatchObject({
+        after: ['alpha'],
+        afterMerge: true,
+      });
+    } finally {
+      process.kill(w.pid, 'SIGTERM');
+    }
+    expect(await w.exited).toBe(0);
+  });
+});
+
 describe('when the forge is not there', () => {
   it('baton pr says so in one sentence, exits 1 and changes nothing about the task', async () => {
     await rig.writeConfig(fakeAgentsYaml('heartbeatSeconds: 3600'));
