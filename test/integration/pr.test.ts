@@ -548,6 +548,26 @@ describe('a closed PR', () => {
       process.kill(w.pid, 'SIGTERM');
     }
     expect(await w.exited).toBe(0);
+
+    // Closed again, and its task file gone: nobody would work on it, so it is not polled.
+    const due = (): Promise<unknown> =>
+      rig.waitFor('the next poll due', () => Date.parse(String(record().nextPollAt)) <= Date.now(), 10_000);
+    changeGh((s) => {
+      s.views[n] = { ...s.views[n], state: 'CLOSED' };
+    });
+    await due();
+    expect((await rig.baton(['watch', '--once'])).code).toBe(0);
+    expect(of('alpha', 'pr_closed')).toHaveLength(2);
+    await due();
+    const task = path.join(rig.root, 'tasks/alpha.md');
+    renameSync(task, path.join(rig.base, 'alpha.md'));
+    const viewed = calls('pr', 'view').length;
+    expect((await rig.baton(['watch', '--once'])).code).toBe(0);
+    expect(calls('pr', 'view')).toHaveLength(viewed);
+    // Its file back: looked at again.
+    renameSync(path.join(rig.base, 'alpha.md'), task);
+    expect((await rig.baton(['watch', '--once'])).code).toBe(0);
+    expect(calls('pr', 'view')).toHaveLength(viewed + 1);
   });
 });
 
