@@ -91,9 +91,14 @@ describe('claims across hosts', () => {
           ).toBe(true);
           expect(types.lastIndexOf('claim_released'), slug).toBeGreaterThan(types.indexOf('agent_started'));
         }
-        const perHost = hosts.map((h) => [...runs.values()].flat().filter((r) => r.host === h.name).length);
-        // Spread is not promised, but three idle hosts racing 20 tasks should each win some.
-        expect(perHost.filter((n) => n > 0).length).toBeGreaterThanOrEqual(2);
+        // How the tasks spread over the hosts is not promised: with maxConcurrent 20 a host that
+        // sees the files first may win every claim (a CI run did). Printed, never asserted.
+        const perHost = hosts.map(
+          (h) => slugs.flatMap((s) => runs.get(s) ?? []).filter((r) => r.host === h.name).length,
+        );
+        console.log(
+          `round ${round}: runs per host ${hosts.map((h, i) => `${h.name} ${perHost[i]}`).join(', ')}`,
+        );
       }
     },
     HEAVY ? 1_200_000 : 330_000,
