@@ -540,6 +540,9 @@ describe('a closed PR', () => {
       });
       const st2 = await rig.baton(['status'], { env: { COLUMNS: '200' } });
       expect(st2.stdout).toMatch(/alpha +idle .*PR #7 reopened: failing build \(ubuntu-latest\)/);
+      expect((await rig.baton(['history', 'alpha'])).stdout).toMatch(
+        /PR #7 closed without being merged\n.*PR #7 reopened; watched again/,
+      );
       // Open again: polled at the usual rate.
       expect(gap()).toBe(300);
       expect(of('alpha', 'pr_reopened')).toHaveLength(1);
