@@ -2,15 +2,15 @@
  * `baton ui` in cluster mode, in headless Chromium (as ui.test.ts): a task another host holds
  * shows that host on the board, in the hosts panel and on the task's page, and the page learns
  * of the claim with no reload (the server reads the remote every `pollSeconds` while a page is
- * open and pushes the change).
+ * open and pushes the change). It leaves a screenshot of the board in test-results/ui/.
  */
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { BrowserContext } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
 import { makeHosts, startWatcher, type Host } from '../helpers/cluster-rig.js';
-import { spawnBaton } from '../helpers/rig.js';
+import { projectRoot, spawnBaton } from '../helpers/rig.js';
 
 const have = existsSync(CHROMIUM);
 if (!have && process.env.CI) throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium.`);
@@ -55,6 +55,9 @@ describe.skipIf(!have)('baton ui in cluster mode', () => {
       /^held: runs elsewhere: alpha \(epoch 1/,
     );
     expect(await page.evaluate('window.__sameDocument')).toBe(true);
+    const img = path.join(projectRoot, 'test-results/ui');
+    await fs.mkdir(img, { recursive: true });
+    await page.screenshot({ path: path.join(img, 'board-cluster.png'), fullPage: true });
 
     await page.goto(`${new URL(url).origin}/#/task/held`);
     const facts = page.locator('dl.facts');
