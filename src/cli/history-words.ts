@@ -100,6 +100,8 @@ export function eventWords(e: HistoryEvent, clock: Clock): EventWords | null {
       return line(`PR #${e.number} merged`);
     case 'pr_closed':
       return line(`PR #${e.number} closed without being merged`);
+    case 'pr_reopened':
+      return line(`PR #${e.number} reopened; watched again`);
     case 'claim_won':
       return line(`claim won by host ${e.host} (epoch ${e.epoch}, ${e.ref})`);
     case 'claim_taken_over':

@@ -46,6 +46,7 @@ export const HISTORY_TYPES = [
   'claim_lost',
   'claim_released',
   'followup_forwarded',
+  'pr_reopened',
 ] as const;
 
 /** One of `HISTORY_TYPES`. */
@@ -298,6 +299,13 @@ export interface PrClosed extends Base<'pr_closed'> {
   url?: string;
 }
 
+/** A PR recorded closed (unmerged) was seen open again by the slow poll of closed PRs: it is watched as before. */
+export interface PrReopened extends Base<'pr_reopened'> {
+  number: number;
+  url?: string;
+  head?: string | null;
+}
+
 /** The conflict radar found a new conflict of the task's branch (domain/radar.ts), once per pair of tips. */
 export interface ConflictFound extends Base<'conflict_found'> {
   /** The base branch, or the other task's slug. */
@@ -377,7 +385,8 @@ export type HistoryEvent =
   | ClaimTakenOver
   | ClaimLost
   | ClaimReleased
-  | FollowupForwarded;
+  | FollowupForwarded
+  | PrReopened;
 
 /** The event of type `T`. */
 export type EventOf<T extends HistoryType> = Extract<HistoryEvent, { type: T }>;
@@ -425,6 +434,7 @@ const REQUIRED: { readonly [T in HistoryType]: Readonly<Record<string, Kind>> } 
   claim_lost: { host: 'string', epoch: 'number' },
   claim_released: { host: 'string', epoch: 'number' },
   followup_forwarded: { id: 'string', to: 'string' },
+  pr_reopened: { number: 'number' },
 };
 
 const TYPES: ReadonlySet<string> = new Set(HISTORY_TYPES);

@@ -2,7 +2,8 @@
  * Task dependencies on the board (docs/design.md, "Task dependencies"): the tasks read off disk
  * are judged (domain/dependencies.ts) and a ready task whose `after:` is unmet shows as
  * `blocked`, one whose `after:` can never be met as `invalid`. Git is asked only whether the
- * dependencies of `after-merge` tasks are merged, and only for those that are done. Also where a
+ * dependencies of `after-merge` tasks are merged, and only for those that are done whose PR the
+ * watcher has not seen merged. Also where a
  * `base: after` task's worktree starts.
  */
 import {
@@ -20,6 +21,7 @@ import { branchExists, currentBranch, isAncestor } from '../git/refs.js';
 import { crashPoint } from '../proc/crash.js';
 import { appendHistory } from '../store/history.js';
 import { taskPaths } from '../store/paths.js';
+import { readPrSync } from '../store/pr.js';
 import type { TaskSummary } from '../store/task-index.js';
 import { loadTaskFile } from '../store/taskfiles.js';
 import { taskWorktree, type Repo } from './repo.js';
@@ -71,7 +73,9 @@ export async function applyDependencies(repo: Repo, tasks: DependentTask[]): Pro
  * Whether dependency `dep`'s branch is merged into the branch its work goes to (`after-merge`;
  * `mergeTargetOf`). A branch that is gone counts as merged: `baton remove` deletes a task branch
  * only once it is merged (or with `--force`, which says the work is not wanted), and a task
- * marked done without ever running has none.
+ * marked done without ever running has none. A dependency whose PR record says `MERGED` into that
+ * same branch (the watcher's PR poll saw the forge merge it) is merged too, with no git question:
+ * a merge made on GitHub reaches the local base only when someone fetches.
  */
 async function mergeFact(
   repo: Repo,
@@ -82,6 +86,8 @@ async function mergeFact(
   const task = summaries.get(dep) ?? null;
   const lookup = (slug: string): Promise<BaseFields | null> => Promise.resolve(summaries.get(slug) ?? null);
   const into = (task === null ? null : await followBase(repo, task, lookup, false)) ?? 'its base';
+  const pr = readPrSync(repo.paths, dep);
+  if (pr?.state === 'MERGED' && pr.base === into) return { merged: true, into };
   const branch = taskWorktree(repo.config, dep).branch;
   if (!(await branchExists(root, branch))) return { merged: true, into };
   if (!(await branchExists(root, into))) return { merged: false, into };

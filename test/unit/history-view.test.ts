@@ -167,6 +167,7 @@ describe('history timeline', () => {
       claim_lost: { host: 'h', epoch: 1, why: 'w' },
       claim_released: { host: 'h', epoch: 1 },
       followup_forwarded: { id: 'f1', to: 'h' },
+      pr_reopened: { number: 1 },
     };
     const silent = HISTORY_TYPES.filter((type) => {
       const one = events({ ts: at(0), type, runId: W1, ...least[type] });
