@@ -215,6 +215,26 @@ describe('baton pr', () => {
   });
 });
 
+describe('baton pr of a task that starts from its dependency (base: after)', () => {
+  it('opens the PR into the branch the dependency goes into, not into "after"', async () => {
+    await rig.writeConfig(fakeAgentsYaml('heartbeatSeconds: 3600'));
+    await ranAndCommitted('dep');
+    await rig.writeTask('stacked', 'Build on dep.\n@fake commit', {
+      title: 'Stacked',
+      after: ['dep'],
+      base: 'after',
+    });
+    const d = await rig.baton(['dispatch', 'stacked', '--force']);
+    expect(d.code, d.stderr).toBe(0);
+    await rig.waitFor('stacked idle', () => rig.isIdle('stacked'));
+    const r = await rig.baton(['pr', 'stacked']);
+    expect(r.code, r.stderr).toBe(0);
+    const create = calls('pr', 'create').find((argv) => argv.includes('task/stacked'))!;
+    expect(create.slice(2, 6)).toEqual(['--head', 'task/stacked', '--base', 'main']);
+    expect(of('stacked', 'pr_opened')).toEqual([expect.objectContaining({ base: 'main' })]);
+  });
+});
+
 describe('the PR watch', () => {
   it('sends a failing check once per head commit, with its log, across a kill -9 of the watcher', async () => {
     await rig.writeConfig(fakeAgentsYaml('heartbeatSeconds: 3600\npr:\n  pollSeconds: 0.3\n  logLines: 3'));
