@@ -223,16 +223,22 @@ describe('claims across hosts', () => {
     const [alpha, ...others] = hosts as [Host, Host, Host];
     const slugs = ['c1', 'c2', 'c3'];
     await startWatcher(alpha);
+    // Alpha's agents would run far past the lease, so only the lease's stop can end them (under
+    // load a 5 s agent could end by itself first); the other hosts' copies are short.
     await Promise.all(
       slugs.flatMap((slug) =>
-        hosts.map((h) => h.rig.writeTask(slug, `task ${slug}\n@fake sleep=5000`, { status: 'ready' })),
+        hosts.map((h) =>
+          h.rig.writeTask(slug, `task ${slug}\n@fake sleep=${h === alpha ? 60_000 : 1000}`, {
+            status: 'ready',
+          }),
+        ),
       ),
     );
     await alpha.rig.waitFor('alpha runs all three', () =>
       slugs.every((s) => runsBySlug(hosts).get(s)?.length === 1),
     );
-    for (const h of others) await startWatcher(h);
     await cut(alpha, true);
+    for (const h of others) await startWatcher(h);
     await alpha.rig.waitFor(
       'every task was taken over and ran to its end on another host',
       () =>
