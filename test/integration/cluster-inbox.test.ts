@@ -91,8 +91,12 @@ describe('the remote inbox across a crash of the host taking a follow-up', () =>
       expect(sent.stdout).toMatch(/sent to host alpha/);
 
       // alpha's watcher takes it and dies at the crash point.
-      await alpha.rig.waitFor('the crash point was hit', () => existsSync(crashLog), 30_000);
-      expect(readFileSync(crashLog, 'utf8')).toContain(`"point":"${point}"`);
+      // The log line is appended by one call, but the file may be seen created and still empty.
+      await alpha.rig.waitFor(
+        'the crash point was hit',
+        () => existsSync(crashLog) && readFileSync(crashLog, 'utf8').includes(`"point":"${point}"`),
+        30_000,
+      );
       await alpha.watcher.exited;
       expect(stagedCopies(alpha, 'x')).toHaveLength(1);
       const left = inboxRefs(alpha);

@@ -266,6 +266,10 @@ describe('reconcile', () => {
     await rig.writeTask('placed', 'Hi.');
     expect((await rig.baton(['dispatch', 'placed'])).code).toBe(0);
     await rig.waitFor('idle', () => state('placed') === 'idle' && rig.status('placed')?.pid === null);
+    // Status says idle before the worker lets its lock (in the worktree's git dir) go and exits:
+    // removing the worktree under it races that last write.
+    const worker = Number(rig.history('placed').find((e) => e.type === 'task_dispatched')!.pid);
+    await rig.waitFor('the worker exited', () => !alive(worker));
     const { execFileSync } = await import('node:child_process');
     const wt = path.join(rig.worktreesDir, 'placed');
     execFileSync('git', ['-c', 'core.hooksPath=/dev/null', 'worktree', 'remove', '--force', wt], {
