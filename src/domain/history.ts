@@ -46,6 +46,8 @@ export const HISTORY_TYPES = [
   'claim_lost',
   'claim_released',
   'followup_forwarded',
+  'setup_command_started',
+  'setup_ended',
 ] as const;
 
 /** One of `HISTORY_TYPES`. */
@@ -340,6 +342,29 @@ export interface FollowupForwarded extends Base<'followup_forwarded'> {
   file: string;
 }
 
+/**
+ * The worker started setup command `n` (`command`) in a process group of its own, `pid`: until
+ * its run records the next command or the setup's end, it may be running.
+ */
+export interface SetupCommandStarted extends Base<'setup_command_started'> {
+  n: number;
+  command: string;
+  pid: number;
+}
+/**
+ * baton ended a setup command before it finished (SIGTERM to its group, then SIGKILL after
+ * interruptGraceSeconds): a stop, or, `orphaned`, its worker died and the heartbeat, the next
+ * worker, `stop` or `remove` found it (`signal` null: it no longer ran). `error` says who and why.
+ */
+export interface SetupEnded extends Base<'setup_ended'> {
+  n?: number;
+  command?: string;
+  pid?: number;
+  signal?: string | null;
+  orphaned?: boolean;
+  error?: string;
+}
+
 /** One history event. */
 export type HistoryEvent =
   | TaskDispatched
@@ -377,7 +402,9 @@ export type HistoryEvent =
   | ClaimTakenOver
   | ClaimLost
   | ClaimReleased
-  | FollowupForwarded;
+  | FollowupForwarded
+  | SetupCommandStarted
+  | SetupEnded;
 
 /** The event of type `T`. */
 export type EventOf<T extends HistoryType> = Extract<HistoryEvent, { type: T }>;
@@ -425,6 +452,8 @@ const REQUIRED: { readonly [T in HistoryType]: Readonly<Record<string, Kind>> } 
   claim_lost: { host: 'string', epoch: 'number' },
   claim_released: { host: 'string', epoch: 'number' },
   followup_forwarded: { id: 'string', to: 'string' },
+  setup_command_started: { n: 'number', command: 'string', pid: 'number' },
+  setup_ended: {},
 };
 
 const TYPES: ReadonlySet<string> = new Set(HISTORY_TYPES);

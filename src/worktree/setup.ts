@@ -24,8 +24,10 @@ export interface SetupPlace {
   logFile: string;
   /** The commands' whole environment. */
   env: Record<string, string>;
-  /** Told each command's process group as it starts. */
-  onStart?(pgid: number): void;
+  /** Told each command's process group as it starts, with the command's words and place (1-based). */
+  onStart?(pgid: number, command: string, n: number): void;
+  /** Told when that command has ended (what it left running in its group is its own). */
+  onEnd?(): void;
 }
 
 /** A command that did not succeed. */
@@ -93,7 +95,7 @@ async function runCommands(
   place: SetupPlace,
   timeoutSeconds: number,
 ): Promise<CommandsEnd> {
-  for (const cmd of commands) {
+  for (const [i, cmd] of commands.entries()) {
     const words = commandWords(cmd);
     await fs.appendFile(place.logFile, `$ ${words}\n`);
     const [file, args] = commandArgv(cmd);
@@ -106,10 +108,11 @@ async function runCommands(
         env: place.env,
         outputFd: fd,
         timeoutMs: timeoutSeconds * 1000,
-        ...(place.onStart ? { onStart: place.onStart } : {}),
+        ...(place.onStart ? { onStart: (pgid: number) => place.onStart?.(pgid, words, i + 1) } : {}),
       });
     } finally {
       closeSync(fd);
+      place.onEnd?.();
     }
     if (ran.exitCode === 0 && !ran.timedOut) continue;
     const said = ran.startError
