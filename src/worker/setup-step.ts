@@ -4,8 +4,9 @@
  * (`setup_failed`) and thrown as SETUP_FAILED, which the worker turns into a `failed` task
  * without starting the agent; the next worker (`baton continue`) runs the setup again.
  *
- * Each command's process group is recorded as it starts (`setup_command_started`), so that a
- * command outliving a killed worker is found and ended (setup-orphans.ts); the worker's first
+ * Each command records its own start, with its pid (its process group), from its own process
+ * before it runs (`setup_command_started`, through proc/trampoline.ts), so that a command
+ * outliving a worker killed at any instant is found and ended (setup-orphans.ts); the worker's first
  * act here is to end such a command an earlier run left. A stop while the setup runs ends the
  * running command (`setup_ended`) and the worker ends `interrupted`.
  */
@@ -84,7 +85,7 @@ export async function prepareWorktree(opts: {
   });
   await rec.event('setup_started', { copy: ws.setup.copy.length, commands: ws.setup.run.length, ports });
   const started = Date.now();
-  let running: { pid: number; command: string; n: number } | null = null;
+  let running: number | null = null;
   const end = await runSetup(
     {
       root: a.root,
@@ -92,11 +93,11 @@ export async function prepareWorktree(opts: {
       gitDir,
       logFile: tp.logFile,
       env: setupEnv({ slug: a.slug, runId: a.runId, worktree: a.worktree, root: a.root }, ports),
-      onStart: (pid, command, n) => {
-        running = { pid, command, n };
+      // Each command records its own start (setup_command_started), from its own process.
+      recordStart: { historyFile: tp.historyFile, runId: a.runId },
+      onStart: (pid) => {
+        running = pid;
         opts.onStart?.(pid);
-        // Queued before the setup's end is recorded: the recorder appends in order.
-        void rec.event('setup_command_started', { n, command, pid }).catch(() => undefined);
       },
       onEnd: () => opts.onEnd?.(),
     },
@@ -110,9 +111,9 @@ export async function prepareWorktree(opts: {
   const f = end.failure;
   const stopped = opts.stopReason?.() ?? null;
   if (stopped !== null) {
-    const r = running as { pid: number; command: string; n: number } | null;
+    const pid = running as number | null;
     await rec.event('setup_ended', {
-      ...(r === null ? {} : { n: r.n, pid: r.pid }),
+      ...(pid === null ? {} : { pid }),
       command: f.command,
       signal: f.signal,
       orphaned: false,

@@ -339,7 +339,10 @@ class Worker {
         config,
         rec: this.#rec,
         tp: this.#tp,
-        onStart: (pgid) => guard.started(pgid),
+        onStart: (pgid) => {
+          guard.started(pgid);
+          crashPoint('worker.after-setup-spawn'); // the command has recorded, or will record, itself
+        },
         onEnd: () => guard.ended(),
         stopReason: () => guard.stopReason,
       });

@@ -46,9 +46,12 @@ async function hangingSetup(opts: { ignoreTerm?: boolean; grace?: number } = {})
 }
 
 /** Dispatches `slug` and waits until its setup command runs; returns the worker's and the setup's pids. */
-async function dispatchIntoSetup(slug: string): Promise<{ worker: number; setup: number; child: number }> {
+async function dispatchIntoSetup(
+  slug: string,
+  env: Record<string, string> = {},
+): Promise<{ worker: number; setup: number; child: number }> {
   await rig.writeTask(slug, 'Work.\n@fake sleep=50');
-  const r = await rig.baton(['dispatch', slug]);
+  const r = await rig.baton(['dispatch', slug], { env });
   expect(r.code, r.stderr).toBe(0);
   const pidOf = (name: string): number | null => {
     const f = path.join(rig.base, name);
@@ -96,6 +99,27 @@ describe('a setup command whose worker is killed -9', () => {
       decisions: { result: string }[];
     };
     expect(heartbeat.decisions.map((d) => d.result).join('\n')).toContain(`(pid ${setup}) it left running`);
+  });
+
+  it('killed the instant after the spawn: the command recorded itself, and the heartbeat ends it', async () => {
+    await hangingSetup();
+    // The worker SIGKILLs itself right after spawning the command, before anything else it does.
+    const { worker, setup, child } = await dispatchIntoSetup('instant', {
+      BATON_CRASH_AT: 'worker.after-setup-spawn',
+    });
+    await rig.waitFor('the worker is dead', () => !processAlive(worker));
+    expect(rig.history('instant').some((h) => h.type === 'setup_done' || h.type === 'setup_failed')).toBe(
+      false,
+    );
+
+    const beat = await rig.baton(['watch', '--once']);
+    expect(beat.code, beat.stderr).toBe(0);
+    expect(processAlive(setup)).toBe(false);
+    expect(processAlive(child)).toBe(false);
+    expect(rig.history('instant').find((h) => h.type === 'setup_ended')).toMatchObject({
+      orphaned: true,
+      pid: setup,
+    });
   });
 
   it('is ended by the next worker before it runs the setup again', async () => {
