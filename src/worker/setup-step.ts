@@ -6,9 +6,9 @@
  *
  * Each command records its own start, with its pid (its process group), from its own process
  * before it runs (`setup_command_started`, through proc/trampoline.ts), so that a command
- * outliving a worker killed at any instant is found and ended (setup-orphans.ts); the worker's first
- * act here is to end such a command an earlier run left. A stop while the setup runs ends the
- * running command (`setup_ended`) and the worker ends `interrupted`.
+ * outliving a worker killed at any instant is found and ended (setup-orphans.ts); the worker's
+ * first act here is to end such a command an earlier run left. A stop while the setup runs
+ * ends the running command (`setup_ended`) and the worker ends `interrupted`.
  */
 import path from 'node:path';
 import type { Config } from '../config/types.js';
