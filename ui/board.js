@@ -1,7 +1,7 @@
 // The board: one row per task (a card on a narrow screen), as `baton status --json` carries it,
 // and panels for rejected drops and problems. Rows are kept by slug and redrawn only when their
 // data changed, so a board of a thousand tasks updates in place.
-import { getJson, h, serial, stateBadge, timeEl } from './dom.js';
+import { getJson, h, partsEl, serial, stateBadge, timeEl } from './dom.js';
 
 /** Keys every row shows in a column of its own; any other non-empty key shows under "more". */
 const SHOWN = new Set([
@@ -32,6 +32,8 @@ const SHOWN = new Set([
   // Said in words of their own below:
   'pr',
   'conflicts',
+  'claim',
+  'claimWords',
 ]);
 
 const COLUMNS = [
@@ -64,6 +66,8 @@ function notes(t) {
       ),
     );
   if (t.pr) out.push(h('div', { class: 'pr' }, prWords(t.pr)));
+  // Cluster mode: where the task's claim is, as `baton status` says it.
+  if (t.claimWords) out.push(h('div', { class: 'claim' }, 'claim: ', partsEl(t.claimWords)));
   for (const [k, v] of Object.entries(t)) {
     if (SHOWN.has(k) || v === null || v === false || v === 0 || (Array.isArray(v) && v.length === 0))
       continue;
@@ -134,12 +138,14 @@ export function boardView(main) {
   );
   const rejected = h('section', { class: 'panel', 'aria-labelledby': 'rej-h', hidden: true });
   const problems = h('section', { class: 'panel', 'aria-labelledby': 'prob-h', hidden: true });
+  const hosts = h('section', { class: 'panel', id: 'hosts', 'aria-labelledby': 'hosts-h', hidden: true });
   main.replaceChildren(
     h('h1', {}, 'Board'),
     summary,
     empty,
     h('div', { class: 'table-wrap' }, table),
     problems,
+    hosts,
     rejected,
   );
   const rows = new Map(); // slug or file → { key, tr }
@@ -189,6 +195,7 @@ export function boardView(main) {
       'Problems',
       b.problems.map((p) => h('li', {}, p)),
     );
+    hostsPanel(hosts, b.fleet);
     panel(
       rejected,
       'rej-h',
@@ -202,4 +209,18 @@ export function boardView(main) {
 function panel(section, id, title, items) {
   section.hidden = items.length === 0;
   section.replaceChildren(h('h2', { id }, `${title} (${items.length})`), h('ul', {}, items));
+}
+
+/** Cluster mode: every claim on the remote, as `baton status` ends (cli/fleet-text.ts). */
+function hostsPanel(section, fleet) {
+  section.hidden = !fleet;
+  if (!fleet) return;
+  const items = [
+    fleet.problem ? h('li', { class: 'err' }, fleet.problem) : null,
+    fleet.none ? h('li', {}, fleet.none) : null,
+    ...fleet.claims.map((c) =>
+      h('li', { 'data-slug': c.slug }, h('a', { href: `#/task/${c.slug}` }, c.slug), ': ', partsEl(c.parts)),
+    ),
+  ];
+  section.replaceChildren(h('h2', { id: 'hosts-h' }, fleet.title), h('ul', {}, items));
 }

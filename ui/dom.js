@@ -48,15 +48,37 @@ export function ago(iso, now = Date.now()) {
   if (Number.isNaN(t)) return String(iso);
   const s = Math.round((t - now) / 1000);
   const a = Math.abs(s);
-  const span =
-    a < 60
-      ? `${a} s`
-      : a < 3600
-        ? `${Math.round(a / 60)} min`
-        : a < 86400
-          ? `${Math.round(a / 3600)} h`
-          : `${Math.round(a / 86400)} d`;
+  const span = spanWords(a);
   return s > 1 ? `in ${span}` : a <= 1 ? 'now' : `${span} ago`;
+}
+
+/** "45 s", "3 min", "2 h", "1 d" for a number of seconds. */
+function spanWords(a) {
+  return a < 60
+    ? `${a} s`
+    : a < 3600
+      ? `${Math.round(a / 60)} min`
+      : a < 86400
+        ? `${Math.round(a / 3600)} h`
+        : `${Math.round(a / 86400)} d`;
+}
+
+/** The seconds left until `iso` (count 'left', never below 0) or gone since it (count 'since'), in words. */
+function countWords(iso, count, now) {
+  const s = Math.round((Date.parse(iso) - now) / 1000);
+  return spanWords(Math.max(0, count === 'left' ? s : -s));
+}
+
+/**
+ * Words the CLI made (cli/fleet-text.ts's parts): text as it is, and each span of time as a
+ * <time> that keeps ticking (see tickTimes), starting from the CLI's own words for it.
+ */
+export function partsEl(parts) {
+  return (parts ?? []).map((p) =>
+    typeof p === 'string'
+      ? p
+      : h('time', { datetime: p.at, 'data-count': p.count, title: new Date(p.at).toLocaleString() }, p.text),
+  );
 }
 
 /** A <time> whose words tick with the clock (see tickTimes). */
@@ -69,7 +91,10 @@ export function timeEl(iso) {
 export function tickTimes() {
   const now = Date.now();
   for (const t of document.querySelectorAll('time[datetime]')) {
-    const words = ago(t.getAttribute('datetime'), now);
+    const count = t.getAttribute('data-count');
+    const words = count
+      ? countWords(t.getAttribute('datetime'), count, now)
+      : ago(t.getAttribute('datetime'), now);
     if (t.textContent !== words) t.textContent = words;
   }
 }

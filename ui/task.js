@@ -1,7 +1,7 @@
 // A task's page: its state and where it works, the actions the CLI has, the live log (it follows
 // the end unless the person scrolled up), the history as a timeline with every prompt whole, and
 // the task file as written.
-import { getJson, h, post, serial, showResult, stateBadge, timeEl } from './dom.js';
+import { getJson, h, partsEl, post, serial, showResult, stateBadge, timeEl } from './dom.js';
 
 /** The task view for `slug`. */
 export function taskView(main, slug) {
@@ -143,6 +143,7 @@ export function taskView(main, slug) {
       ...row('Last output', timeEl(t?.lastOutputAt)),
       ...row('Last progress', timeEl(t?.lastProgressAt)),
       ...row('Retry at', timeEl(t?.retryAt)),
+      ...(t?.claimWords ? row('Claim', partsEl(t.claimWords)) : []),
       ...(t?.waiting ? row('Waiting', t.waiting.detail) : []),
       ...(t?.error ? row('Error', t.error) : []),
     );
@@ -180,7 +181,8 @@ export function taskView(main, slug) {
     const mine = (n) =>
       n === '*' || n === `${slug}.md` || n.startsWith(`dispatch-${slug}.`) || n.startsWith(`${slug}.`);
     if (names.some((n) => n === '*' || n === `dispatch-${slug}.log`)) void readLog();
-    if (names.some((n) => mine(n) && n !== `dispatch-${slug}.log`)) void refreshTask();
+    // 'cluster': the claims on the remote changed (src/ui/fleet.ts).
+    if (names.some((n) => n === 'cluster' || (mine(n) && n !== `dispatch-${slug}.log`))) void refreshTask();
   }
   return { refresh, onChange };
 }

@@ -309,9 +309,11 @@ export function prNote(p: PrRecord, now: Date): string {
       : p.doneRecorded
         ? `${n} merged`
         : `${n} merged; done when its worker ends`;
-  if (p.state === 'CLOSED') return `${n} closed without merging; nothing was removed`;
-  if (p.failingChecks.length > 0)
-    return `${n} open: failing ${p.failingChecks.join(', ')} (sent to the agent)`;
-  if (p.reviewDecision === 'CHANGES_REQUESTED') return `${n} open: changes requested (sent to the agent)`;
-  return `${n} open${p.reviewDecision === 'APPROVED' ? ', approved' : ''}: ${p.url ?? ''}`;
+  if (p.state === 'CLOSED')
+    return `${n} closed without merging; nothing was removed; a reopen is noticed (polled slowly)`;
+  // Open again after it was closed (`pr_reopened`): said, so a person sees why its loop resumed.
+  const open = `${n} ${p.reopenedAt ? 'reopened' : 'open'}`;
+  if (p.failingChecks.length > 0) return `${open}: failing ${p.failingChecks.join(', ')} (sent to the agent)`;
+  if (p.reviewDecision === 'CHANGES_REQUESTED') return `${open}: changes requested (sent to the agent)`;
+  return `${open}${p.reviewDecision === 'APPROVED' ? ', approved' : ''}: ${p.url ?? ''}`;
 }

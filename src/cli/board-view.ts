@@ -129,5 +129,6 @@ function prJson(t: BoardTask): Record<string, unknown> | null {
     nextPollAt: p.nextPollAt,
     problem: p.problem,
     removeRefused: p.removeRefused,
+    reopenedAt: p.reopenedAt ?? null,
   };
 }

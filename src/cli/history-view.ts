@@ -7,9 +7,19 @@
  * every worker and two "run 1"s in one timeline read as the same run. Follow-ups are numbered the
  * same way (#1, #2, ...), which is the number `baton followup` reports.
  */
-import { describeConflict } from '../domain/radar-words.js';
 import { listPaths } from '../domain/hand-staged.js';
 import type { HistoryEvent } from '../domain/history.js';
+import {
+  clockOf,
+  duration,
+  eventWords,
+  excerpt,
+  exitWords,
+  kindWords,
+  modeWords,
+  plural,
+  startWords,
+} from './history-words.js';
 
 /** How to render. */
 export interface TimelineOptions {
@@ -20,9 +30,6 @@ export interface TimelineOptions {
   /** The task, for the heading line; no heading without it. */
   slug?: string;
 }
-
-/** Longest prompt excerpt on a timeline line. */
-const EXCERPT = 100;
 
 /** The timeline of `events` (as `readHistory` returns them, in file order). */
 export function renderTimeline(events: readonly HistoryEvent[], opts: TimelineOptions = {}): string[] {
@@ -80,23 +87,6 @@ export function renderTimeline(events: readonly HistoryEvent[], opts: TimelineOp
         break;
       case 'worker_started':
         startWorker(e.pid, ': started');
-        break;
-      case 'setup_started':
-        say(
-          `worktree setup started: ${plural(e.commands ?? 0, 'command')}${e.copy ? `, ${plural(e.copy, 'copy pattern')}` : ''}${e.ports ? `; ports ${e.ports.base}–${e.ports.base + e.ports.count - 1}` : ''}`,
-        );
-        break;
-      case 'setup_done':
-        say(`worktree setup done${e.ms === undefined ? '' : ` after ${duration(e.ms)}`}`);
-        break;
-      case 'setup_failed':
-      case 'teardown_failed':
-        say(
-          `${e.type === 'setup_failed' ? 'worktree setup failed, the agent was not started' : `teardown failed${e.force ? ', removed anyway (forced)' : ''}`}: ${setupFailureWords(e)}${e.log ? ` (output in ${e.log})` : ''}`,
-        );
-        break;
-      case 'teardown_done':
-        say(`teardown done: ${plural(e.commands ?? 0, 'command')}`);
         break;
       case 'followup_received': {
         followups.set(e.id, followups.size + 1);
@@ -160,11 +150,6 @@ export function renderTimeline(events: readonly HistoryEvent[], opts: TimelineOp
         );
         break;
       }
-      case 'session_fallback':
-        say(
-          `session fallback: ${e.reason ?? 'the session could not be resumed'}; a new session carries ${e.prompts ?? 'the'} earlier prompt${e.prompts === 1 ? '' : 's'}`,
-        );
-        break;
       case 'stalled': {
         const r = e.n === undefined ? null : runOf(e.runId, e.n);
         say(
@@ -177,26 +162,6 @@ export function renderTimeline(events: readonly HistoryEvent[], opts: TimelineOp
         say(
           `${workerOf(e.runId)}'s agent committed changes someone staged by hand in the worktree (their own commit was refused${refused}): ${listPaths(e.paths, 5)}`,
         );
-        break;
-      }
-      case 'limit_hit': {
-        const until = `${clock(Date.parse(e.retryAt)).time}`;
-        const why =
-          e.how === 'backoff'
-            ? 'no reset time named: backing off'
-            : `reset ${e.reset ? clock(Date.parse(e.reset)).time : '?'} (${e.how ?? '?'})`;
-        say(`${e.agent} hit its usage limit: parked until ${until}; ${why}${e.raw ? ` — "${e.raw}"` : ''}`);
-        break;
-      }
-      case 'state_changed': {
-        const from = e.from ? `${e.from} → ` : '';
-        const extra = [
-          e.by ? `by ${e.by}` : null,
-          e.reason ?? null,
-          e.error ? `error: ${e.error}` : null,
-          e.retryAt ? `retry at ${clock(Date.parse(e.retryAt)).time}` : null,
-        ].filter((x) => x !== null);
-        say(`state ${from}${e.to}${extra.length ? ` (${extra.join('; ')})` : ''}`);
         break;
       }
       case 'lock_taken_over': {
@@ -215,66 +180,10 @@ export function renderTimeline(events: readonly HistoryEvent[], opts: TimelineOp
         );
         break;
       }
-      case 'rejected':
-        say(`follow-up rejected: ${e.reason ?? 'no reason recorded'}${e.file ? ` (${e.file})` : ''}`);
-        break;
-      case 'removed':
-        say(`removed: ${removedWords(e)}`);
-        break;
-      case 'unblocked': {
-        const after = (e.after ?? []).join(', ');
-        say(
-          e.forced
-            ? `dispatched with --force while waiting for ${(e.waitingFor ?? []).join(', ')}`
-            : `unblocked: ${after} ${(e.after ?? []).length === 1 ? 'is' : 'are'} done${e.afterMerge ? ' and merged' : ''}`,
-        );
-        break;
+      default: {
+        const w = eventWords(e, clock);
+        if (w !== null) say(w.text, w.body);
       }
-      case 'conflict_found':
-        say(
-          `conflict: ${describeConflict({ with: e.with, kind: e.kind, branch: e.branch, files: Array.isArray(e.files) ? e.files : [] })}${e.followup ? '; a follow-up asks the agent to rebase' : ''}`,
-        );
-        break;
-      case 'pr_opened':
-        say(
-          `pull request #${e.number} ${e.adopted ? 'adopted' : 'opened'}${e.by === 'idle' ? ' (openOnIdle)' : ''}: ${e.url}`,
-        );
-        break;
-      case 'pr_checks_failed':
-        say(
-          `PR #${e.number}: ${(e.checks ?? []).join(', ') || 'a check'} failed; sent as ${e.followup}`,
-          e.text,
-        );
-        break;
-      case 'pr_review':
-        say(
-          `PR #${e.number}: ${plural(e.comments ?? e.keys.length, 'new review comment')}; sent as ${e.followup}`,
-          e.text,
-        );
-        break;
-      case 'pr_merged':
-        say(`PR #${e.number} merged`);
-        break;
-      case 'pr_closed':
-        say(`PR #${e.number} closed without being merged`);
-        break;
-      case 'claim_won':
-        say(`claim won by host ${e.host} (epoch ${e.epoch}, ${e.ref})`);
-        break;
-      case 'claim_taken_over':
-        say(
-          `claim taken over by host ${e.host} from ${e.from.host}, whose lease ended ${e.from.expiresAt} (epoch ${e.epoch})`,
-        );
-        break;
-      case 'claim_lost':
-        say(`claim lost by host ${e.host} (epoch ${e.epoch}): ${e.why}`);
-        break;
-      case 'claim_released':
-        say(`claim released by host ${e.host} (epoch ${e.epoch})`);
-        break;
-      case 'followup_forwarded':
-        say(`follow-up ${e.file} sent to host ${e.to} (${e.ref})`);
-        break;
     }
   }
   if (opts.slug !== undefined && events[0] !== undefined) {
@@ -289,103 +198,4 @@ export function renderTimeline(events: readonly HistoryEvent[], opts: TimelineOp
     );
   }
   return lines;
-}
-
-function setupFailureWords(e: Extract<HistoryEvent, { type: 'setup_failed' | 'teardown_failed' }>): string {
-  const cmd = e.command === undefined ? 'a command' : `\`${e.command}\``;
-  if (e.timedOut) return `${cmd} ran past its timeout and was killed`;
-  if (e.signal) return `${cmd} was killed by ${e.signal}`;
-  return e.exitCode === undefined || e.exitCode === null
-    ? `${cmd} could not start`
-    : `${cmd} exited with code ${e.exitCode}`;
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
-
-/** The first line of `text` (HTML comments, which carry directives, left out), cut to fit. */
-export function excerpt(text: string): string {
-  const visible = text.replace(/<!--[\s\S]*?-->/g, '').trim();
-  const all = visible.split('\n').filter((l) => l.trim() !== '');
-  const first = all[0]?.trim() ?? '';
-  const cut = first.length > EXCERPT ? `${first.slice(0, EXCERPT - 1)}…` : first;
-  const more = all.length > 1 ? ` (+${all.length - 1} line${all.length === 2 ? '' : 's'})` : '';
-  return `"${cut}"${more}`;
-}
-
-function startWords(start: string): string {
-  switch (start) {
-    case 'new':
-      return 'the task prompt, new session';
-    case 'fresh':
-      return 'the task prompt, fresh session';
-    case 'continue':
-      return 'continue the session';
-    case 'inbox':
-      return 'for waiting follow-ups';
-    default:
-      return start;
-  }
-}
-
-function modeWords(mode: string | undefined): string {
-  switch (mode) {
-    case 'steer':
-    case 'interrupt':
-      return mode;
-    default:
-      return 'queued';
-  }
-}
-
-function kindWords(kind: string | undefined): string | null {
-  if (kind === undefined) return null;
-  if (kind.endsWith('+fallback'))
-    return `${kindWords(kind.slice(0, -'+fallback'.length)) ?? 'the prompt'} with the earlier prompts`;
-  return kind === 'task' ? 'the task' : kind;
-}
-
-function exitWords(code: number | null | undefined, signal: string | null | undefined): string {
-  if (signal) return signal;
-  if (code === null || code === undefined) return '';
-  return `exit ${code}`;
-}
-
-function removedWords(e: Extract<HistoryEvent, { type: 'removed' }>): string {
-  const parts = [e.worktree ? `worktree ${e.worktree}` : 'no worktree'];
-  if (e.branch)
-    parts.push(e.branchDeleted ? `branch ${e.branch} deleted` : `branch ${e.branchKept ?? e.branch} kept`);
-  if (e.unmergedCommits)
-    parts.push(`${e.unmergedCommits} unmerged commit${e.unmergedCommits === 1 ? '' : 's'}`);
-  if (e.force) parts.push('forced');
-  return parts.join(', ');
-}
-
-/** `3.2 s`, `4 min 05 s`, `2 h 03 min`. */
-export function duration(ms: number): string {
-  const s = Math.max(0, ms) / 1000;
-  if (s < 60) return `${s.toFixed(1)} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min ${String(Math.floor(s % 60)).padStart(2, '0')} s`;
-  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
-}
-
-/** Day and clock time of an epoch-ms instant in `timeZone` (the host's when undefined). */
-function clockOf(timeZone: string | undefined): (t: number) => { day: string; time: string } {
-  const fmt = new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hourCycle: 'h23',
-  });
-  return (t) => {
-    if (Number.isNaN(t)) return { day: '?', time: '??:??:??' };
-    const p = Object.fromEntries(fmt.formatToParts(new Date(t)).map((x) => [x.type, x.value]));
-    return { day: `${p.year}-${p.month}-${p.day}`, time: `${p.hour}:${p.minute}:${p.second}` };
-  };
 }

@@ -4,13 +4,17 @@
  * otherwise (a pipe, a file, a test) each frame follows a separator line, so output stays
  * readable and nothing depends on cursor codes. Frames fit the terminal's width (or `COLUMNS`,
  * or 80) and are coloured where Node's colour rules allow. With `--json` each frame is one line
- * of json.
+ * of json. In cluster mode each frame ends with the claims `baton status` shows (fleet-text.ts),
+ * read from the remote at most every `cluster.pollSeconds` (ops/fleet.ts).
  */
 import { readBoard } from '../ops/board.js';
+import { fleetReader } from '../ops/fleet.js';
 import type { Repo } from '../ops/repo.js';
 import { watchFolders } from '../watch/folder-events.js';
 import { renderBoard } from './board-text.js';
 import { boardJson } from './board-view.js';
+import { fleetJson } from './fleet-json.js';
+import { renderFleet } from './fleet-text.js';
 import { terminalOf, type Terminal } from './terminal.js';
 import { cut } from './text-fit.js';
 
@@ -46,20 +50,27 @@ export async function watchBoard(opts: WatchBoardOptions): Promise<void> {
     onName: () => poke?.(),
     onError: () => undefined, // the timer keeps redrawing
   });
+  const fleets = fleetReader();
   try {
     while (!opts.signal.aborted) {
       const at = now();
-      const board = await readBoard(opts.repo);
+      const [board, fleet] = await Promise.all([
+        readBoard(opts.repo),
+        fleets.current(opts.repo, at.getTime()),
+      ]);
       if (opts.signal.aborted) break;
-      if (opts.json) opts.write(`${JSON.stringify({ at: at.toISOString(), ...boardJson(board) })}\n`);
-      else {
+      if (opts.json) {
+        const json = boardJson(board);
+        const out = fleet ? { ...json, ...fleetJson(json.tasks, fleet) } : json;
+        opts.write(`${JSON.stringify({ at: at.toISOString(), ...out })}\n`);
+      } else {
         const term = opts.terminal?.() ?? { width: 80, color: false };
         const head = cut(
           `baton status — ${opts.repo.info.root} — ${at.toLocaleTimeString()} (Ctrl-C to stop)`,
           term.width,
         );
         opts.write(
-          `${opts.tty ? CLEAR : `--- ${at.toISOString()} ---\n`}${opts.tty ? `${head}\n\n` : ''}${renderBoard(board, at, term)}`,
+          `${opts.tty ? CLEAR : `--- ${at.toISOString()} ---\n`}${opts.tty ? `${head}\n\n` : ''}${renderBoard(board, at, term)}${fleet ? `\n${renderFleet(fleet, at)}` : ''}`,
         );
       }
       await new Promise<void>((resolve) => {

@@ -46,6 +46,7 @@ export const HISTORY_TYPES = [
   'claim_lost',
   'claim_released',
   'followup_forwarded',
+  'pr_reopened',
   'setup_command_started',
   'setup_ended',
 ] as const;
@@ -300,6 +301,13 @@ export interface PrClosed extends Base<'pr_closed'> {
   url?: string;
 }
 
+/** A PR recorded closed (unmerged) was seen open again by the slow poll of closed PRs: it is watched as before. */
+export interface PrReopened extends Base<'pr_reopened'> {
+  number: number;
+  url?: string;
+  head?: string | null;
+}
+
 /** The conflict radar found a new conflict of the task's branch (domain/radar.ts), once per pair of tips. */
 export interface ConflictFound extends Base<'conflict_found'> {
   /** The base branch, or the other task's slug. */
@@ -403,6 +411,7 @@ export type HistoryEvent =
   | ClaimLost
   | ClaimReleased
   | FollowupForwarded
+  | PrReopened
   | SetupCommandStarted
   | SetupEnded;
 
@@ -452,6 +461,7 @@ const REQUIRED: { readonly [T in HistoryType]: Readonly<Record<string, Kind>> } 
   claim_lost: { host: 'string', epoch: 'number' },
   claim_released: { host: 'string', epoch: 'number' },
   followup_forwarded: { id: 'string', to: 'string' },
+  pr_reopened: { number: 'number' },
   setup_command_started: { n: 'number', command: 'string', pid: 'number' },
   setup_ended: {},
 };

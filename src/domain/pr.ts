@@ -12,6 +12,20 @@ import type { Result } from './errors.js';
 /** A pull request's state as GitHub names it. */
 export type PrState = 'OPEN' | 'MERGED' | 'CLOSED';
 
+/**
+ * How much slower a PR closed without being merged is polled than an open one: it may be
+ * reopened, and then its loop resumes (`pr_reopened`); one `pr.view` per ten poll periods is
+ * cheap. A merged PR is final and never polled.
+ */
+export const CLOSED_POLL_FACTOR = 10;
+
+/** Seconds between polls of a PR in `state` (null: never polled). */
+export function pollEverySeconds(state: PrState | null, pollSeconds: number): number | null {
+  if (state === 'OPEN') return pollSeconds;
+  if (state === 'CLOSED') return pollSeconds * CLOSED_POLL_FACTOR;
+  return null;
+}
+
 /** One check on the PR's head commit: a CheckRun (GitHub Actions and apps) or a StatusContext. */
 export interface PrCheck {
   name: string;

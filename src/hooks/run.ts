@@ -23,7 +23,6 @@ import { refusedIndexFile } from '../store/hand-staged.js';
 import { repoPaths } from '../store/paths.js';
 import {
   isHookName,
-  judgeCheckout,
   judgeCommit,
   judgeRefUpdate,
   movedTaskBranches,
@@ -36,6 +35,7 @@ import {
   type TaskLayout,
   type Verdict,
 } from './rules.js';
+import { judgeCheckout } from './misplaced.js';
 
 /** The exit code of a refusal. Distinct from 1, so that a crash is never read as a refusal. */
 export const HOOK_REFUSED = 10;

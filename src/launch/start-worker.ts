@@ -10,7 +10,7 @@ import { BatonError } from '../domain/errors.js';
 import { killProcessGroup, liveness, waitForExit } from '../proc/identity.js';
 import { crashPoint } from '../proc/crash.js';
 import { appendHistory } from '../store/history.js';
-import { describeHolder, tryAcquireLock, type LockRecord } from '../store/lock.js';
+import { describeHolder, releaseLock, tryAcquireLock, type LockRecord } from '../store/lock.js';
 import { taskPaths, type RepoPaths } from '../store/paths.js';
 import { readStatus, updateStatus } from '../store/status.js';
 import type { Assignment, StartKind } from '../worker/assignment.js';
@@ -33,6 +33,12 @@ export interface StartRequest {
   auto?: boolean;
   /** The worker to assign, from `launchWorker`; discarded here if the lock is busy. */
   worker: Promise<WorkerProcess | null>;
+  /**
+   * Start only a task that never ran (the watcher's first start of a ready task): checked under
+   * the lock, since another start of the same task may have run it to its end since the board
+   * was read. Such a task gets BUSY and nothing starts.
+   */
+  firstRunOnly?: boolean;
 }
 
 /** A started worker. */
@@ -90,6 +96,21 @@ export async function startWorker(req: StartRequest): Promise<Started> {
   }
   const record = acquired.record;
   crashPoint('dispatch.after-lock');
+  if (req.firstRunOnly === true) {
+    // An agent ran (a run counted, a session captured). Not the run id alone: a hand-off to a
+    // worker that died before confirming writes one, and its retry here must go on.
+    const now = await readStatus(tp.statusFile);
+    const ran = (now?.runs ?? 0) > 0 || (now?.sessionId ?? null) !== null ? now!.runId : null;
+    if (ran !== null) {
+      await releaseLock(req.lockPath, record).catch(() => false);
+      await discardWorker(worker);
+      throw new BatonError(
+        'BUSY',
+        `Task ${req.slug} was started by another start (run ${ran}) while this one was being prepared, so this one started nothing.`,
+        { hint: '`baton status` shows that run.' },
+      );
+    }
+  }
   if (acquired.tookOver) {
     await appendHistory(tp.historyFile, 'lock_taken_over', runId, {
       from: {

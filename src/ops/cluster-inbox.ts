@@ -2,31 +2,23 @@
  * Follow-ups across hosts (docs/design.md, "Several hosts"). A drop accepted on a host that does
  * not hold the task's claim is published to `refs/baton/inbox/<slug>/<id>` on the remote (the
  * drop's text in a commit's `followup.md`) and leaves this host. The holder's watcher polls the
- * remote (`pollRemoteInbox`, one `git ls-remote`), and takes each item of its tasks in id order:
- * it stages the text on its disk, deletes the ref by compare-and-swap (so exactly one host takes
- * it), then renames the staged text into `tasks/` as a drop, which the watcher ingests exactly
- * once like any other. An item whose drop is already there or already in history (a publisher
- * that died and published again) is only deleted.
+ * remote (`pollRemoteInbox`, one `git ls-remote`) and takes each item of its tasks in id order
+ * (ops/inbox-take.ts): it stages the text on its disk, swaps the ref to a "taken by <host>"
+ * record (so exactly one host takes it, and a host that dies mid-take can tell afterwards whether
+ * it was the one), puts the text into `tasks/` as a drop, which the watcher ingests exactly once
+ * like any other, and then deletes the record.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { inboxOrder, remoteDropName, remoteInboxId } from '../domain/cluster.js';
-import { BatonError } from '../domain/errors.js';
-import { decodeClaim } from '../domain/cluster.js';
-import {
-  commitMessage,
-  fetchObjects,
-  followupCommit,
-  followupText,
-  listRemoteRefs,
-  swapRef,
-} from '../git/remote-refs.js';
+import { decodeClaim, inboxOrder, remoteInboxId } from '../domain/cluster.js';
+import { commitMessage, fetchObjects, followupCommit, listRemoteRefs, swapRef } from '../git/remote-refs.js';
 import { clusterCtx, remoteClaim, unreachable, type ClusterCtx } from '../launch/claim.js';
 import { readClaim } from '../store/claim.js';
-import { appendHistory, readHistory } from '../store/history.js';
+import { appendHistory } from '../store/history.js';
 import { taskPaths } from '../store/paths.js';
 import { readInputFile } from '../store/taskfiles.js';
+import { inboxRef, settleItem, type KnownRefs } from './inbox-take.js';
 import type { Repo } from './repo.js';
 
 /** A drop sent on to the host holding the task. */
@@ -35,11 +27,6 @@ export interface Forwarded {
   slug: string;
   id: string;
   to: string;
-}
-
-/** The remote inbox ref of item `id` of `slug`. */
-export function inboxRef(slug: string, id: string): string {
-  return `refs/baton/inbox/${slug}/${id}`;
 }
 
 /**
@@ -96,11 +83,13 @@ export async function forwardIfElsewhere(repo: Repo, slug: string, name: string)
 }
 
 /**
- * One poll of the remote inbox: takes the items of the tasks this host holds (or last held), in
- * id order, as drops in tasks/. Returns lines for the watch log. Throws when the remote is
- * unreachable.
+ * One poll of the remote inbox: settles the copies staged here by an earlier take and takes the
+ * items of the tasks this host holds (or last held), in id order, as drops in tasks/. What to
+ * do with each item is `inboxStep` (domain/inbox-take.ts), from the ref's state, the copy staged
+ * here and this host's history. Only the one `ls-remote` when no item waits for this host and
+ * nothing is staged. `known` remembers what each ref's commit is across polls (the poller keeps it). Returns lines for the watch log; throws when the remote is unreachable.
  */
-export async function pollRemoteInbox(repo: Repo): Promise<string[]> {
+export async function pollRemoteInbox(repo: Repo, known: KnownRefs = new Map()): Promise<string[]> {
   const ctx = clusterCtx(repo.info.root, repo.paths, repo.config.cluster);
   if (ctx === null) return [];
   let refs;
@@ -110,34 +99,50 @@ export async function pollRemoteInbox(repo: Repo): Promise<string[]> {
     throw unreachable(ctx, 'refs/baton/*', 'read', err);
   }
   const claims = new Map<string, string>();
-  const items = new Map<string, { id: string; sha: string }[]>();
+  const items = new Map<string, Map<string, string>>();
   for (const { ref, sha } of refs) {
     const claim = /^refs\/baton\/claims\/([^/]+)$/.exec(ref);
     if (claim?.[1]) claims.set(claim[1], sha);
     const item = /^refs\/baton\/inbox\/([^/]+)\/([^/]+)$/.exec(ref);
-    if (item?.[1] && item[2]) items.set(item[1], [...(items.get(item[1]) ?? []), { id: item[2], sha }]);
+    if (item?.[1] && item[2]) items.set(item[1], (items.get(item[1]) ?? new Map()).set(item[2], sha));
   }
+  const live = new Set(refs.map((r) => r.sha));
+  for (const sha of known.keys()) if (!live.has(sha)) known.delete(sha);
+  const staged = await stagedHere(repo);
   const lines: string[] = [];
-  // An item staged here whose ref is gone was taken by this host before it died: it goes on.
-  for (const slug of await fs.readdir(repo.paths.inboxRoot).catch(() => [] as string[])) {
-    const inbox = taskPaths(repo.paths, slug).inboxDir;
-    for (const n of await fs.readdir(inbox).catch(() => [] as string[])) {
-      const m = /^\.remote-([^.]+(?:\.[^.]+)*)$/.exec(n);
-      if (!m?.[1] || n.endsWith('.tmp') || (items.get(slug) ?? []).some((i) => i.id === m[1])) continue;
-      await fs.rename(path.join(inbox, n), path.join(repo.paths.tasksDir, remoteDropName(slug, m[1])));
-    }
-  }
-  for (const [slug, list] of items) {
+  for (const slug of new Set([...items.keys(), ...staged.keys()])) {
+    const list = items.get(slug) ?? new Map<string, string>();
+    const mine = staged.get(slug) ?? new Set<string>();
     const claimSha = claims.get(slug);
-    if (claimSha === undefined || !existsSync(taskPaths(repo.paths, slug).taskFile)) continue;
-    if (!(await isMine(ctx, slug, claimSha))) continue;
-    const bySha = new Map(list.map((i) => [i.id, i.sha]));
-    for (const id of inboxOrder(list.map((i) => i.id))) {
-      const said = await takeItem(repo, ctx, slug, id, bySha.get(id)!);
+    const holder =
+      list.size > 0 &&
+      claimSha !== undefined &&
+      existsSync(taskPaths(repo.paths, slug).taskFile) &&
+      (await isMine(ctx, slug, claimSha));
+    const ids = inboxOrder([...new Set([...list.keys(), ...mine])]);
+    for (const id of ids) {
+      // An item not staged here on a task another host holds is that host's: nothing is read.
+      if (!holder && !mine.has(id)) continue;
+      const sha = list.get(id) ?? null;
+      const said = await settleItem(repo, ctx, { slug, id, sha, staged: mine.has(id), holder }, known);
       if (said !== null) lines.push(said);
     }
   }
   return lines;
+}
+
+/** The ids of the copies staged here by earlier takes, by task; no process, two readdirs. */
+async function stagedHere(repo: Repo): Promise<Map<string, Set<string>>> {
+  const out = new Map<string, Set<string>>();
+  for (const slug of await fs.readdir(repo.paths.inboxRoot).catch(() => [] as string[])) {
+    const inbox = taskPaths(repo.paths, slug).inboxDir;
+    for (const n of await fs.readdir(inbox).catch(() => [] as string[])) {
+      const m = /^\.remote-(.+)$/.exec(n);
+      if (!m?.[1] || n.endsWith('.tmp')) continue;
+      out.set(slug, (out.get(slug) ?? new Set()).add(m[1]));
+    }
+  }
+  return out;
 }
 
 async function isMine(ctx: ClusterCtx, slug: string, claimSha: string): Promise<boolean> {
@@ -145,53 +150,4 @@ async function isMine(ctx: ClusterCtx, slug: string, claimSha: string): Promise<
   if (mine?.sha === claimSha) return mine.record.host === ctx.host;
   await fetchObjects(ctx.root, ctx.host, ctx.cluster.remote, [claimSha]);
   return decodeClaim(await commitMessage(ctx.root, claimSha))?.host === ctx.host;
-}
-
-async function takeItem(
-  repo: Repo,
-  ctx: ClusterCtx,
-  slug: string,
-  id: string,
-  sha: string,
-): Promise<string | null> {
-  const name = remoteDropName(slug, id);
-  const drop = path.join(repo.paths.tasksDir, name);
-  const inbox = taskPaths(repo.paths, slug).inboxDir;
-  const staged = path.join(inbox, `.remote-${id}`);
-  const ref = inboxRef(slug, id);
-  const del = (): ReturnType<typeof swapRef> =>
-    swapRef(ctx.root, ctx.host, ctx.cluster.remote, ref, null, sha);
-  if (await alreadyHere(repo, slug, name)) {
-    await del();
-    return null;
-  }
-  if (!existsSync(staged)) {
-    await fetchObjects(ctx.root, ctx.host, ctx.cluster.remote, [sha]);
-    const text = await followupText(ctx.root, sha);
-    await fs.mkdir(inbox, { recursive: true });
-    const tmp = `${staged}.${randomBytes(3).toString('hex')}.tmp`;
-    await fs.writeFile(tmp, text);
-    await fs.rename(tmp, staged);
-  }
-  const r = await del();
-  if (!r.ok) {
-    if (r.why === 'unreachable')
-      throw new BatonError('REMOTE_UNAVAILABLE', `Could not take ${ctx.cluster.remote} ${ref}: ${r.said}`);
-    await fs.rm(staged, { force: true }); // another host took it
-    return null;
-  }
-  await fs.rename(staged, drop);
-  return `${slug}: follow-up ${id} arrived from the remote inbox (${ctx.cluster.remote} ${ref})`;
-}
-
-/** The item is on this host already: its drop waits in tasks/, is being ingested, or is in history. */
-async function alreadyHere(repo: Repo, slug: string, name: string): Promise<boolean> {
-  if (existsSync(path.join(repo.paths.tasksDir, name))) return true;
-  const inbox = taskPaths(repo.paths, slug).inboxDir;
-  const claims = await fs.readdir(inbox).catch(() => [] as string[]);
-  if (claims.some((n) => n.startsWith('.claim-') && n.endsWith(`.${name}`))) return true;
-  const { events } = await readHistory(taskPaths(repo.paths, slug).historyFile);
-  return events.some(
-    (e) => (e.type === 'followup_received' || e.type === 'rejected') && e.file === `tasks/${name}`,
-  );
 }

@@ -2,24 +2,21 @@
  * Task dependencies on the board (docs/design.md, "Task dependencies"): the tasks read off disk
  * are judged (domain/dependencies.ts) and a ready task whose `after:` is unmet shows as
  * `blocked`, one whose `after:` can never be met as `invalid`. Git is asked only whether the
- * dependencies of `after-merge` tasks are merged, and only for those that are done. Also where a
- * `base: after` task's worktree starts.
+ * dependencies of `after-merge` tasks are merged, and only for those that are done whose PR the
+ * watcher has not seen merged. Also where a `base: after` task's worktree starts, and where a
+ * task's work is finally merged. The gate a dispatch passes is ops/dependency-gate.ts.
  */
 import {
   AFTER_BASE,
-  describeUnmet,
   judgeDependencies,
   mergeQuestions,
   type DependencyNode,
   type MergeFact,
   type UnmetDependency,
 } from '../domain/dependencies.js';
-import { BatonError } from '../domain/errors.js';
 import type { TaskState } from '../domain/states.js';
 import { branchExists, currentBranch, isAncestor } from '../git/refs.js';
-import { crashPoint } from '../proc/crash.js';
-import { appendHistory } from '../store/history.js';
-import { taskPaths } from '../store/paths.js';
+import { readPrSync } from '../store/pr.js';
 import type { TaskSummary } from '../store/task-index.js';
 import { loadTaskFile } from '../store/taskfiles.js';
 import { taskWorktree, type Repo } from './repo.js';
@@ -71,7 +68,9 @@ export async function applyDependencies(repo: Repo, tasks: DependentTask[]): Pro
  * Whether dependency `dep`'s branch is merged into the branch its work goes to (`after-merge`;
  * `mergeTargetOf`). A branch that is gone counts as merged: `baton remove` deletes a task branch
  * only once it is merged (or with `--force`, which says the work is not wanted), and a task
- * marked done without ever running has none.
+ * marked done without ever running has none. A dependency whose PR record says `MERGED` into that
+ * same branch (the watcher's PR poll saw the forge merge it) is merged too, with no git question:
+ * a merge made on GitHub reaches the local base only when someone fetches.
  */
 async function mergeFact(
   repo: Repo,
@@ -82,6 +81,8 @@ async function mergeFact(
   const task = summaries.get(dep) ?? null;
   const lookup = (slug: string): Promise<BaseFields | null> => Promise.resolve(summaries.get(slug) ?? null);
   const into = (task === null ? null : await followBase(repo, task, lookup, false)) ?? 'its base';
+  const pr = readPrSync(repo.paths, dep);
+  if (pr?.state === 'MERGED' && pr.base === into) return { merged: true, into };
   const branch = taskWorktree(repo.config, dep).branch;
   if (!(await branchExists(root, branch))) return { merged: true, into };
   if (!(await branchExists(root, into))) return { merged: false, into };
@@ -138,47 +139,4 @@ export function baseBranchOf(repo: Repo, task: BaseFields): Promise<string | nul
  */
 export function mergeTargetOf(repo: Repo, task: BaseFields): Promise<string | null> {
   return followBase(repo, task, (slug) => fromFile(repo, slug), false);
-}
-
-/**
- * The gate a dispatch of a task with `after:` passes (ops/dispatch.ts): it reads the board,
- * refuses a task still blocked (TASK_BLOCKED, unless `force`) or whose `after:` can never be
- * met (BAD_TASK), and records `unblocked` in the task's history before the dispatch goes on. A
- * task that ran before is past its dependencies and passes.
- */
-export async function assertUnblocked(
-  repo: Repo,
-  slug: string,
-  opts: { force: boolean; by: 'watcher' | 'dispatch' },
-): Promise<void> {
-  const { readBoard } = await import('./board.js'); // only tasks with after: pay for a board read
-  const t = (await readBoard(repo)).tasks.find((x) => x.slug === slug);
-  if (t?.task == null || t.task.after.length === 0) return;
-  const { after, afterMerge } = t.task;
-  if (t.state === 'invalid')
-    throw new BatonError('BAD_TASK', `${t.error ?? `${t.file} is invalid`}.`, {
-      hint: `Fix after: in ${t.file}; \`baton status\` shows it as invalid until then.`,
-    });
-  if (t.state === 'blocked') {
-    const on = t.blockedOn ?? [];
-    if (!opts.force)
-      throw new BatonError('TASK_BLOCKED', `Task ${slug} waits for ${describeUnmet(on)}.`, {
-        hint: `The watcher dispatches it once they are done${afterMerge ? ' and merged' : ''}; \`baton dispatch ${slug} --force\` starts it now anyway.`,
-      });
-    await appendHistory(taskPaths(repo.paths, slug).historyFile, 'unblocked', null, {
-      after,
-      ...(afterMerge ? { afterMerge } : {}),
-      forced: true,
-      waitingFor: on.map((u) => u.slug),
-      by: opts.by,
-    });
-    return;
-  }
-  if (t.state !== 'ready') return; // it ran before: its dependencies were judged then
-  crashPoint('dispatch.unblocked'); // the crash suite: a watcher killed between done and dispatch
-  await appendHistory(taskPaths(repo.paths, slug).historyFile, 'unblocked', null, {
-    after,
-    ...(afterMerge ? { afterMerge } : {}),
-    by: opts.by,
-  });
 }

@@ -16,7 +16,8 @@ import { readStatus } from '../store/status.js';
 import type { StartKind } from '../worker/assignment.js';
 import { assertAgentMayStart } from './agent-gate.js';
 import { assertAgentRunnable } from './preflight.js';
-import { assertUnblocked, baseBranchOf } from './dependencies.js';
+import { baseBranchOf } from './dependencies.js';
+import { assertUnblocked } from './dependency-gate.js';
 import { AFTER_BASE } from '../domain/dependencies.js';
 import { loadTask, taskWorktree, type Repo } from './repo.js';
 import { clusterCtx, keepAlive, noteLostOnRetry, releaseClaim, winClaim } from '../launch/claim.js';
@@ -47,6 +48,8 @@ export interface DispatchOptions {
   standby?: StandbyPool;
   /** Dispatch a task whose `after:` is unmet anyway (`baton dispatch --force`). */
   force?: boolean;
+  /** Only if it never ran, judged under its lock: the watcher's first start of a ready task. */
+  firstRunOnly?: boolean;
 }
 
 /** Dispatches a task; throws BUSY (exit 3) when a live worker holds its lock. */
@@ -106,8 +109,13 @@ export async function dispatch(
   const alive = cluster !== null && claim !== null ? keepAlive(cluster, claim) : null;
   const letGo = async (): Promise<void> => {
     const last = await alive?.stop();
-    if (cluster !== null && last !== undefined)
-      await releaseClaim(cluster, last, null).catch(() => undefined);
+    if (cluster === null || last === undefined) return;
+    // A live worker of this host holds the task (this dispatch lost the local race to it): it
+    // adopts this host's newer claim at its next renewal (worker/claim-keeper.ts), so releasing
+    // it here would stop that worker's agent. Otherwise a claim left live would look held until
+    // its lease lapsed, and another host could then take the task over and run it again.
+    if (await liveLocalWorker(worktree)) return;
+    await releaseClaim(cluster, last, null).catch(() => undefined);
   };
   // The worker boots (100–400 ms for a fresh one) while the worktree is checked or made.
   const worker = launchWorker(repo.paths, slug, opts.standby);
@@ -129,6 +137,7 @@ export async function dispatch(
     start: ready.start,
     timeoutMs: repo.config.dispatchTimeoutSeconds * 1000,
     auto: opts.auto === true,
+    firstRunOnly: opts.firstRunOnly === true,
   };
   let started: Started;
   try {
@@ -143,8 +152,7 @@ export async function dispatch(
   } catch (err) {
     // A refused claim of this host's would otherwise block other hosts until its lease lapsed.
     // (A local worker that won the lock meanwhile adopts this host's claim: worker/claim-keeper.ts.)
-    if (!(err instanceof BatonError && err.code === 'BUSY')) await letGo();
-    else await alive?.stop();
+    await letGo();
     throw err;
   }
   await alive?.stop(); // the worker renews it from here on
@@ -186,6 +194,12 @@ function assertDispatchable(task: Task, allowFinished: boolean): void {
     `Task ${task.slug} is ${task.status}, so it cannot be dispatched.`,
     { hint: fix },
   );
+}
+
+/** True when a live worker holds the lock of the task worktree at `worktree`. */
+async function liveLocalWorker(worktree: string): Promise<boolean> {
+  const gitDir = await gitDirOf(worktree).catch(() => null);
+  return gitDir !== null && (await inspectLock(path.join(gitDir, 'baton.lock'))).live;
 }
 
 async function assertFree(slug: string, lockPath: string): Promise<void> {

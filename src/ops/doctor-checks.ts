@@ -11,7 +11,7 @@ import { gitDirOf } from '../git/repo.js';
 import { listWorktrees, type WorktreeEntry } from '../git/worktrees.js';
 import { repoLockPath } from '../git/worktree.js';
 import { realOrResolved } from '../hooks/layout.js';
-import { describeMisplaced, findMisplacedBranches } from '../hooks/rules.js';
+import { describeMisplaced, findMisplacedBranches } from '../hooks/misplaced.js';
 import type { Liveness } from '../proc/identity.js';
 import { inspectLock } from '../store/lock.js';
 import { taskPaths } from '../store/paths.js';

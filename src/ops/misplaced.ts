@@ -4,7 +4,7 @@
  */
 import { listWorktrees, type WorktreeEntry } from '../git/worktrees.js';
 import { realOrResolved } from '../hooks/layout.js';
-import { describeMisplaced, findMisplacedBranches } from '../hooks/rules.js';
+import { describeMisplaced, findMisplacedBranches } from '../hooks/misplaced.js';
 import type { Repo } from './repo.js';
 
 /**

@@ -9,12 +9,13 @@ import { BatonError } from '../domain/errors.js';
 import type { ForgeProblemKind } from '../domain/forge.js';
 import { parseCreated, parsePrList } from '../domain/pr.js';
 import { summarisePrompt } from '../domain/pr-react.js';
-import { branchExists, currentBranch } from '../git/refs.js';
+import { branchExists } from '../git/refs.js';
 import { listRemotes, pushBranch } from '../git/push.js';
 import { notify } from '../notify/notify.js';
 import { appendHistory } from '../store/history.js';
 import { taskPaths } from '../store/paths.js';
 import { readPr, writePr, type PrRecord } from '../store/pr.js';
+import { mergeTargetOf } from './dependencies.js';
 import { forgeProblem, runForge, type ForgeResult } from './forge.js';
 import { loadTask, taskWorktree, type Repo } from './repo.js';
 
@@ -46,7 +47,9 @@ export async function openPr(repo: Repo, slug: string, by: 'cli' | 'idle' = 'cli
       },
     );
   }
-  const base = task.base ?? (await currentBranch(repo.info.root));
+  // Where the work is finally merged: for `base: after`, the dependency's own base (followed),
+  // never the word "after"; with no base:, the main worktree's branch.
+  const base = await mergeTargetOf(repo, task);
   if (base === null) {
     throw new BatonError(
       'TASK_NOT_DISPATCHABLE',

@@ -3,12 +3,15 @@
  * beside its heartbeat (watch/pr-poller.ts) and by `watch --once`. Each open PR whose
  * `nextPollAt` has come is viewed through `pr.view` (and `pr.comments`, `pr.logs`); what is new is
  * sent to the task as one follow-up per kind (ops/pr-react.ts); a merged PR makes the task done
- * (pr-merged.ts); a closed one is recorded. A forge that cannot be reached is recorded on the PR
+ * (pr-merged.ts); a closed one is recorded and then polled ten times more slowly (domain/pr.ts
+ * `CLOSED_POLL_FACTOR`), so a reopen is seen (`pr_reopened`) and the loop resumes; a merged one is
+ * never polled again. A forge that cannot be reached is recorded on the PR
  * record once, with a doubling backoff, and said in the watch log only when it starts, changes
  * or ends; nothing about the task changes. A rate limit ends the whole poll: the rest waits.
  */
+import { existsSync } from 'node:fs';
 import { backoffSeconds } from '../domain/forge.js';
-import { parseInlineComments, parsePrView, type PrView } from '../domain/pr.js';
+import { parseInlineComments, parsePrView, pollEverySeconds, type PrView } from '../domain/pr.js';
 import {
   checksFollowupText,
   feedbackFollowupText,
@@ -51,8 +54,10 @@ export async function pollPrs(
       report.lines.push(...(await finishMerged(repo, rec)));
       continue;
     }
-    if (rec.state !== 'OPEN' || (rec.nextPollAt !== null && Date.parse(rec.nextPollAt) > now.getTime()))
-      continue;
+    if (rec.state !== 'OPEN' && rec.state !== 'CLOSED') continue;
+    if (rec.nextPollAt !== null && Date.parse(rec.nextPollAt) > now.getTime()) continue;
+    // A closed PR whose task file is gone: nobody would work on it if it were reopened.
+    if (rec.state === 'CLOSED' && !existsSync(taskPaths(repo.paths, slug).taskFile)) continue;
     report.polled++;
     const r = await pollOne(repo, rec, now);
     report.lines.push(...r.lines);
@@ -65,7 +70,7 @@ export async function pollPrs(
   return report;
 }
 
-/** Polls one open PR. */
+/** Polls one open PR, or one closed without being merged (for a reopen). */
 async function pollOne(
   repo: Repo,
   rec: PrRecord,
@@ -83,6 +88,7 @@ async function pollOne(
     return failed(repo, rec, forgeProblem(repo, 'failed', `pr.view: ${parsed.error}`), now, lines);
   const view = parsed.value;
   if (rec.problem !== null) lines.push(`${slug}: PR #${rec.number}: the forge answers again`);
+  const every = pollEverySeconds(view.state, repo.config.pr.pollSeconds) ?? repo.config.pr.pollSeconds;
   const next: PrRecord = {
     ...rec,
     head: view.head,
@@ -90,26 +96,46 @@ async function pollOne(
     reviewDecision: view.reviewDecision,
     failingChecks: view.checks.filter((c) => c.failing).map((c) => c.name),
     checkedAt: now.toISOString(),
-    nextPollAt: new Date(now.getTime() + repo.config.pr.pollSeconds * 1000).toISOString(),
+    nextPollAt: new Date(now.getTime() + every * 1000).toISOString(),
     problem: null,
   };
+  const historyFile = taskPaths(repo.paths, slug).historyFile;
   if (view.state === 'MERGED') {
-    // `next` still says OPEN: finishMerged records MERGED and says so, once.
+    // `next` still says OPEN (or CLOSED): finishMerged records MERGED and says so, once.
     return { lines: [...lines, ...(await finishMerged(repo, next))], rateLimited: false };
   }
   if (view.state === 'CLOSED') {
-    await appendHistory(taskPaths(repo.paths, slug).historyFile, 'pr_closed', null, {
-      number: rec.number ?? 0,
-      url: rec.url ?? '',
-    });
+    if (rec.state === 'CLOSED') {
+      await writePr(repo.paths, next); // still closed: looked at again later, nothing to say
+      return { lines, rateLimited: false };
+    }
+    await appendHistory(historyFile, 'pr_closed', null, { number: rec.number ?? 0, url: rec.url ?? '' });
     await writePr(repo.paths, { ...next, state: 'CLOSED' });
     return {
-      lines: [...lines, `${slug}: PR #${rec.number} was closed without being merged; nothing was removed`],
+      lines: [
+        ...lines,
+        `${slug}: PR #${rec.number} was closed without being merged; nothing was removed (baton looks every ${every} s for a reopen)`,
+      ],
       rateLimited: false,
     };
   }
+  let before = rec;
+  if (rec.state === 'CLOSED') {
+    // Reopened: history first, then the record says OPEN (also if what follows fails, so the
+    // reopen is recorded once); what is new on it is reacted to below, as on any open PR.
+    await appendHistory(historyFile, 'pr_reopened', null, {
+      number: rec.number ?? 0,
+      url: rec.url ?? '',
+      head: view.head,
+    });
+    before = { ...rec, state: 'OPEN', reopenedAt: now.toISOString() };
+    next.state = 'OPEN';
+    next.reopenedAt = before.reopenedAt;
+    await writePr(repo.paths, next);
+    lines.push(`${slug}: PR #${rec.number} was reopened; baton watches it again`);
+  }
   const reacted = await react(repo, next, view, now);
-  if (!reacted.ok) return failed(repo, rec, reacted, now, lines);
+  if (!reacted.ok) return failed(repo, before, reacted, now, lines);
   await writePr(repo.paths, next);
   return { lines: [...lines, ...reacted.lines], rateLimited: false };
 }
@@ -204,7 +230,8 @@ async function failed(
 ): Promise<{ lines: string[]; rateLimited: boolean }> {
   const same = rec.problem?.kind === problem.kind;
   const failures = (rec.problem?.failures ?? 0) + 1;
-  const wait = backoffSeconds(repo.config.pr.pollSeconds, failures);
+  const every = pollEverySeconds(rec.state, repo.config.pr.pollSeconds) ?? repo.config.pr.pollSeconds;
+  const wait = backoffSeconds(every, failures);
   await writePr(repo.paths, {
     ...rec,
     problem: {

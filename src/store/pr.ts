@@ -45,6 +45,8 @@ export interface PrRecord {
   doneRecorded: boolean;
   /** Why removeOnMerge did not remove the worktree, when it did not. */
   removeRefused: string | null;
+  /** When a poll last saw the PR open again after it was recorded closed (`pr_reopened`); absent in older records. */
+  reopenedAt?: string | null;
 }
 
 /** The record's file. */

@@ -16,6 +16,10 @@ export interface EventHub {
   attach(res: ServerResponse): void;
   /** How many events were sent in all (for the benchmark's idle check). */
   sent(): number;
+  /** Pushes `name` as changed (gathered like a file event): what changed is not a file here (the claims on the remote). */
+  changed(name: string): void;
+  /** How many event streams are open: with none, nobody looks. */
+  clients(): number;
   close(): Promise<void>;
 }
 
@@ -34,11 +38,12 @@ export function startEventHub(dirs: readonly string[], settleMs = 100): EventHub
       count++;
     }
   };
+  const changed = (name: string): void => {
+    names.add(name);
+    timer ??= setTimeout(flush, settleMs);
+  };
   const events: FolderEvents = watchFolders(dirs, {
-    onName: (_dir, name) => {
-      names.add(name ?? '*');
-      timer ??= setTimeout(flush, settleMs);
-    },
+    onName: (_dir, name) => changed(name ?? '*'),
     onError: () => undefined, // the page refetches on its next event, or when reloaded
   });
   return {
@@ -55,6 +60,8 @@ export function startEventHub(dirs: readonly string[], settleMs = 100): EventHub
       res.on('close', () => clients.delete(res));
     },
     sent: () => count,
+    changed,
+    clients: () => clients.size,
     async close() {
       if (timer) clearTimeout(timer);
       for (const res of clients) res.end();

@@ -1,21 +1,53 @@
 /**
  * What the page shows, read as the CLI reads it: the board is `status --json`'s (ops/board.ts
  * through cli/board-view.ts), a task's timeline is `history --full`'s (cli/history-view.ts), its
- * log is `logs`' rendering (agents/log-view.ts). Every slug here has been validated already.
+ * log is `logs`' rendering (agents/log-view.ts). In cluster mode the board also carries
+ * `status --json`'s `host`, `cluster` and each task's `claim` (cli/fleet-json.ts) and the words
+ * `status` says of them (cli/fleet-text.ts): `fleet` for the panel, each task's `claimWords`.
+ * Every slug here has been validated already.
  */
 import { promises as fs } from 'node:fs';
 import { createLogRenderer, runHeaderAgent } from '../agents/log-view.js';
 import { boardJson, taskJson, waitingContext } from '../cli/board-view.js';
+import { fleetJson } from '../cli/fleet-json.js';
+import { fleetView, type FleetView } from '../cli/fleet-text.js';
 import { renderTimeline } from '../cli/history-view.js';
 import { readBoard, type TaskFileCache } from '../ops/board.js';
+import type { Fleet } from '../ops/fleet.js';
 import { taskWorktree, type Repo } from '../ops/repo.js';
 import { isNotFound, readHistory } from '../store/history.js';
 import { taskPaths } from '../store/paths.js';
 import { readTaskText } from '../store/taskfiles.js';
 
-/** The board as `status --json` prints it. */
-export async function boardData(repo: Repo, cache: TaskFileCache): Promise<ReturnType<typeof boardJson>> {
-  return boardJson(await readBoard(repo, cache));
+/** The board as `status --json` prints it, with the claims in words in cluster mode. */
+export async function boardData(
+  repo: Repo,
+  cache: TaskFileCache,
+  fleet: Fleet | null = null,
+  now = new Date(),
+): Promise<Record<string, unknown>> {
+  return withFleet(boardJson(await readBoard(repo, cache)), fleet, now);
+}
+
+/** The board json with cluster mode's fields and words added (nothing when `fleet` is null). */
+export function withFleet<T extends { tasks: Record<string, unknown>[] }>(
+  json: T,
+  fleet: Fleet | null,
+  now: Date,
+): T & { host?: string; cluster?: Record<string, unknown>; fleet?: FleetView } {
+  if (fleet === null) return json;
+  const view = fleetView(fleet, now);
+  const words = new Map(view.claims.map((c) => [c.slug, c.parts]));
+  const added = fleetJson(json.tasks, fleet);
+  return {
+    ...json,
+    ...added,
+    tasks: added.tasks.map((t) => ({
+      ...t,
+      claimWords: typeof t['slug'] === 'string' ? (words.get(t['slug']) ?? null) : null,
+    })),
+    fleet: view,
+  };
 }
 
 /** One task's page, or null when no such task is on the board and it has no history. */
@@ -23,6 +55,7 @@ export async function taskData(
   repo: Repo,
   slug: string,
   cache: TaskFileCache,
+  fleet: Fleet | null = null,
 ): Promise<Record<string, unknown> | null> {
   const board = await readBoard(repo, cache);
   const t = board.tasks.find((x) => x.slug === slug);
@@ -32,7 +65,10 @@ export async function taskData(
   const text = await readTaskText(repo.info.root, `${slug}.md`);
   const { worktree, branch } = taskWorktree(repo.config, slug);
   return {
-    task: t === undefined ? null : taskJson(t, waitingContext(board)),
+    task:
+      t === undefined
+        ? null
+        : (withFleet({ tasks: [taskJson(t, waitingContext(board))] }, fleet, new Date()).tasks[0] ?? null),
     file: `tasks/${slug}.md`,
     text: text.ok ? text.value : null,
     textError: text.ok ? null : text.error.map((p) => p.message).join('; '),

@@ -19,6 +19,7 @@ import type { TaskFileCache } from '../ops/board.js';
 import type { Repo } from '../ops/repo.js';
 import { isAction, runAction } from './actions.js';
 import type { EventHub } from './events.js';
+import type { FleetWatch } from './fleet.js';
 import { boardData, logChunk, taskData } from './reads.js';
 import { indexWithToken, type StaticFile } from './static.js';
 
@@ -33,6 +34,8 @@ export interface RouteContext {
   events: EventHub;
   /** Parsed task files, kept across board reads (ops/board.ts). */
   cache: TaskFileCache;
+  /** The claims on the remote, in cluster mode (fleet.ts). */
+  fleet: FleetWatch;
 }
 
 /** Largest request body taken (a follow-up or a task file is at most 1 MiB, as on disk). */
@@ -73,15 +76,18 @@ async function get(ctx: RouteContext, parts: string[], url: URL, res: ServerResp
     return f === undefined ? send(res, 404, { error: 'No such file.' }) : file(res, f.type, f.body);
   }
   if (parts[0] !== 'api') return send(res, 404, { error: 'No such route.' });
-  if (parts.length === 2 && parts[1] === 'board')
-    return send(res, 200, await boardData(await ctx.repo(), ctx.cache));
+  if (parts.length === 2 && parts[1] === 'board') {
+    const repo = await ctx.repo();
+    return send(res, 200, await boardData(repo, ctx.cache, await ctx.fleet.current(repo)));
+  }
   if (parts.length === 2 && parts[1] === 'events') return ctx.events.attach(res);
   if (parts[1] !== 'tasks' || parts.length < 3 || parts.length > 4)
     return send(res, 404, { error: 'No such route.' });
   const slug = parts[2]!;
   if (!isValidSlug(slug)) return badSlug(res);
   if (parts.length === 3) {
-    const data = await taskData(await ctx.repo(), slug, ctx.cache);
+    const repo = await ctx.repo();
+    const data = await taskData(repo, slug, ctx.cache, await ctx.fleet.current(repo));
     return data === null ? send(res, 404, { error: `There is no task ${slug}.` }) : send(res, 200, data);
   }
   if (parts[3] !== 'log') return send(res, 404, { error: 'No such route.' });

@@ -10,6 +10,7 @@ import { loadConfig } from '../config/load.js';
 import type { Repo } from '../ops/repo.js';
 import { cookieName, judge, newToken, tokenCookie } from './auth.js';
 import { startEventHub, type EventHub } from './events.js';
+import { watchFleet } from './fleet.js';
 import { route } from './routes.js';
 import { loadStatic } from './static.js';
 
@@ -71,13 +72,16 @@ export async function startUi(opts: UiOptions): Promise<UiServer> {
   const host = opts.host ?? '127.0.0.1';
   const files = loadStatic();
   const events = startEventHub([opts.repo.paths.tasksDir, opts.repo.paths.logsDir]);
+  const repo = currentRepo(opts.repo);
+  const fleet = watchFleet(repo, events);
   const ctx = {
-    repo: currentRepo(opts.repo),
+    repo,
     root: opts.repo.info.root,
     token,
     files,
     events,
     cache: new Map(),
+    fleet,
   };
   let cookie = ''; // named after the port, known once listening (no request comes before)
   const server = createServer((req, res) => {
@@ -117,6 +121,7 @@ export async function startUi(opts: UiOptions): Promise<UiServer> {
       server.listen(opts.port ?? 0, host, () => resolve());
     });
   } catch (err) {
+    fleet.close();
     await events.close(); // its watch would keep the process alive after the error is shown
     throw err;
   }
@@ -130,6 +135,7 @@ export async function startUi(opts: UiOptions): Promise<UiServer> {
     token,
     events,
     async close() {
+      fleet.close();
       await events.close(); // ends the event streams, which would hold the server open
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

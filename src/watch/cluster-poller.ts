@@ -7,6 +7,7 @@
  * starts or changes, not at every poll.
  */
 import { pollRemoteInbox } from '../ops/cluster-inbox.js';
+import type { KnownRefs } from '../ops/inbox-take.js';
 import type { Repo } from '../ops/repo.js';
 import { Poller } from './poller.js';
 
@@ -15,6 +16,8 @@ export class ClusterPoller extends Poller {
   readonly #repo: () => Repo;
   readonly #log: (line: string) => void;
   #lastFailure: string | null = null;
+  /** What each inbox ref's commit is (an item or a taken record), so it is read once. */
+  readonly #known: KnownRefs = new Map();
 
   /** `repo` gives the current repository (its config changes on reload); `log` says what happened. */
   constructor(repo: () => Repo, log: (line: string) => void) {
@@ -28,7 +31,7 @@ export class ClusterPoller extends Poller {
     const cluster = repo.config.cluster;
     if (cluster === null) return 5000; // off: looked at again in case baton.yaml turns it on
     try {
-      const lines = await pollRemoteInbox(repo);
+      const lines = await pollRemoteInbox(repo, this.#known);
       if (this.#lastFailure !== null) this.#log('remote inbox: reachable again');
       this.#lastFailure = null;
       for (const line of lines) this.#log(line);

@@ -324,6 +324,8 @@ export async function carryOut(repo: Repo, d: Decision, standby?: StandbyPool): 
             auto: d.kind === 'retry',
             allowFinished: d.kind !== 'dispatch',
             inboxOnly: d.kind === 'start_inbox' && ran,
+            // The board was read before: another start may have run the task since.
+            firstRunOnly: d.kind === 'dispatch',
             standby,
             respectLimits: true,
           }),

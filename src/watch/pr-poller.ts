@@ -1,7 +1,8 @@
 /**
  * The watcher's PR poll (docs/design.md, "Pull requests"): every few seconds it looks at the PR
  * records on disk, and calls the forge only for an open PR whose `nextPollAt` has come (every
- * `pr.pollSeconds`, later after a failure): with nothing open, no forge command runs at all. It
+ * `pr.pollSeconds`, later after a failure), or a PR closed unmerged (ten times more slowly, for a
+ * reopen): with nothing open or closed, no forge command runs at all. It
  * runs beside the watcher's queue, never in it, one poll at a time, each forge command bounded
  * by `pr.timeoutSeconds`: a slow or hung `gh` holds up no drop, start or heartbeat. Its
  * follow-ups are drops in tasks/, which the watcher's own reactions ingest.

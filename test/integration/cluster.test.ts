@@ -27,6 +27,14 @@ afterEach(async () => {
   hosts = [];
 });
 
+/** An event in a failure's story: time, type, and why or what it became. */
+function eventWords(e: Record<string, unknown>): string {
+  const extra = ['why', 'to', 'reason', 'error']
+    .filter((k) => typeof e[k] === 'string')
+    .map((k) => String(e[k]));
+  return `${String(e.ts).slice(11, 23)} ${String(e.type)}${extra.length ? ` (${extra.join('; ')})` : ''}`;
+}
+
 /**
  * The first run of `slug` on any host, the host that holds it, and that host's status of it once
  * it names both its worker and its agent.
@@ -61,15 +69,23 @@ describe('claims across hosts', () => {
             hosts.map((h) => h.rig.writeTask(slug, `task ${slug}\n@fake sleep=300`, { status: 'ready' })),
           ),
         );
+        // Done: on some host the task is idle and its claim was released after its last run ended
+        // (a dispatch that won the claim and failed before starting one releases it too).
+        const releasedAfterRun = (h: Host, slug: string): boolean => {
+          const types = h.rig.history(slug).map((e) => String(e.type));
+          return (
+            types.includes('agent_started') &&
+            types.lastIndexOf('claim_released') > types.lastIndexOf('run_exited')
+          );
+        };
         await hosts[0]!.rig.waitFor(
           `round ${round}: every task ran to its end and was released`,
           () => {
             const claims = remoteClaims(hosts);
             return slugs.every(
               (slug) =>
-                hosts.some(
-                  (h) => h.rig.isIdle(slug) && h.rig.history(slug).some((e) => e.type === 'claim_released'),
-                ) && claims.has(`refs/baton/claims/${slug}`),
+                hosts.some((h) => h.rig.isIdle(slug) && releasedAfterRun(h, slug)) &&
+                claims.has(`refs/baton/claims/${slug}`),
             );
           },
           150_000,
@@ -78,22 +94,30 @@ describe('claims across hosts', () => {
         const runs = runsBySlug(hosts);
         for (const slug of slugs) {
           const list = runs.get(slug) ?? [];
+          const story = `${slug}: runs ${JSON.stringify(list)}\n${hosts
+            .map((h) => `${h.name}: ${h.rig.history(slug).map(eventWords).join(', ')}`)
+            .join('\n')}`;
           expect(
             list.map((r) => r.host),
-            slug,
+            story,
           ).toHaveLength(1);
           // The host that ran it won (or took over) the claim and released it after the run.
           const ran = hosts.find((h) => h.name === list[0]!.host)!;
           const types = ran.rig.history(slug).map((e) => String(e.type));
           expect(
             types.some((t) => t === 'claim_won' || t === 'claim_taken_over'),
-            slug,
+            story,
           ).toBe(true);
-          expect(types.lastIndexOf('claim_released'), slug).toBeGreaterThan(types.indexOf('agent_started'));
+          expect(releasedAfterRun(ran, slug), story).toBe(true);
         }
-        const perHost = hosts.map((h) => [...runs.values()].flat().filter((r) => r.host === h.name).length);
-        // Spread is not promised, but three idle hosts racing 20 tasks should each win some.
-        expect(perHost.filter((n) => n > 0).length).toBeGreaterThanOrEqual(2);
+        // How the tasks spread over the hosts is not promised: with maxConcurrent 20 a host that
+        // sees the files first may win every claim (a CI run did). Printed, never asserted.
+        const perHost = hosts.map(
+          (h) => slugs.flatMap((s) => runs.get(s) ?? []).filter((r) => r.host === h.name).length,
+        );
+        console.log(
+          `round ${round}: runs per host ${hosts.map((h, i) => `${h.name} ${perHost[i]}`).join(', ')}`,
+        );
       }
     },
     HEAVY ? 1_200_000 : 330_000,
@@ -199,16 +223,22 @@ describe('claims across hosts', () => {
     const [alpha, ...others] = hosts as [Host, Host, Host];
     const slugs = ['c1', 'c2', 'c3'];
     await startWatcher(alpha);
+    // Alpha's agents would run far past the lease, so only the lease's stop can end them (under
+    // load a 5 s agent could end by itself first); the other hosts' copies are short.
     await Promise.all(
       slugs.flatMap((slug) =>
-        hosts.map((h) => h.rig.writeTask(slug, `task ${slug}\n@fake sleep=5000`, { status: 'ready' })),
+        hosts.map((h) =>
+          h.rig.writeTask(slug, `task ${slug}\n@fake sleep=${h === alpha ? 60_000 : 1000}`, {
+            status: 'ready',
+          }),
+        ),
       ),
     );
     await alpha.rig.waitFor('alpha runs all three', () =>
       slugs.every((s) => runsBySlug(hosts).get(s)?.length === 1),
     );
-    for (const h of others) await startWatcher(h);
     await cut(alpha, true);
+    for (const h of others) await startWatcher(h);
     await alpha.rig.waitFor(
       'every task was taken over and ran to its end on another host',
       () =>

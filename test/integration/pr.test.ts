@@ -215,6 +215,26 @@ describe('baton pr', () => {
   });
 });
 
+describe('baton pr of a task that starts from its dependency (base: after)', () => {
+  it('opens the PR into the branch the dependency goes into, not into "after"', async () => {
+    await rig.writeConfig(fakeAgentsYaml('heartbeatSeconds: 3600'));
+    await ranAndCommitted('dep');
+    await rig.writeTask('stacked', 'Build on dep.\n@fake commit', {
+      title: 'Stacked',
+      after: ['dep'],
+      base: 'after',
+    });
+    const d = await rig.baton(['dispatch', 'stacked', '--force']);
+    expect(d.code, d.stderr).toBe(0);
+    await rig.waitFor('stacked idle', () => rig.isIdle('stacked'));
+    const r = await rig.baton(['pr', 'stacked']);
+    expect(r.code, r.stderr).toBe(0);
+    const create = calls('pr', 'create').find((argv) => argv.includes('task/stacked'))!;
+    expect(create.slice(2, 6)).toEqual(['--head', 'task/stacked', '--base', 'main']);
+    expect(of('stacked', 'pr_opened')).toEqual([expect.objectContaining({ base: 'main' })]);
+  });
+});
+
 describe('the PR watch', () => {
   it('sends a failing check once per head commit, with its log, across a kill -9 of the watcher', async () => {
     await rig.writeConfig(fakeAgentsYaml('heartbeatSeconds: 3600\npr:\n  pollSeconds: 0.3\n  logLines: 3'));
@@ -470,13 +490,138 @@ describe('the PR watch', () => {
     // The merge made alpha done: the same cycle started gamma.
     await rig.waitFor('gamma ran', () => rig.isIdle('gamma'));
 
-    // Polls after that ask the forge nothing and revive nothing.
-    const viewed = calls('pr', 'view').length;
+    // Polls after that ask the forge nothing about the merged PR and revive nothing (the closed
+    // one is still looked at, slowly, for a reopen).
+    const viewed = calls('pr', 'view', String(a)).length;
     await once();
-    expect(calls('pr', 'view')).toHaveLength(viewed);
+    expect(calls('pr', 'view', String(a))).toHaveLength(viewed);
     expect(of('alpha', 'pr_merged')).toHaveLength(1);
     expect(rig.status('alpha')?.state).toBe('done');
     expect(prompts('alpha')).toHaveLength(2);
+  });
+});
+
+describe('a closed PR', () => {
+  it('is polled ten times more slowly; reopened, its loop resumes: pr_reopened, shown in status, and a check failing after it is sent', async () => {
+    await rig.writeConfig(fakeAgentsYaml('heartbeatSeconds: 3600\npr:\n  pollSeconds: 0.3\n  logLines: 3'));
+    const n = await openedPr('alpha');
+    const prFile = path.join(rig.root, 'tasks/logs/dispatch-alpha.pr.json');
+    const record = (): Record<string, unknown> =>
+      JSON.parse(readFileSync(prFile, 'utf8')) as Record<string, unknown>;
+    changeGh((s) => {
+      s.views[n] = { headRefOid: 'a'.repeat(40), statusCheckRollup: [], reviews: [], comments: [] };
+    });
+    const w = spawnBaton(rig, ['watch']);
+    try {
+      await rig.waitFor('a first poll', () => record().checkedAt !== null);
+      changeGh((s) => {
+        s.views[n] = { ...s.views[n], state: 'CLOSED' };
+      });
+      await rig.waitFor('the close is recorded', () => of('alpha', 'pr_closed').length === 1);
+      await w.waitForLine(
+        /alpha: PR #7 was closed without being merged; nothing was removed \(baton looks every 3 s for a reopen\)/,
+      );
+      const st = await rig.baton(['status'], { env: { COLUMNS: '200' } });
+      expect(st.stdout).toMatch(
+        /alpha +idle .*PR #7 closed without merging; nothing was removed; a reopen is noticed/,
+      );
+      expect(await statusJson('alpha')).toMatchObject({ pr: { state: 'CLOSED', reopenedAt: null } });
+      // Still closed: looked at again, slowly (every 10 × 0.3 s), and nothing is said or recorded.
+      const closedAt = times('pr', 'view').at(-1)!;
+      await rig.waitFor(
+        'two slow polls',
+        () => times('pr', 'view').filter((t) => t > closedAt).length >= 2,
+        20_000,
+      );
+      // The record says when: 3 s after each look (an open PR: 0.3 s). The gh calls' own times
+      // also include each fake gh's start, which varies under load: far apart, not exactly 3 s.
+      const gap = (): number =>
+        Date.parse(String(record().nextPollAt)) - Date.parse(String(record().checkedAt));
+      expect(gap()).toBe(3000);
+      const after = [closedAt, ...times('pr', 'view').filter((t) => t > closedAt)];
+      for (let i = 1; i < after.length; i++) expect(after[i]! - after[i - 1]!).toBeGreaterThanOrEqual(2000);
+      expect(of('alpha', 'pr_closed')).toHaveLength(1);
+      expect(of('alpha', 'pr_reopened')).toHaveLength(0);
+
+      // Reopened, with a check failing on a new head: the next slow poll sees it open.
+      changeGh((s) => {
+        s.views[n] = { ...failingOn('c'.repeat(40), 333), state: 'OPEN' };
+        s.logs['5000'] = failedLog;
+      });
+      await rig.waitFor('the reopen is recorded', () => of('alpha', 'pr_reopened').length === 1, 20_000);
+      expect(of('alpha', 'pr_reopened')[0]).toMatchObject({ number: n, head: 'c'.repeat(40) });
+      await w.waitForLine(/alpha: PR #7 was reopened; baton watches it again/);
+      await rig.waitFor('the failing check is sent', () => of('alpha', 'pr_checks_failed').length === 1);
+      expect(of('alpha', 'pr_checks_failed')[0]!.keys).toEqual([`check:${'c'.repeat(40)}:333`]);
+      await rig.waitFor('its follow-up ran', () => rig.isIdle('alpha') && prompts('alpha').length === 2);
+      expect(prompts('alpha')[1]).toContain('CI failed on pull request #7');
+      expect(await statusJson('alpha')).toMatchObject({
+        pr: { state: 'OPEN', failingChecks: ['build (ubuntu-latest)'], reopenedAt: expect.any(String) },
+      });
+      const st2 = await rig.baton(['status'], { env: { COLUMNS: '200' } });
+      expect(st2.stdout).toMatch(/alpha +idle .*PR #7 reopened: failing build \(ubuntu-latest\)/);
+      expect((await rig.baton(['history', 'alpha'])).stdout).toMatch(
+        /PR #7 closed without being merged\n.*PR #7 reopened; watched again/,
+      );
+      // Open again: polled at the usual rate.
+      expect(gap()).toBe(300);
+      expect(of('alpha', 'pr_reopened')).toHaveLength(1);
+      expect(of('alpha', 'pr_checks_failed')).toHaveLength(1);
+    } finally {
+      process.kill(w.pid, 'SIGTERM');
+    }
+    expect(await w.exited).toBe(0);
+
+    // Closed again, and its task file gone: nobody would work on it, so it is not polled.
+    const due = (): Promise<unknown> =>
+      rig.waitFor('the next poll due', () => Date.parse(String(record().nextPollAt)) <= Date.now(), 10_000);
+    changeGh((s) => {
+      s.views[n] = { ...s.views[n], state: 'CLOSED' };
+    });
+    await due();
+    expect((await rig.baton(['watch', '--once'])).code).toBe(0);
+    expect(of('alpha', 'pr_closed')).toHaveLength(2);
+    await due();
+    const task = path.join(rig.root, 'tasks/alpha.md');
+    renameSync(task, path.join(rig.base, 'alpha.md'));
+    const viewed = calls('pr', 'view').length;
+    expect((await rig.baton(['watch', '--once'])).code).toBe(0);
+    expect(calls('pr', 'view')).toHaveLength(viewed);
+    // Its file back: looked at again.
+    renameSync(path.join(rig.base, 'alpha.md'), task);
+    expect((await rig.baton(['watch', '--once'])).code).toBe(0);
+    expect(calls('pr', 'view')).toHaveLength(viewed + 1);
+  });
+});
+
+describe('after-merge and a merged PR', () => {
+  it('counts a dependency whose PR the poll saw merged as merged, though the local base lacks the merge', async () => {
+    await rig.writeConfig(fakeAgentsYaml('heartbeatSeconds: 1\npr:\n  pollSeconds: 0.3'));
+    const n = await openedPr('alpha');
+    changeGh((s) => {
+      s.views[n] = { headRefOid: 'a'.repeat(40), statusCheckRollup: [], reviews: [], comments: [] };
+    });
+    await rig.writeTask('beta', 'Build on the health endpoint.', { after: ['alpha'], 'after-merge': true });
+    const w = spawnBaton(rig, ['watch']);
+    try {
+      const prFile = path.join(rig.root, 'tasks/logs/dispatch-alpha.pr.json');
+      await rig.waitFor('a first poll', () => JSON.parse(readFileSync(prFile, 'utf8')).checkedAt !== null);
+      expect((await statusJson('beta')).state).toBe('blocked');
+      // Merged on the forge: nobody fetches, so main here does not have alpha's commits.
+      changeGh((s) => {
+        s.views[n] = { ...s.views[n], state: 'MERGED' };
+      });
+      await rig.waitFor('alpha done by its PR', () => rig.status('alpha')?.state === 'done');
+      await rig.waitFor('beta ran', () => rig.isIdle('beta'), 20_000);
+      expect(() => git(rig.root, 'merge-base', '--is-ancestor', 'task/alpha', 'main')).toThrow();
+      expect(rig.history('beta').find((e) => e.type === 'unblocked')).toMatchObject({
+        after: ['alpha'],
+        afterMerge: true,
+      });
+    } finally {
+      process.kill(w.pid, 'SIGTERM');
+    }
+    expect(await w.exited).toBe(0);
   });
 });
 

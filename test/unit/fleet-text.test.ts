@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { renderFleet } from '../../src/cli/fleet-text.js';
+import { fleetView, partsText, renderFleet } from '../../src/cli/fleet-text.js';
 import { fleetJson } from '../../src/cli/fleet-json.js';
 import type { Fleet, FleetClaim } from '../../src/ops/fleet.js';
+import { withFleet } from '../../src/ui/reads.js';
 
 const NOW = new Date('2026-12-07T12:00:00Z');
 const claim = (slug: string, host: string, over: Partial<FleetClaim> = {}): FleetClaim => ({
@@ -65,5 +66,27 @@ describe('the fleet in baton status', () => {
       problem: null,
       claims: [{ slug: 'a', host: 'h2' }],
     });
+  });
+});
+
+describe('the fleet on the page', () => {
+  it("gives each task status's words for its claim, with the lease as a time that ticks", () => {
+    const f = fleet([claim('a', 'h2')], { inbox: { a: 1 } });
+    const tasks: Record<string, unknown>[] = [{ slug: 'a' }, { slug: 'z' }];
+    const out = withFleet({ tasks }, f, NOW);
+    const words = out.tasks[0]!['claimWords'] as Parameters<typeof partsText>[0];
+    expect(`  a: ${partsText(words)}\n`).toBe(renderFleet(f, NOW).split('\n').slice(1).join('\n'));
+    expect(words).toContainEqual({
+      at: new Date(NOW.getTime() + 90_000).toISOString(),
+      text: '90 s',
+      count: 'left',
+    });
+    expect(out.tasks[1]).toMatchObject({ slug: 'z', claim: null, claimWords: null });
+    expect(out.fleet).toEqual(fleetView(f, NOW));
+    expect(out.host).toBe('me');
+  });
+  it('adds nothing outside cluster mode', () => {
+    const json = { tasks: [{ slug: 'a' }] };
+    expect(withFleet(json, null, NOW)).toBe(json);
   });
 });

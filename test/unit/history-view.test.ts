@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderTimeline } from '../../src/cli/history-view.js';
-import { toHistoryEvent, type HistoryEvent } from '../../src/domain/history.js';
+import { HISTORY_TYPES, toHistoryEvent, type HistoryEvent } from '../../src/domain/history.js';
 
 /** Events as a history file holds them, checked as `readHistory` checks them. */
 function events(...raw: Record<string, unknown>[]): HistoryEvent[] {
@@ -141,5 +141,39 @@ describe('history timeline', () => {
   it('reads the time in the zone it is given', () => {
     const one = events({ ts: at(0), type: 'state_changed', runId: null, to: 'ready' });
     expect(renderTimeline(one, { timeZone: 'Asia/Kolkata' })).toEqual(['14:30:00  state ready']);
+  });
+
+  it('says something of every event type baton writes (agent_started only through run_started)', () => {
+    // The least each type carries, as readers require it: a type added to HISTORY_TYPES without
+    // words in the timeline fails here instead of vanishing from `baton history`.
+    const least: Record<string, Record<string, unknown>> = {
+      followup_received: { id: 'f1' },
+      prompt_sent: { n: 1, prompt: 'p' },
+      run_started: { n: 1 },
+      agent_started: { n: 1, pid: 5 },
+      session_captured: { sessionId: 's' },
+      run_exited: { n: 1 },
+      hand_staged_committed: { paths: ['a'] },
+      limit_hit: { agent: 'claude', retryAt: at(9) },
+      state_changed: { to: 'idle' },
+      conflict_found: { key: 'k', with: 'main', kind: 'base', files: ['a'] },
+      pr_opened: { number: 1, url: 'u' },
+      pr_checks_failed: { number: 1, followup: 'f', text: 't', keys: ['k'] },
+      pr_review: { number: 1, followup: 'f', text: 't', keys: ['k'] },
+      pr_merged: { number: 1 },
+      pr_closed: { number: 1 },
+      claim_won: { host: 'h', epoch: 1 },
+      claim_taken_over: { host: 'h', epoch: 2, from: { host: 'g', expiresAt: at(1) } },
+      claim_lost: { host: 'h', epoch: 1, why: 'w' },
+      claim_released: { host: 'h', epoch: 1 },
+      followup_forwarded: { id: 'f1', to: 'h' },
+      pr_reopened: { number: 1 },
+      setup_command_started: { n: 1, command: 'c', pid: 5 },
+    };
+    const silent = HISTORY_TYPES.filter((type) => {
+      const one = events({ ts: at(0), type, runId: W1, ...least[type] });
+      return renderTimeline(one, { timeZone: 'UTC' }).length === 0;
+    });
+    expect(silent).toEqual(['agent_started']);
   });
 });

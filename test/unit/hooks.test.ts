@@ -11,8 +11,6 @@ import { layoutFromText, quickLayout } from '../../src/hooks/layout.js';
 import { gitArgvHasNoVerify } from '../../src/hooks/git-argv.js';
 import { runsOf } from '../../src/hooks/status.js';
 import {
-  findMisplacedBranches,
-  judgeCheckout,
   judgeCommit,
   judgeRefUpdate,
   movedTaskBranches,
@@ -20,6 +18,7 @@ import {
   type LockView,
   type TaskLayout,
 } from '../../src/hooks/rules.js';
+import { findMisplacedBranches, judgeCheckout } from '../../src/hooks/misplaced.js';
 import { HOOK_REFUSED } from '../../src/hooks/run.js';
 import { fillShim, shQuote, templatePath } from '../../src/hooks/shim.js';
 

@@ -16,6 +16,7 @@ import {
   parseInlineComments,
   parsePrList,
   parsePrView,
+  pollEverySeconds,
   type PrView,
 } from '../../src/domain/pr.js';
 import {
@@ -357,7 +358,15 @@ describe("the PR in baton status's NOTE", () => {
       rec({ state: 'MERGED', doneRecorded: true, removeRefused: 'it has 1 uncommitted change' }),
       'PR #12 merged; worktree kept: it has 1 uncommitted change',
     ],
-    [rec({ state: 'CLOSED' }), 'PR #12 closed without merging; nothing was removed'],
+    [
+      rec({ state: 'CLOSED' }),
+      'PR #12 closed without merging; nothing was removed; a reopen is noticed (polled slowly)',
+    ],
+    [rec({ reopenedAt: '2026-12-07T11:00:00Z' }), 'PR #12 reopened: https://x/pull/12'],
+    [
+      rec({ reopenedAt: '2026-12-07T11:00:00Z', failingChecks: ['test'] }),
+      'PR #12 reopened: failing test (sent to the agent)',
+    ],
     [
       rec({ problem, nextPollAt: '2026-12-07T11:59:00Z' }),
       'PR #12: gh is not logged in to GitHub; tries again soon (Run `gh auth login`.)',
@@ -365,5 +374,17 @@ describe("the PR in baton status's NOTE", () => {
     [rec({ number: null, state: null, problem }), 'PR: gh is not logged in to GitHub (Run `gh auth login`.)'],
   ])('%#: %s', (r, note) => {
     expect(prNote(r, now)).toBe(note);
+  });
+});
+
+describe('how often a PR is polled', () => {
+  it.each([
+    ['OPEN', 60, 60],
+    ['CLOSED', 60, 600],
+    ['CLOSED', 0.3, 3],
+    ['MERGED', 60, null],
+    [null, 60, null],
+  ] as const)('%s every %s s: %s', (state, pollSeconds, every) => {
+    expect(pollEverySeconds(state, pollSeconds)).toBe(every);
   });
 });
