@@ -43,6 +43,10 @@ export default defineConfig({
           include: ['test/browser/**/*.test.ts'],
           testTimeout: 180_000,
           hookTimeout: 120_000,
+          // expect.poll's default (1 s) is a fixed budget for a round trip through `baton ui`:
+          // measured up to 1.3 s for a view's first read at load 13-21 on 2 cores, so a busy
+          // machine failed tests that were only waiting. Polls end as soon as they succeed.
+          expect: { poll: { timeout: 15_000 } },
           maxWorkers: 1,
           sequence: { groupOrder: 4 },
         },

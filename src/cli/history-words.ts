@@ -114,6 +114,12 @@ export function eventWords(e: HistoryEvent, clock: Clock): EventWords | null {
       return line(`claim released by host ${e.host} (epoch ${e.epoch})`);
     case 'followup_forwarded':
       return line(`follow-up ${e.file} sent to host ${e.to} (${e.ref})`);
+    case 'setup_command_started':
+      return line(`setup command ${e.n} started: \`${e.command}\` (process group ${e.pid})`);
+    case 'setup_ended':
+      return line(
+        `setup command ended${e.signal ? ` by ${e.signal}` : ''}: ${e.error ?? `\`${e.command ?? '?'}\``}`,
+      );
     default:
       return null;
   }

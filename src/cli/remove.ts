@@ -28,6 +28,8 @@ export function registerRemove(program: Command): void {
 export function describeRemoval(r: RemoveResult): string[] {
   if (r.nothing) return [`nothing to remove: task ${r.slug} has no worktree and no branch ${r.branch}`];
   const lines: string[] = [];
+  for (const s of r.endedSetups ?? [])
+    lines.push(`ended the setup command \`${s.command}\` (pid ${s.pid}) its dead worker left running`);
   if (r.teardown?.warning) lines.push(`warning: teardown failed: ${r.teardown.warning}`);
   else if (r.teardown) lines.push(`ran teardown: ${plural(r.teardown.commands, 'command')}`);
   if (r.worktree !== null) {

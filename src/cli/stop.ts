@@ -20,7 +20,11 @@ export function registerStop(program: Command): void {
 
 /** What `stop` did, in one sentence (the CLI and `baton ui` both say it). */
 export function describeStop(slug: string, r: StopResult): string {
-  return r.stopped
-    ? `asked worker pid ${r.pid} (run ${r.runId}) to stop ${slug}.`
-    : `${slug} has no live worker: nothing to stop.`;
+  if (r.stopped) return `asked worker pid ${r.pid} (run ${r.runId}) to stop ${slug}.`;
+  const setups = r.endedSetups ?? [];
+  if (setups.length > 0) {
+    const what = setups.map((s) => `\`${s.command}\` (pid ${s.pid})`).join(', ');
+    return `${slug} has no live worker, but its dead worker's setup command ${what} still ran: ended it.`;
+  }
+  return `${slug} has no live worker: nothing to stop.`;
 }

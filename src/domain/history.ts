@@ -47,6 +47,8 @@ export const HISTORY_TYPES = [
   'claim_released',
   'followup_forwarded',
   'pr_reopened',
+  'setup_command_started',
+  'setup_ended',
 ] as const;
 
 /** One of `HISTORY_TYPES`. */
@@ -348,6 +350,29 @@ export interface FollowupForwarded extends Base<'followup_forwarded'> {
   file: string;
 }
 
+/**
+ * The worker started setup command `n` (`command`) in a process group of its own, `pid`: until
+ * its run records the next command or the setup's end, it may be running.
+ */
+export interface SetupCommandStarted extends Base<'setup_command_started'> {
+  n: number;
+  command: string;
+  pid: number;
+}
+/**
+ * baton ended a setup command before it finished (SIGTERM to its group, then SIGKILL after
+ * interruptGraceSeconds): a stop, or, `orphaned`, its worker died and the heartbeat, the next
+ * worker, `stop` or `remove` found it (`signal` null: it no longer ran). `error` says who and why.
+ */
+export interface SetupEnded extends Base<'setup_ended'> {
+  n?: number;
+  command?: string;
+  pid?: number;
+  signal?: string | null;
+  orphaned?: boolean;
+  error?: string;
+}
+
 /** One history event. */
 export type HistoryEvent =
   | TaskDispatched
@@ -386,7 +411,9 @@ export type HistoryEvent =
   | ClaimLost
   | ClaimReleased
   | FollowupForwarded
-  | PrReopened;
+  | PrReopened
+  | SetupCommandStarted
+  | SetupEnded;
 
 /** The event of type `T`. */
 export type EventOf<T extends HistoryType> = Extract<HistoryEvent, { type: T }>;
@@ -435,6 +462,8 @@ const REQUIRED: { readonly [T in HistoryType]: Readonly<Record<string, Kind>> } 
   claim_released: { host: 'string', epoch: 'number' },
   followup_forwarded: { id: 'string', to: 'string' },
   pr_reopened: { number: 'number' },
+  setup_command_started: { n: 'number', command: 'string', pid: 'number' },
+  setup_ended: {},
 };
 
 const TYPES: ReadonlySet<string> = new Set(HISTORY_TYPES);

@@ -29,6 +29,7 @@ import { assertSlug, taskWorktree, type Repo } from './repo.js';
 import { tearDown, type TornDown } from './teardown.js';
 import { mergeTargetOf } from './dependencies.js';
 import { AFTER_BASE } from '../domain/dependencies.js';
+import { endOrphanedSetups, type EndedSetup } from '../worker/setup-orphans.js';
 
 /** What `remove` did. */
 export interface RemoveResult {
@@ -50,6 +51,8 @@ export interface RemoveResult {
   nothing: boolean;
   /** The teardown commands run before the worktree went; null when there were none. */
   teardown?: TornDown | null;
+  /** Setup commands a dead worker left running in the worktree, ended first (absent when none). */
+  endedSetups?: EndedSetup[];
 }
 
 /** Removes a task's worktree (and its branch once merged); see the module comment. */
@@ -84,6 +87,14 @@ export async function removeTask(
     wt === null ? null : await takeTaskLock(repo, slug, path.join(await gitDirOf(wt.path), 'baton.lock'));
   let lockGone = false;
   try {
+    // A setup command a dead worker left runs on in the worktree: it goes before anything is judged.
+    const endedSetups =
+      lock === null
+        ? []
+        : await endOrphanedSetups(tp.historyFile, '`baton remove`', {
+            graceMs: repo.config.interruptGraceSeconds * 1000,
+            ownRunId: lock.record.runId,
+          });
     const base = await baseBranch(repo, slug);
     const facts = await readRemovalFacts({ root: repo.info.root, slug, branch, worktreePath, base });
     const decision = decideRemoval(facts, force);
@@ -130,6 +141,7 @@ export async function removeTask(
       stateChangedTo: null,
       nothing: false,
       teardown: torn,
+      ...(endedSetups.length > 0 ? { endedSetups } : {}),
     };
     result.stateChangedTo = await recordRemoval(repo, slug, result, lock, force);
     return result;

@@ -27,6 +27,7 @@ import { taskPaths } from '../store/paths.js';
 import { readStatus, updateStatus } from '../store/status.js';
 import { clearAgentLimit } from '../store/limits.js';
 import { fenceOrphans } from './fence.js';
+import { endOrphanedSetups } from '../worker/setup-orphans.js';
 import { agentFields, limitedAgentsNow, resumeLimited } from './limits.js';
 import type { TaskConflict } from '../domain/radar.js';
 import { runRadar, type RadarMemory, type RadarReport } from './radar.js';
@@ -278,7 +279,19 @@ export async function carryOut(repo: Repo, d: Decision, standby?: StandbyPool): 
           });
         }
         const fenced = d.state === 'worker_gone' ? await fenceOrphans(repo, d.slug) : 0;
-        const ended = fenced > 0 ? `; ended the agent it left running` : '';
+        // A setup command runs in a group of its own, which the worker's kill -9 did not reach.
+        const setups =
+          d.state === 'worker_gone'
+            ? await endOrphanedSetups(tp.historyFile, 'the heartbeat', {
+                graceMs: repo.config.interruptGraceSeconds * 1000,
+                liveRun: async (runId) => (await liveHolder(repo, d.slug))?.runId === runId,
+              })
+            : [];
+        const ended =
+          (fenced > 0 ? `; ended the agent it left running` : '') +
+          setups
+            .map((s) => `; ended the setup command \`${s.command}\` (pid ${s.pid}) it left running`)
+            .join('');
         return d.retryAt
           ? `marked ${d.state}${ended}; retry at ${d.retryAt}`
           : `marked ${d.state}${ended}; no automatic retry left`;

@@ -14,6 +14,7 @@ import { createWriteStream, realpathSync, type WriteStream } from 'node:fs';
 import { spawnDetached } from '../proc/exec.js';
 import { findExecutable, programPath } from '../proc/executable.js';
 import { settlesWithin } from '../proc/timeout.js';
+import { recordUpToPid, trampolineArgs } from '../proc/trampoline.js';
 import type { AgentDriver, AgentEvent, OutputStream, RunOutcome, StdinPlan } from '../agents/types.js';
 
 /** What the caller hears while the agent runs. */
@@ -53,17 +54,9 @@ export interface AgentRunSpec {
   started: { historyFile: string; runId: string; n: number };
 }
 
-/**
- * Appends the record to the history file as one O_APPEND write (dash and bash printf flush a
- * short line in one write), then becomes the agent. `$$` is the shell's pid, which `exec`
- * keeps: it is the agent's pid. A failed append starts nothing (exit 125).
- */
-const TRAMPOLINE = 'printf \'%s%s}\\n\' "$1" "$$" >>"$2" || exit 125; shift 2; exec "$@"';
-
-/** The `agent_started` history line up to its pid, which the trampoline appends. */
+/** The `agent_started` history line up to its pid, which the trampoline (proc/trampoline.ts) appends. */
 export function agentStartedPrefix(runId: string, n: number, now: Date = new Date()): string {
-  const head = JSON.stringify({ ts: now.toISOString(), type: 'agent_started', runId, n });
-  return `${head.slice(0, -1)},"pid":`;
+  return recordUpToPid({ ts: now.toISOString(), type: 'agent_started', runId, n });
 }
 
 /** Starts the agent. Never rejects: a spawn failure is a failed outcome. */
@@ -87,10 +80,10 @@ export async function startAgentRun(spec: AgentRunSpec, listener: AgentRunListen
   const { historyFile, runId, n } = spec.started;
   // The run ends on the agent's 'exit', not on execa's result: that waits for the pipes to close
   // too, which a grandchild holding stdout could put off forever. The process group is ours to signal.
-  const shArgs = ['-c', TRAMPOLINE, 'baton-agent', agentStartedPrefix(runId, n), historyFile];
+  const shArgs = trampolineArgs('baton-agent', agentStartedPrefix(runId, n), historyFile, found.path, args);
   let child: ChildProcess;
   try {
-    ({ child } = await spawnDetached('/bin/sh', [...shArgs, found.path, ...args], {
+    ({ child } = await spawnDetached('/bin/sh', shArgs, {
       cwd,
       env: spec.env,
       stdio: [spec.stdin.kind === 'ignore' ? 'ignore' : 'pipe', 'pipe', 'pipe'],

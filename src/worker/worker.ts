@@ -8,13 +8,15 @@
  * one who accepted the follow-up also tries, after accepting).
  *
  * Over 300 lines since cluster mode: the claim on the remote lives exactly as long as the lock
- * (claim-keeper.ts holds its logic; the few lines here tie the two lifetimes together).
+ * (claim-keeper.ts holds its logic; the few lines here tie the two lifetimes together), and a
+ * stop reaches the worktree's setup as well as the agent (setup-guard.ts holds that logic).
  */
 import type { AgentDriver } from '../agents/types.js';
 import { createDriver } from '../agents/index.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import { BatonError } from '../domain/errors.js';
+import type { PortBlock } from '../domain/ports.js';
 import type { ProcessIdentity, Task } from '../domain/types.js';
 import { newRunId } from '../launch/run-id.js';
 import { selfIdentity } from '../proc/identity.js';
@@ -31,7 +33,7 @@ import { Chain, type ChainEnd } from './chain.js';
 import { parkAtLimit } from './limit-park.js';
 import { Recorder } from './recorder.js';
 import { portVars, prepareWorktree } from './setup-step.js';
-import { killGroup } from '../proc/group-run.js';
+import { SetupGuard } from './setup-guard.js';
 import type { EventOf } from '../domain/history.js';
 import { eventForStateChange } from '../domain/notify.js';
 import { notify } from '../notify/notify.js';
@@ -82,8 +84,8 @@ class Worker {
   #chain: Chain | null = null;
   /** A termination signal arrived: finish in order and do not take the lock again. */
   #terminating = false;
-  /** The process group of the setup command running now, if one is. */
-  #setupGroup: number | null = null;
+  /** The worktree's setup while it runs: a stop is looked for there, not by a chain. */
+  #setup: SetupGuard | null = null;
   /** The config this run read (null until read): whom to notify of a transition. */
   #config: Config | null = null;
   /** Cluster mode: the claim this run holds on the remote (claim-keeper.ts). */
@@ -102,8 +104,8 @@ class Worker {
 
   async run(): Promise<number> {
     const refresh = setInterval(() => void this.#refresh(), LOCK_REFRESH_MS);
-    const poll = setInterval(() => void this.#chain?.scanInbox(), INBOX_POLL_MS);
-    const wake = (): void => void this.#chain?.scanInbox();
+    const poll = setInterval(() => void this.#look(), INBOX_POLL_MS);
+    const wake = (): void => void this.#look();
     const stop = (): void => void this.#stopSelf();
     process.on('SIGURG', wake);
     process.on('SIGTERM', stop);
@@ -150,15 +152,10 @@ class Worker {
         this.#keeper = new ClaimKeeper(cluster, a.slug, a.runId, (why) => void this.#loseClaim(why));
         await this.#keeper.start();
       }
-      // Ports and the worktree's setup come before any agent run (setup-step.ts).
-      const ports = await prepareWorktree({
-        a,
-        task,
-        config,
-        rec: this.#rec,
-        tp: this.#tp,
-        onStart: (pgid) => (this.#setupGroup = pgid),
-      }).finally(() => (this.#setupGroup = null));
+      // Ports and the worktree's setup come before any agent run (setup-step.ts); a stop that
+      // arrives meanwhile ends the setup, and no agent starts.
+      const ports = await this.#setUp(task, config);
+      if (ports === null) return await this.#endStopped();
       this.#chain = new Chain({
         assignment: a,
         task,
@@ -310,18 +307,62 @@ class Worker {
     // Another host may start the task once the lease lapses: the agent stops as `baton stop`
     // stops it, the worktree is kept, and this worker does not compete again.
     this.#claimLost = why;
-    if (this.#setupGroup !== null) killGroup(this.#setupGroup, 'SIGTERM');
     await writeControl(this.#tp.inboxDir, 'stop', `claim lost: ${why}`, this.#a.runId);
-    await this.#chain?.scanInbox();
+    await this.#look();
   }
 
   async #stopSelf(): Promise<void> {
     // A signal to the worker itself (a person, or a service manager) is a stop: interrupt the
     // agent, record it, and release the lock in order rather than die holding it.
     this.#terminating = true;
-    if (this.#setupGroup !== null) killGroup(this.#setupGroup, 'SIGTERM');
     await writeControl(this.#tp.inboxDir, 'stop', 'the worker received a termination signal', this.#a.runId);
-    await this.#chain?.scanInbox();
+    await this.#look();
+  }
+
+  /** Looks at the inbox now: the chain's scan while it runs, the setup's look for a stop before. */
+  async #look(): Promise<void> {
+    if (this.#chain !== null) return this.#chain.scanInbox();
+    await this.#setup?.lookForStop().catch(() => undefined);
+  }
+
+  /** The worktree's setup, which a stop for this run ends; null when it was stopped. */
+  async #setUp(task: Task, config: Config): Promise<PortBlock | null> {
+    const guard = new SetupGuard(this.#tp.inboxDir, this.#a.runId, config.interruptGraceSeconds * 1000);
+    this.#setup = guard;
+    try {
+      // A stop may have arrived before the setup began (or between its signal and now).
+      await guard.lookForStop();
+      if (guard.stopReason !== null) return null;
+      const ports = await prepareWorktree({
+        a: this.#a,
+        task,
+        config,
+        rec: this.#rec,
+        tp: this.#tp,
+        onStart: (pgid) => {
+          guard.started(pgid);
+          crashPoint('worker.after-setup-spawn'); // the command has recorded, or will record, itself
+        },
+        onEnd: () => guard.ended(),
+        stopReason: () => guard.stopReason,
+      });
+      return guard.stopReason === null ? ports : null;
+    } finally {
+      guard.dispose();
+      this.#setup = null;
+    }
+  }
+
+  /** The end of a run whose setup a stop ended: `interrupted`, as a stopped agent leaves it. */
+  async #endStopped(): Promise<ChainEnd> {
+    await this.#rec.status({
+      state: 'interrupted',
+      error: this.#claimLost !== null ? `claim lost: ${this.#claimLost}` : null,
+      pid: null,
+      agentPid: null,
+      pendingFollowups: (await listFollowups(this.#tp.inboxDir)).length,
+    });
+    return { last: null, stopped: true, stalled: false };
   }
 
   async #refresh(): Promise<void> {

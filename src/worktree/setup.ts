@@ -9,7 +9,9 @@ import { closeSync, openSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { commandArgv, commandWords, type SetupCommand, type SetupConfig } from '../domain/setup.js';
+import { findExecutable } from '../proc/executable.js';
 import { runInGroup, type GroupRan } from '../proc/group-run.js';
+import { recordUpToPid, trampolineArgs } from '../proc/trampoline.js';
 import { copyIntoWorktree } from './copy.js';
 
 const MARKER = 'baton-setup.json';
@@ -26,6 +28,14 @@ export interface SetupPlace {
   env: Record<string, string>;
   /** Told each command's process group as it starts. */
   onStart?(pgid: number): void;
+  /** Told when that command has ended (what it left running in its group is its own). */
+  onEnd?(): void;
+  /**
+   * Where each setup command records its own start (`setup_command_started`, with its pid, which
+   * is its group), before it runs: the record is there even if the worker dies the instant after
+   * the spawn, so a command that outlives its worker is always named (worker/setup-orphans.ts).
+   */
+  recordStart?: { historyFile: string; runId: string };
 }
 
 /** A command that did not succeed. */
@@ -93,23 +103,27 @@ async function runCommands(
   place: SetupPlace,
   timeoutSeconds: number,
 ): Promise<CommandsEnd> {
-  for (const cmd of commands) {
+  for (const [i, cmd] of commands.entries()) {
     const words = commandWords(cmd);
     await fs.appendFile(place.logFile, `$ ${words}\n`);
-    const [file, args] = commandArgv(cmd);
+    const start = startOf(what === 'setup' ? place.recordStart : undefined, cmd, i + 1, place);
     // The command writes the log itself, through its own descriptor: nothing of its output waits on us.
     const fd = openSync(place.logFile, 'a');
     let ran: GroupRan;
     try {
-      ran = await runInGroup(file, args, {
-        cwd: place.worktree,
-        env: place.env,
-        outputFd: fd,
-        timeoutMs: timeoutSeconds * 1000,
-        ...(place.onStart ? { onStart: place.onStart } : {}),
-      });
+      ran =
+        'startError' in start
+          ? start
+          : await runInGroup(start.file, start.args, {
+              cwd: place.worktree,
+              env: place.env,
+              outputFd: fd,
+              timeoutMs: timeoutSeconds * 1000,
+              ...(place.onStart ? { onStart: place.onStart } : {}),
+            });
     } finally {
       closeSync(fd);
+      place.onEnd?.();
     }
     if (ran.exitCode === 0 && !ran.timedOut) continue;
     const said = ran.startError
@@ -126,6 +140,38 @@ async function runCommands(
     };
   }
   return { ok: true, commands: commands.length };
+}
+
+/**
+ * How to start command `n`: as it is, or, when its start is to be recorded, through the
+ * recording trampoline (proc/trampoline.ts), with the program found first as the spawn would
+ * find it, so that a missing one is still "not found" rather than the shell's exit 127.
+ */
+function startOf(
+  record: SetupPlace['recordStart'],
+  cmd: SetupCommand,
+  n: number,
+  place: SetupPlace,
+): { file: string; args: readonly string[] } | GroupRan {
+  const [file, args] = commandArgv(cmd);
+  if (record === undefined) return { file, args };
+  const found = findExecutable(file, place.env.PATH ?? '', place.worktree);
+  if (!found.ok) {
+    const startError =
+      found.reason === 'not-executable' ? `${file} is not executable` : `${file} was not found`;
+    return { exitCode: null, signal: null, timedOut: false, startError, pgid: null };
+  }
+  const prefix = recordUpToPid({
+    ts: new Date().toISOString(),
+    type: 'setup_command_started',
+    runId: record.runId,
+    n,
+    command: commandWords(cmd),
+  });
+  return {
+    file: '/bin/sh',
+    args: trampolineArgs('baton-setup', prefix, record.historyFile, found.path, args),
+  };
 }
 
 /** What tells this worktree from an earlier one at the same path: its `.git` file, new with each `git worktree add`. */

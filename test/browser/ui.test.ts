@@ -31,6 +31,24 @@ const stateOf = (slug: string) => page.locator(`tr[data-slug="${slug}"] .state`)
 const result = () => page.locator('#result');
 const settled = (slug: string) => () => rig.isIdle(slug) || rig.status(slug)?.state === 'interrupted';
 
+/**
+ * What the last action answered, once it has: the box says `<action>…` (class `busy`) from the
+ * click until the server's answer, so the answer is read whole, whatever the machine's load.
+ */
+async function answer(): Promise<string> {
+  await expect.poll(() => result().getAttribute('class')).not.toContain('busy');
+  return (await result().textContent()) ?? '';
+}
+
+/** The end of `slug`'s history, for a failure message: what the worker and agent were doing. */
+function story(slug: string): string {
+  const lines = rig.history(slug).map((h) => {
+    const { ts, type, runId, ...rest } = h;
+    return `${String(ts).slice(11)} ${String(type)} ${String(runId)} ${JSON.stringify(rest).slice(0, 160)}`;
+  });
+  return `history of ${slug}:\n${lines.slice(-20).join('\n')}`;
+}
+
 async function openTask(slug: string): Promise<void> {
   await page.goto(`${origin}/#/task/${slug}`);
   await expect.poll(() => page.locator('h1').textContent()).toContain(slug);
@@ -152,9 +170,10 @@ describe.skipIf(!have)('baton ui in Chromium', () => {
     await openTask('turn');
     await page.fill('#followup-text', 'Do this instead.');
     await page.click('#btn-interrupt');
-    await expect
-      .poll(() => result().textContent())
-      .toBe("accepted as #1: interrupting turn's agent; this runs next in the same session");
+    const said = await answer();
+    expect(said, story('turn')).toBe(
+      "accepted as #1: interrupting turn's agent; this runs next in the same session",
+    );
     await rig.waitFor('the new prompt', () =>
       agentStarts(rig, 'turn').some((e) => e.prompt === 'Do this instead.'),
     );
@@ -166,9 +185,8 @@ describe.skipIf(!have)('baton ui in Chromium', () => {
     await rig.waitFor('running', () => rig.status('halt')?.state === 'running');
     await openTask('halt');
     await page.click('#btn-stop');
-    await expect
-      .poll(() => result().textContent())
-      .toMatch(/^asked worker pid \d+ \(run \S+\) to stop halt\.$/);
+    const stopped = await answer();
+    expect(stopped, story('halt')).toMatch(/^asked worker pid \d+ \(run \S+\) to stop halt\.$/);
     await expect.poll(() => page.locator('h1 .state').textContent(), { timeout: 20_000 }).toBe('interrupted');
     await rig.waitFor('halt settled', settled('halt'));
   });

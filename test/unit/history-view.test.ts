@@ -168,6 +168,7 @@ describe('history timeline', () => {
       claim_released: { host: 'h', epoch: 1 },
       followup_forwarded: { id: 'f1', to: 'h' },
       pr_reopened: { number: 1 },
+      setup_command_started: { n: 1, command: 'c', pid: 5 },
     };
     const silent = HISTORY_TYPES.filter((type) => {
       const one = events({ ts: at(0), type, runId: W1, ...least[type] });
