@@ -13,7 +13,7 @@ import { appendHistory } from '../store/history.js';
 import { describeHolder, releaseLock, tryAcquireLock, type LockRecord } from '../store/lock.js';
 import { taskPaths, type RepoPaths } from '../store/paths.js';
 import { readStatus, updateStatus } from '../store/status.js';
-import type { Assignment, StartKind } from '../worker/assignment.js';
+import type { Assignment, StartKind } from '../domain/assignment.js';
 import { newRunId } from './run-id.js';
 import type { StandbyPool } from './standby.js';
 import { discardWorker, spawnWorker, type WorkerProcess } from './worker-process.js';

@@ -13,7 +13,7 @@ import { busyError, dropWorker, launchWorker, startWorker, type Started } from '
 import { inspectLock } from '../store/lock.js';
 import { taskPaths } from '../store/paths.js';
 import { readStatus } from '../store/status.js';
-import type { StartKind } from '../worker/assignment.js';
+import type { StartKind } from '../domain/assignment.js';
 import { assertAgentMayStart } from './agent-gate.js';
 import { assertAgentRunnable } from './preflight.js';
 import { baseBranchOf } from './dependencies.js';

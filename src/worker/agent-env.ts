@@ -4,7 +4,7 @@
  * extras and the BATON_* variables that tell it (and its start trampoline) which run it is.
  */
 import { withoutRepoVars } from '../git/env.js';
-import type { Assignment } from './assignment.js';
+import type { Assignment } from '../domain/assignment.js';
 
 /** What names one agent run in its environment. */
 export interface AgentRunVars {

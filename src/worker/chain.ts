@@ -25,7 +25,7 @@ import { taskPaths, type TaskPaths } from '../store/paths.js';
 import { readStatus } from '../store/status.js';
 import type { AgentRun } from './agent-run.js';
 import { runOne, type RunSetting } from './run-one.js';
-import type { StartKind } from './assignment.js';
+import type { StartKind } from '../domain/assignment.js';
 import { Coalesced } from './coalesce.js';
 import { deliveryLedger } from './deliveries.js';
 import { endOrphans } from './orphans.js';

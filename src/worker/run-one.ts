@@ -13,7 +13,7 @@ import { agentEnv } from './agent-env.js';
 import { startAgentRun, type AgentRun } from './agent-run.js';
 import type { AgentDriver } from '../agents/types.js';
 import type { RepoPaths } from '../store/paths.js';
-import type { Assignment } from './assignment.js';
+import type { Assignment } from '../domain/assignment.js';
 import type { Recorder } from './recorder.js';
 import { runListener } from './run-listener.js';
 import { watchForStall } from './stall-watch.js';

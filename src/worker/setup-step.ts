@@ -21,7 +21,7 @@ import type { TaskPaths } from '../store/paths.js';
 import { ensurePortBlock } from '../worktree/ports.js';
 import { runSetup, setupDone } from '../worktree/setup.js';
 import { endOrphanedSetups } from './setup-orphans.js';
-import type { Assignment } from './assignment.js';
+import type { Assignment } from '../domain/assignment.js';
 import type { Recorder } from './recorder.js';
 
 /** The task's setup, teardown and ports: its front matter laid over baton.yaml's. */

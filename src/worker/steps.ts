@@ -17,7 +17,7 @@ import {
   type InboxItem,
   type InboxKind,
 } from '../store/inbox.js';
-import type { StartKind } from './assignment.js';
+import type { StartKind } from '../domain/assignment.js';
 import { followupIdsOf } from './deliveries.js';
 
 /** One prompt to run. */

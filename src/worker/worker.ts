@@ -28,7 +28,7 @@ import { repoPaths, taskPaths, type TaskPaths } from '../store/paths.js';
 import { loadTaskFile } from '../store/taskfiles.js';
 import { readStatus } from '../store/status.js';
 import { MAX_AUTO_RETRIES } from '../domain/cycle.js';
-import { parseAssignment, type Assignment, type StartKind } from './assignment.js';
+import { parseAssignment, type Assignment, type StartKind } from '../domain/assignment.js';
 import { Chain, type ChainEnd } from './chain.js';
 import { parkAtLimit } from './limit-park.js';
 import { Recorder } from './recorder.js';
