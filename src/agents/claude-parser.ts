@@ -63,7 +63,9 @@ export function createClaudeParser(): OutputParser {
       : bestLimit([
           detectLimit(said),
           saidLimit,
-          obj.api_error_status === 429 ? { raw: brief(said || 'API status 429', 500), reset: { kind: 'none' } } : null,
+          obj.api_error_status === 429
+            ? { raw: brief(said || 'API status 429', 500), reset: { kind: 'none' } }
+            : null,
         ]);
     verdict = { ok, error, sessionNotFound, ...(limit === null ? {} : { limit }) };
     // The id in a "no conversation found" result is the one that does not exist: never report it.

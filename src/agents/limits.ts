@@ -24,14 +24,17 @@ import type { OutputParser } from './types.js';
 const RAW_MAX = 500;
 
 const CLAUDE_UNIX = /Claude AI usage limit reached\|(\d{9,11})\b/i;
-const CLAUDE_WILL_RESET = /Claude usage limit reached\b.*?\bYour limit will reset at\s+(.+?)\s*(?:\.(?:\s|$)|$)/i;
+const CLAUDE_WILL_RESET =
+  /Claude usage limit reached\b.*?\bYour limit will reset at\s+(.+?)\s*(?:\.(?:\s|$)|$)/i;
 /** `You've hit your (session|weekly|…) limit`, `Limit reached`, `5-hour limit reached`, followed by `· resets …`. */
 const RESETS =
   /(?:You(?:'|’)ve hit your (?:[\w-]+ )?limit|(?:\b[\w-]+ )?limit reached)\s*[·∙•|,-]?\s*resets\s+(.+?)\s*(?:[·∙•|]|$)/i;
 /** `You've hit your usage limit.`: the limit ends the sentence (not `your limit of 10 files`). */
-const HIT_LIMIT = /You(?:'|’)ve hit your (?:session |usage |weekly |daily |opus |sonnet |)limit(?=\s*(?:[.·∙•|,!]|$))/i;
+const HIT_LIMIT =
+  /You(?:'|’)ve hit your (?:session |usage |weekly |daily |opus |sonnet |)limit(?=\s*(?:[.·∙•|,!]|$))/i;
 const CLAUDE_REACHED = /Claude (?:AI )?usage limit reached/i;
-const TRY_AGAIN_IN = /try again in\s+((?:\d+\s*(?:days?|d|hours?|hrs?|h|minutes?|mins?|m|seconds?|secs?|s)\b[\s,]*(?:and\s+)?)+)/i;
+const TRY_AGAIN_IN =
+  /try again in\s+((?:\d+\s*(?:days?|d|hours?|hrs?|h|minutes?|mins?|m|seconds?|secs?|s)\b[\s,]*(?:and\s+)?)+)/i;
 const TRY_AGAIN_AT = /try again at\s+(.+?)\s*(?:\.(?:\s|$)|$)/i;
 const USAGE_LIMIT_REACHED = /\busage_limit_reached\b/;
 const QUOTA_EXCEEDED = /\bQuota exceeded\. Check your plan and billing details\b/i;

@@ -67,11 +67,13 @@ export function planLimits(
         break;
       case 'probing': {
         const probe = bySlug.get(state.slug);
-        if (probe === undefined) release(); // removed
+        if (probe === undefined)
+          release(); // removed
         else if (probe.live) {
           if (probe.limitedAgent === agent) plan.blocked.add(agent);
           else release(); // it showed progress: the limit is gone
-        } else if (isParked(probe)) probeNext(); // its start never happened: try again
+        } else if (isParked(probe))
+          probeNext(); // its start never happened: try again
         else release(); // it ended, and not at a limit
         break;
       }

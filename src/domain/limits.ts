@@ -176,7 +176,8 @@ function nextClock(spec: Extract<ResetSpec, { kind: 'clock' }>, zone: string, no
   const today = wallParts(now.getTime(), zone);
   if (spec.month !== null && spec.day !== null) {
     if (spec.month < 1 || spec.month > 12 || spec.day < 1 || spec.day > 31) return null;
-    const at = (y: number): Date => zonedInstant(y, spec.month as number, spec.day as number, spec.hour, spec.minute, zone);
+    const at = (y: number): Date =>
+      zonedInstant(y, spec.month as number, spec.day as number, spec.hour, spec.minute, zone);
     if (spec.year !== null) return at(spec.year);
     const thisYear = at(today.y);
     return thisYear.getTime() > now.getTime() ? thisYear : at(today.y + 1);
@@ -184,7 +185,14 @@ function nextClock(spec: Extract<ResetSpec, { kind: 'clock' }>, zone: string, no
   // The next such time: today in the zone, else tomorrow (its own date: across a month's end too).
   for (let add = 0; add <= 2; add++) {
     const day = new Date(Date.UTC(today.y, today.mo - 1, today.d + add));
-    const at = zonedInstant(day.getUTCFullYear(), day.getUTCMonth() + 1, day.getUTCDate(), spec.hour, spec.minute, zone);
+    const at = zonedInstant(
+      day.getUTCFullYear(),
+      day.getUTCMonth() + 1,
+      day.getUTCDate(),
+      spec.hour,
+      spec.minute,
+      zone,
+    );
     if (at.getTime() > now.getTime()) return at;
   }
   return null;
@@ -210,10 +218,7 @@ export interface AgentLimit {
 
 /** How an agent stands: free, waiting for its reset, or with its one probe run under way. */
 export type AgentLimitState =
-  | { kind: 'free' }
-  | { kind: 'waiting'; until: string }
-  | { kind: 'due' }
-  | { kind: 'probing'; slug: string };
+  { kind: 'free' } | { kind: 'waiting'; until: string } | { kind: 'due' } | { kind: 'probing'; slug: string };
 
 /** An agent's limit judged at `now` (ignoring the probe's progress: the cycle judges that). */
 export function agentLimitState(limit: AgentLimit | null, now: Date): AgentLimitState {

@@ -144,9 +144,15 @@ function limitedWait(t: WaitingInput, ctx: WaitingContext): { reason: WaitingRea
   const waitingUntil = limit !== null && Date.parse(limit.until) > now.getTime();
   if (t.state === 'limited') {
     const until = limit?.until ?? t.retryAt;
-    const head = until === null ? `limited (${limit?.agent ?? 'its agent'})` : `until ${shortTime(until, now)} (${limit?.agent ?? 'its agent'})`;
+    const head =
+      until === null
+        ? `limited (${limit?.agent ?? 'its agent'})`
+        : `until ${shortTime(until, now)} (${limit?.agent ?? 'its agent'})`;
     if (ctx.watcher === null)
-      return { reason: 'no_watcher', detail: `${head}, but no watcher is running to resume it: ${START_WATCHER}` };
+      return {
+        reason: 'no_watcher',
+        detail: `${head}, but no watcher is running to resume it: ${START_WATCHER}`,
+      };
     if (waitingUntil || limit === null)
       return { reason: 'limited', detail: `${head}: the watcher resumes its session then${queued}.` };
     if (limit.probe !== null && limit.probe !== t.slug)
@@ -154,7 +160,10 @@ function limitedWait(t: WaitingInput, ctx: WaitingContext): { reason: WaitingRea
         reason: 'limited',
         detail: `${limit.agent}'s limit should have reset: the watcher tries it with ${limit.probe} first, and resumes this when that gets through.`,
       };
-    return { reason: 'limited', detail: `${limit.agent}'s limit should have reset: the watcher resumes this at its next heartbeat${queued}.` };
+    return {
+      reason: 'limited',
+      detail: `${limit.agent}'s limit should have reset: the watcher resumes this at its next heartbeat${queued}.`,
+    };
   }
   const wantsStart =
     (t.state === 'ready' && !t.ranBefore) ||

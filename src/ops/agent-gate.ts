@@ -17,7 +17,12 @@ import { readStatusFiles } from './agent-running.js';
 import type { Repo } from './repo.js';
 
 /** Throws AGENT_LIMITED when `slug` may not start with `agent` now. */
-export async function assertAgentMayStart(repo: Repo, slug: string, agent: string, now = new Date()): Promise<void> {
+export async function assertAgentMayStart(
+  repo: Repo,
+  slug: string,
+  agent: string,
+  now = new Date(),
+): Promise<void> {
   const [limit, status] = await Promise.all([
     readAgentLimit(repo.paths, agent).catch(() => null),
     readStatus(taskPaths(repo.paths, slug).statusFile).catch(() => null),
@@ -45,8 +50,12 @@ export async function assertAgentMayStart(repo: Repo, slug: string, agent: strin
       (s) => s.slug !== slug && s.agent === agent && ACTIVE_STATES.has(s.state),
     ).length;
     if (running >= cap)
-      throw new BatonError('AGENT_LIMITED', `All ${cap} slots of agent ${agent} are taken (agents.${agent}.maxConcurrent).`, {
-        hint: `${slug} starts when one of its workers finishes.`,
-      });
+      throw new BatonError(
+        'AGENT_LIMITED',
+        `All ${cap} slots of agent ${agent} are taken (agents.${agent}.maxConcurrent).`,
+        {
+          hint: `${slug} starts when one of its workers finishes.`,
+        },
+      );
   }
 }

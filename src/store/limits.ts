@@ -74,7 +74,9 @@ export async function recordAgentLimit(paths: RepoPaths, limit: AgentLimit, now:
 /** Writes `limit` whole. */
 export async function writeAgentLimit(paths: RepoPaths, limit: AgentLimit): Promise<void> {
   await fs.mkdir(limitsDir(paths), { recursive: true });
-  await writeFileAtomic(limitFile(paths, limit.agent), `${JSON.stringify(limit, null, 2)}\n`, { fsync: false });
+  await writeFileAtomic(limitFile(paths, limit.agent), `${JSON.stringify(limit, null, 2)}\n`, {
+    fsync: false,
+  });
 }
 
 /** The agent is free again: its file goes. */

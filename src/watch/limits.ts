@@ -17,7 +17,10 @@ import { taskPaths } from '../store/paths.js';
 import type { CycleReport } from './cycle.js';
 
 /** A task's agent fields for the cycle. */
-export function agentFields(t: BoardTask, defaultAgent: string | undefined): Pick<CycleTask, 'agent' | 'limitedAgent'> {
+export function agentFields(
+  t: BoardTask,
+  defaultAgent: string | undefined,
+): Pick<CycleTask, 'agent' | 'limitedAgent'> {
   const agent = t.task?.agent ?? defaultAgent;
   return { ...(agent === undefined ? {} : { agent }), limitedAgent: t.status?.limitedAgent ?? null };
 }

@@ -27,7 +27,11 @@ export interface ParkSpec {
 export async function parkAtLimit(spec: ParkSpec): Promise<ResolvedLimit> {
   const now = spec.now ?? new Date();
   const before = (await readStatus(spec.tp.statusFile))?.limitHits ?? 0;
-  const resolved = resolveLimit(spec.notice.reset, { now, bufferSeconds: spec.bufferSeconds, hits: before + 1 });
+  const resolved = resolveLimit(spec.notice.reset, {
+    now,
+    bufferSeconds: spec.bufferSeconds,
+    hits: before + 1,
+  });
   const hits = resolved.how === 'backoff' ? before + 1 : 0;
   await spec.rec.event('limit_hit', {
     agent: spec.agent,
@@ -40,7 +44,14 @@ export async function parkAtLimit(spec: ParkSpec): Promise<ResolvedLimit> {
   });
   await recordAgentLimit(
     spec.paths,
-    { agent: spec.agent, retryAt: resolved.retryAt, reset: resolved.reset, slug: spec.slug, at: now.toISOString(), probe: null },
+    {
+      agent: spec.agent,
+      retryAt: resolved.retryAt,
+      reset: resolved.reset,
+      slug: spec.slug,
+      at: now.toISOString(),
+      probe: null,
+    },
     now,
   );
   await spec.rec.status({

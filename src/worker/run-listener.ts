@@ -73,7 +73,11 @@ export function runListener(spec: RunListenerSpec): AgentRunListener & { session
         if (first || now - lastFlush >= OUTPUT_FLUSH_MS) {
           lastFlush = now;
           const iso = new Date(now).toISOString();
-          void rec.status({ lastOutputAt: iso, lastProgressAt: iso, ...(first ? { limitedAgent: null, limitHits: 0 } : {}) });
+          void rec.status({
+            lastOutputAt: iso,
+            lastProgressAt: iso,
+            ...(first ? { limitedAgent: null, limitHits: 0 } : {}),
+          });
         }
       }
     },

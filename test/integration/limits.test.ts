@@ -7,7 +7,14 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { agentStarts, fakeAgentsYaml, makeRig, spawnBaton, type FakeEvent, type Rig } from '../helpers/rig.js';
+import {
+  agentStarts,
+  fakeAgentsYaml,
+  makeRig,
+  spawnBaton,
+  type FakeEvent,
+  type Rig,
+} from '../helpers/rig.js';
 
 const RESET_PROMPT = 'The usage limit has reset; continue where you stopped.';
 
@@ -43,7 +50,9 @@ const heartbeat = (): { limitedAgents?: { agent: string; retryAt: string }[] } =
 describe('usage limits', () => {
   it('parks the task until the reset, holds its agent, resumes the same session, then starts the others', async () => {
     rig = await makeRig({
-      config: fakeAgentsYaml('heartbeatSeconds: 1\nmaxDispatchesPerCycle: 4\nmaxConcurrent: 4\nlimitBufferSeconds: 1'),
+      config: fakeAgentsYaml(
+        'heartbeatSeconds: 1\nmaxDispatchesPerCycle: 4\nmaxConcurrent: 4\nlimitBufferSeconds: 1',
+      ),
     });
     await rig.writeTask('first', '@fake limit=6', { priority: 9 });
     const w = spawnBaton(rig, ['watch']);
@@ -91,7 +100,10 @@ describe('usage limits', () => {
     const second = agentStarts(rig, 'second')[0] as FakeEvent;
     expect(second.t).toBeGreaterThanOrEqual(resumed.t);
     expect(agentStarts(rig, 'second')).toHaveLength(1);
-    await rig.waitFor('claude to be released', () => !heartbeat().limitedAgents?.some((a) => a.agent === 'claude'));
+    await rig.waitFor(
+      'claude to be released',
+      () => !heartbeat().limitedAgents?.some((a) => a.agent === 'claude'),
+    );
   });
 
   it('a limit hit again by the one try after the reset parks the task again with the new reset', async () => {
@@ -115,7 +127,11 @@ describe('usage limits', () => {
     await rig.waitFor('again to finish', () => rig.isIdle('again'), 60_000);
     const starts = agentStarts(rig, 'again');
     // One try per reset: the original run, the try that hit it again, the resume that got through.
-    expect(starts.map((e) => e.prompt)).toEqual(['@fake limit=3\n@fake limit-times=2', RESET_PROMPT, RESET_PROMPT]);
+    expect(starts.map((e) => e.prompt)).toEqual([
+      '@fake limit=3\n@fake limit-times=2',
+      RESET_PROMPT,
+      RESET_PROMPT,
+    ]);
     expect((starts[2] as FakeEvent).t).toBeGreaterThanOrEqual(Date.parse(secondRetry));
     expect((starts[2] as FakeEvent).resume).toBe(starts[0]?.sessionId);
     expect((agentStarts(rig, 'later')[0] as FakeEvent).t).toBeGreaterThanOrEqual((starts[2] as FakeEvent).t);
@@ -159,7 +175,9 @@ describe('usage limits', () => {
     // Past the reset and two heartbeats more, and nothing resumed it.
     await rig.waitFor('the grace to pass', () => Date.now() > reset + 3500, 30_000, 250);
     const doc = await rig.baton(['doctor']);
-    expect(doc.stdout + doc.stderr).toMatch(/claude's usage limit was due to reset at .*1 limited task \(solo\).*no watcher/);
+    expect(doc.stdout + doc.stderr).toMatch(
+      /claude's usage limit was due to reset at .*1 limited task \(solo\).*no watcher/,
+    );
     const c = await rig.baton(['continue', 'solo']);
     expect(c.code, c.stderr).toBe(0);
     await rig.waitFor('solo to finish', () => rig.isIdle('solo'), 30_000);

@@ -41,7 +41,10 @@ describe('remove', () => {
     expect(existsSync(worktree('alpha'))).toBe(false);
     await runToEnd('alpha', 'Say hello again.');
     expect(rig.status('alpha')?.epoch).toBe(2);
-    const epochs = rig.history('alpha').filter((h) => h.type === 'task_dispatched').map((h) => h.epoch);
+    const epochs = rig
+      .history('alpha')
+      .filter((h) => h.type === 'task_dispatched')
+      .map((h) => h.epoch);
     expect(epochs).toEqual([1, 2]);
   });
 

@@ -90,7 +90,12 @@ function logged(w: Background, re: RegExp, timeoutMs = 20_000): Promise<string> 
 }
 
 /** `rig.waitFor`, failing with the watcher's log. */
-function waitLogged<T>(w: Background, what: string, fn: () => T, timeoutMs = 30_000): Promise<NonNullable<T>> {
+function waitLogged<T>(
+  w: Background,
+  what: string,
+  fn: () => T,
+  timeoutMs = 30_000,
+): Promise<NonNullable<T>> {
   return rig.waitFor(what, fn, timeoutMs).catch((e: unknown) => {
     throw new Error(`${String(e)}; the watch log:\n${w.output()}`);
   });
@@ -179,7 +184,12 @@ describe('baton dispatch whose fresh worker is killed while its worktree is made
     ]);
     expect(code, d.output()).toBe(0);
     await rig.waitFor('slow to start', () => starts('slow') === 1, 30_000);
-    expect(rig.history('slow').filter((h) => h.type === 'task_dispatched').at(-1)?.pid).not.toBe(fresh);
+    expect(
+      rig
+        .history('slow')
+        .filter((h) => h.type === 'task_dispatched')
+        .at(-1)?.pid,
+    ).not.toBe(fresh);
   });
 });
 

@@ -11,12 +11,7 @@ describe('configChanges', () => {
     ['a number', 'maxConcurrent: 1', 'maxConcurrent: 2', ['maxConcurrent 1 → 2']],
     ['a string, quoted', '', 'defaultAgent: codex', ['defaultAgent "claude" → "codex"']],
     ['a nested flag', '', 'hooks: { autoRepair: false }', ['hooks.autoRepair true → false']],
-    [
-      'an agent added',
-      '',
-      'agents:\n  mine: { command: [run, "{prompt}"] }',
-      ['agents.mine added'],
-    ],
+    ['an agent added', '', 'agents:\n  mine: { command: [run, "{prompt}"] }', ['agents.mine added']],
     [
       'a list, named without its values',
       'agents:\n  claude: { preset: claude, args: [--a] }',

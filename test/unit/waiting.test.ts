@@ -74,20 +74,35 @@ describe('waitingFor at usage limits', () => {
   const ctx = { ...watching, now: at };
   const limit = { agent: 'claude', until: '2026-12-04T15:31:00Z', probe: null };
   it('a limited task says until when, and for which agent', () => {
-    const w = waitingFor(task({ state: 'limited', ranBefore: true, retryAt: limit.until, agentLimit: limit, pendingFollowups: 1 }), ctx);
-    expect(w?.reason).toBe('limited');
-    expect(w?.detail).toMatch(/^until \d\d:31 \(claude\): the watcher resumes its session then, then its 1 queued follow-up\.$/);
-    expect(waitingFor(task({ state: 'limited', ranBefore: true, agentLimit: limit }), { ...none, now: at })?.reason).toBe(
-      'no_watcher',
+    const w = waitingFor(
+      task({
+        state: 'limited',
+        ranBefore: true,
+        retryAt: limit.until,
+        agentLimit: limit,
+        pendingFollowups: 1,
+      }),
+      ctx,
     );
+    expect(w?.reason).toBe('limited');
+    expect(w?.detail).toMatch(
+      /^until \d\d:31 \(claude\): the watcher resumes its session then, then its 1 queued follow-up\.$/,
+    );
+    expect(
+      waitingFor(task({ state: 'limited', ranBefore: true, agentLimit: limit }), { ...none, now: at })
+        ?.reason,
+    ).toBe('no_watcher');
   });
   it('a ready task of a limited agent waits for the reset; after it, for the probe', () => {
     expect(waitingFor(task({ agentLimit: limit }), ctx)).toMatchObject({ reason: 'limited' });
-    expect(waitingFor(task({ agentLimit: limit }), ctx)?.detail).toContain('claude is at its usage limit until');
-    const after = { ...ctx, now: new Date('2026-12-04T16:00:00Z') };
-    expect(waitingFor(task({ state: 'limited', ranBefore: true, agentLimit: { ...limit, probe: 'other' } }), after)?.detail).toContain(
-      'tries it with other first',
+    expect(waitingFor(task({ agentLimit: limit }), ctx)?.detail).toContain(
+      'claude is at its usage limit until',
     );
+    const after = { ...ctx, now: new Date('2026-12-04T16:00:00Z') };
+    expect(
+      waitingFor(task({ state: 'limited', ranBefore: true, agentLimit: { ...limit, probe: 'other' } }), after)
+        ?.detail,
+    ).toContain('tries it with other first');
     expect(waitingFor(task({ state: 'idle', ranBefore: true, agentLimit: limit }), ctx)).toBeNull();
   });
 });
