@@ -26,6 +26,13 @@ export interface Assignment {
   branch: string;
   agent: string;
   start: StartKind;
+  /**
+   * The config the dispatcher judged the task by (config/types.ts `Config`, as plain JSON): the
+   * worker runs by it rather than reading baton.yaml again, so an edit that breaks baton.yaml
+   * after the dispatch (the watcher keeps its last good config meanwhile) fails nothing.
+   * Absent from an older dispatcher: the worker reads baton.yaml then.
+   */
+  config?: Record<string, unknown>;
 }
 
 /** Parses the assignment text; null when it is absent or malformed (the worker then exits). */
@@ -43,7 +50,9 @@ export function parseAssignment(text: string): Assignment | null {
       typeof a.branch === 'string' &&
       typeof a.agent === 'string' &&
       typeof a.start === 'object' &&
-      a.start !== null;
+      a.start !== null &&
+      (a.config === undefined ||
+        (typeof a.config === 'object' && a.config !== null && !Array.isArray(a.config)));
     return ok ? (a as Assignment) : null;
   } catch {
     return null;

@@ -39,6 +39,8 @@ export interface StartRequest {
    * was read. Such a task gets BUSY and nothing starts.
    */
   firstRunOnly?: boolean;
+  /** The config the dispatch was judged by, handed to the worker with its assignment. */
+  config?: Record<string, unknown>;
 }
 
 /** A started worker. */
@@ -153,6 +155,7 @@ export async function startWorker(req: StartRequest): Promise<Started> {
     branch: req.branch,
     agent: req.agent,
     start: req.start,
+    ...(req.config === undefined ? {} : { config: req.config }),
   };
   const ack = readAck(child, req.timeoutMs);
   child.stdin?.end(JSON.stringify(assignment));

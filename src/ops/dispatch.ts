@@ -138,6 +138,7 @@ export async function dispatch(
     timeoutMs: repo.config.dispatchTimeoutSeconds * 1000,
     auto: opts.auto === true,
     firstRunOnly: opts.firstRunOnly === true,
+    config: repo.config as unknown as Record<string, unknown>,
   };
   let started: Started;
   try {

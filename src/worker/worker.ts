@@ -287,7 +287,8 @@ class Worker {
 
   async #prepare(): Promise<{ task: Task; driver: AgentDriver; config: Config }> {
     const a = this.#a;
-    const config = await loadConfig(a.root);
+    // The dispatcher's config (see Assignment.config); baton.yaml only from an older dispatcher.
+    const config = a.config === undefined ? await loadConfig(a.root) : (a.config as unknown as Config);
     this.#config = config;
     const agentConfig = config.agents[a.agent];
     if (!agentConfig) {

@@ -223,4 +223,16 @@ describe('a baton.yaml edit is taken in at once', () => {
     await waitLogged(w, 'last to start after the fix', () => starts('last') === 1, 15_000);
     expect(w.output().match(/baton\.yaml is invalid/g)).toHaveLength(1);
   });
+
+  it('a task started while baton.yaml is invalid runs by the watcher’s last good config, which its worker is handed', async () => {
+    rig = await makeRig({ config: fakeAgentsYaml('heartbeatSeconds: 600') });
+    const { w } = await startWatcher();
+    await rig.writeConfig(fakeAgentsYaml('heartbeatSeconds: 600\nmaxConcurrent: lots'));
+    await logged(w, /baton\.yaml is invalid/);
+    await rig.writeTask('meanwhile', '@fake sleep=0');
+    // Its worker does not read the broken file: the agent runs and the run ends well.
+    await waitLogged(w, 'meanwhile ran', () => rig.isIdle('meanwhile'), 15_000);
+    expect(starts('meanwhile')).toBe(1);
+    expect(rig.status('meanwhile')).toMatchObject({ state: 'idle', error: null });
+  });
 });
