@@ -4,7 +4,7 @@
  * checked under the task's lock: a task that ran meanwhile is left alone, and in cluster mode the
  * claim that start won is released again (a live claim would lapse and let another host run it).
  *
- * The stale decision is played by calling the watcher's own `carryOut` (dist/watch/cycle.js) in a
+ * The stale decision is played by calling the watcher's own `carryOut` (dist/watch/carry-out.js) in a
  * node process with the rig's environment, after the task ran.
  */
 import { execFileSync } from 'node:child_process';
@@ -35,7 +35,7 @@ async function staleDispatch(rig: Rig, slug: string): Promise<string> {
   writeFileSync(
     script,
     `const { openRepo } = await import(${JSON.stringify(url('ops/repo.js'))});
-const { carryOut } = await import(${JSON.stringify(url('watch/cycle.js'))});
+const { carryOut } = await import(${JSON.stringify(url('watch/carry-out.js'))});
 const repo = await openRepo(process.cwd());
 process.stdout.write(await carryOut(repo, { kind: 'dispatch', slug: ${JSON.stringify(slug)} }));
 `,
