@@ -7,6 +7,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { BatonError } from '../domain/errors.js';
+import type { TaskStatus } from '../domain/types.js';
 import { killProcessGroup, liveness, waitForExit } from '../proc/identity.js';
 import { crashPoint } from '../proc/crash.js';
 import { appendHistory } from '../store/history.js';
@@ -34,13 +35,29 @@ export interface StartRequest {
   /** The worker to assign, from `launchWorker`; discarded here if the lock is busy. */
   worker: Promise<WorkerProcess | null>;
   /**
-   * Start only a task that never ran (the watcher's first start of a ready task): checked under
-   * the lock, since another start of the same task may have run it to its end since the board
-   * was read. Such a task gets BUSY and nothing starts.
+   * What the watcher judged from a board read a moment ago, checked again under the lock, since
+   * another start of the same task may have run it since: `never-ran` (the first start of a ready
+   * task), `awaiting-retry` (the automatic retry of a task whose worker died or stalled). A task
+   * no longer so gets BUSY and nothing starts.
    */
-  firstRunOnly?: boolean;
+  startsIf?: StartCondition;
   /** The config the dispatch was judged by, handed to the worker with its assignment. */
   config?: Record<string, unknown>;
+}
+
+/** What a start of the watcher's assumes of the task, from the board it was decided on. */
+export type StartCondition = 'never-ran' | 'awaiting-retry';
+
+/** How the task moved on from `cond` (words after its slug), or null when it still holds. */
+function movedOn(cond: StartCondition, now: TaskStatus | null): string | null {
+  if (cond === 'never-ran') {
+    // An agent ran (a run counted, a session captured). Not the run id alone: a hand-off to a
+    // worker that died before confirming writes one, and its retry here must go on.
+    const ran = (now?.runs ?? 0) > 0 || (now?.sessionId ?? null) !== null;
+    return ran ? `was started by another start (run ${now?.runId ?? '?'})` : null;
+  }
+  const waiting = now?.state === 'worker_gone' || now?.state === 'stalled';
+  return waiting ? null : `is ${now?.state ?? 'without status'} now, no longer waiting for its retry`;
 }
 
 /** A started worker. */
@@ -98,18 +115,15 @@ export async function startWorker(req: StartRequest): Promise<Started> {
   }
   const record = acquired.record;
   crashPoint('dispatch.after-lock');
-  if (req.firstRunOnly === true) {
-    // An agent ran (a run counted, a session captured). Not the run id alone: a hand-off to a
-    // worker that died before confirming writes one, and its retry here must go on.
-    const now = await readStatus(tp.statusFile);
-    const ran = (now?.runs ?? 0) > 0 || (now?.sessionId ?? null) !== null ? now!.runId : null;
-    if (ran !== null) {
+  if (req.startsIf !== undefined) {
+    const moved = movedOn(req.startsIf, await readStatus(tp.statusFile));
+    if (moved !== null) {
       await releaseLock(req.lockPath, record).catch(() => false);
       await discardWorker(worker);
       throw new BatonError(
         'BUSY',
-        `Task ${req.slug} was started by another start (run ${ran}) while this one was being prepared, so this one started nothing.`,
-        { hint: '`baton status` shows that run.' },
+        `Task ${req.slug} ${moved} while this start was being prepared, so this one started nothing.`,
+        { hint: '`baton status` shows where it is now.' },
       );
     }
   }

@@ -9,7 +9,14 @@ import { assertHasCommits, gitDirOf } from '../git/repo.js';
 import { ensureWorktree, type EnsuredWorktree } from '../git/worktree.js';
 import { hooksForDispatch } from '../hooks/heal.js';
 import type { StandbyPool } from '../launch/standby.js';
-import { busyError, dropWorker, launchWorker, startWorker, type Started } from '../launch/start-worker.js';
+import {
+  busyError,
+  dropWorker,
+  launchWorker,
+  startWorker,
+  type StartCondition,
+  type Started,
+} from '../launch/start-worker.js';
 import { inspectLock } from '../store/lock.js';
 import { taskPaths } from '../store/paths.js';
 import { readStatus } from '../store/status.js';
@@ -48,8 +55,8 @@ export interface DispatchOptions {
   standby?: StandbyPool;
   /** Dispatch a task whose `after:` is unmet anyway (`baton dispatch --force`). */
   force?: boolean;
-  /** Only if it never ran, judged under its lock: the watcher's first start of a ready task. */
-  firstRunOnly?: boolean;
+  /** What the watcher judged of the task, checked again under its lock (start-worker.ts). */
+  startsIf?: StartCondition;
 }
 
 /** Dispatches a task; throws BUSY (exit 3) when a live worker holds its lock. */
@@ -137,7 +144,7 @@ export async function dispatch(
     start: ready.start,
     timeoutMs: repo.config.dispatchTimeoutSeconds * 1000,
     auto: opts.auto === true,
-    firstRunOnly: opts.firstRunOnly === true,
+    ...(opts.startsIf === undefined ? {} : { startsIf: opts.startsIf }),
     config: repo.config as unknown as Record<string, unknown>,
   };
   let started: Started;

@@ -118,7 +118,11 @@ export async function carryOut(repo: Repo, d: Decision, standby?: StandbyPool): 
             allowFinished: d.kind !== 'dispatch',
             inboxOnly: d.kind === 'start_inbox' && ran,
             // The board was read before: another start may have run the task since.
-            firstRunOnly: d.kind === 'dispatch',
+            ...(d.kind === 'dispatch'
+              ? { startsIf: 'never-ran' as const }
+              : d.kind === 'retry'
+                ? { startsIf: 'awaiting-retry' as const }
+                : {}),
             standby,
             respectLimits: true,
           }),

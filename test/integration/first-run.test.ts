@@ -1,5 +1,5 @@
 /**
- * The watcher's first start of a ready task is decided from a board read earlier; another start
+ * The watcher's first start of a ready task, or its automatic retry, is decided from a board read earlier; another start
  * of the same task (a file event's, a cycle's) may have run it to its end since. The start is
  * checked under the task's lock: a task that ran meanwhile is left alone, and in cluster mode the
  * claim that start won is released again (a live claim would lapse and let another host run it).
@@ -28,16 +28,20 @@ afterEach(async () => {
 
 const url = (p: string): string => pathToFileURL(path.join(projectRoot, 'dist', p)).href;
 
-/** The watcher's decision `{kind: 'dispatch', slug}`, carried out as the watcher carries it out. */
-async function staleDispatch(rig: Rig, slug: string): Promise<string> {
+/** The watcher's decision `{kind, slug}`, carried out as the watcher carries it out. */
+async function staleDecision(
+  rig: Rig,
+  slug: string,
+  kind: 'dispatch' | 'retry' = 'dispatch',
+): Promise<string> {
   // A file, not `node -e`: the worker is spawned with this process's execArgv.
-  const script = path.join(rig.base, `stale-${slug}.mjs`);
+  const script = path.join(rig.base, `stale-${kind}-${slug}.mjs`);
   writeFileSync(
     script,
     `const { openRepo } = await import(${JSON.stringify(url('ops/repo.js'))});
 const { carryOut } = await import(${JSON.stringify(url('watch/carry-out.js'))});
 const repo = await openRepo(process.cwd());
-process.stdout.write(await carryOut(repo, { kind: 'dispatch', slug: ${JSON.stringify(slug)} }));
+process.stdout.write(await carryOut(repo, { kind: ${JSON.stringify(kind)}, slug: ${JSON.stringify(slug)} }));
 `,
   );
   const r = await runCommand(process.execPath, [script], { cwd: rig.root, env: rig.env });
@@ -62,8 +66,8 @@ describe("the watcher's first start of a ready task", () => {
     await runOnce(rig, 'ran');
     const before = rig.status('ran')!;
 
-    expect(await staleDispatch(rig, 'ran')).toMatch(
-      /^skipped: Task ran was started by another start \(run \S+\) while this one was being prepared/,
+    expect(await staleDecision(rig, 'ran')).toMatch(
+      /^skipped: Task ran was started by another start \(run \S+\) while this start was being prepared/,
     );
     expect(rig.history('ran').filter((e) => e.type === 'task_dispatched')).toHaveLength(1);
     expect(rig.status('ran')).toMatchObject({ state: 'idle', runId: before.runId });
@@ -71,8 +75,22 @@ describe("the watcher's first start of a ready task", () => {
     await rig.waitFor('the person’s dispatch ran it again', () => agentStarts(rig, 'ran').length === 2);
 
     // The same path does start a task that never ran.
-    expect(await staleDispatch(rig, 'fresh')).toMatch(/^started run /);
+    expect(await staleDecision(rig, 'fresh')).toMatch(/^started run /);
     await rig.waitFor('fresh started', () => agentStarts(rig, 'fresh').length === 1);
+  });
+
+  it('starts no automatic retry for a task that another start ran on since its worker died', async () => {
+    const rig = await makeRig({ config: fakeAgentsYaml('heartbeatSeconds: 3600') });
+    rigs.push(rig);
+    await rig.writeTask('moved', '@fake sleep=0');
+    await runOnce(rig, 'moved');
+    // The board said worker_gone and due; by the time the retry runs, the task is idle again.
+    expect(await staleDecision(rig, 'moved', 'retry')).toMatch(
+      /^skipped: Task moved is idle now, no longer waiting for its retry/,
+    );
+    expect(rig.history('moved').filter((e) => e.type === 'task_dispatched')).toHaveLength(1);
+    expect(agentStarts(rig, 'moved')).toHaveLength(1);
+    expect(rig.status('moved')).toMatchObject({ state: 'idle', autoRetries: 0 });
   });
 
   it('in cluster mode, lets go of the claim it won for a task that ran meanwhile', async () => {
@@ -84,7 +102,7 @@ describe("the watcher's first start of a ready task", () => {
       rig.history('ran').some((e) => e.type === 'claim_released') ? true : null,
     );
 
-    expect(await staleDispatch(rig, 'ran')).toMatch(/^skipped: Task ran was started by another start/);
+    expect(await staleDecision(rig, 'ran')).toMatch(/^skipped: Task ran was started by another start/);
     const sha = remoteClaims(hosts).get('refs/baton/claims/ran')!;
     const message = execFileSync('git', ['log', '-1', '--format=%B', sha], {
       cwd: hosts[0]!.bare,
