@@ -5,7 +5,7 @@
  */
 import { describeValue } from '../domain/yaml.js';
 import { problemAt, type ConfigContext } from './agents.js';
-import { sectionEntries } from './section.js';
+import { isRemoteName, sectionEntries } from './section.js';
 
 /** The normalised `cluster:` section. */
 export interface ClusterConfig {
@@ -47,7 +47,7 @@ export function parseClusterConfig(
   for (const [key, value] of entries) {
     if (value === null) continue;
     if (key === 'remote') {
-      if (typeof value === 'string' && /^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(value)) out.remote = value;
+      if (isRemoteName(value)) out.remote = value;
       else
         error(
           key,

@@ -6,7 +6,7 @@
  */
 import { describeValue } from '../domain/yaml.js';
 import { problemAt, type ConfigContext } from './agents.js';
-import { sectionEntries } from './section.js';
+import { isRemoteName, sectionEntries } from './section.js';
 
 /** The normalised `pr:` section. */
 export interface PrConfig {
@@ -80,7 +80,7 @@ export function parsePrConfig(v: unknown, ctx: ConfigContext): PrConfig {
   for (const [key, value] of entries) {
     if (value === null) continue;
     if (key === 'remote') {
-      if (typeof value === 'string' && /^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(value)) out.remote = value;
+      if (isRemoteName(value)) out.remote = value;
       else
         error(key, `pr.remote must be the name of a git remote (like origin), found ${describeValue(value)}`);
     } else if ((COMMANDS as readonly string[]).includes(key)) {

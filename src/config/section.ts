@@ -51,3 +51,8 @@ export function warnUnknownKeys(
     );
   }
 }
+
+/** True for a value usable as a git remote's name (`remote:` under `pr:` and `cluster:`). */
+export function isRemoteName(value: unknown): value is string {
+  return typeof value === 'string' && /^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(value);
+}

@@ -32,24 +32,34 @@ export function encodeClaim(r: ClaimRecord): string {
   return `${TITLE} ${r.slug} ${r.released ? 'released by' : 'held by'} ${r.host} (epoch ${r.epoch})\n\n${JSON.stringify(r)}\n`;
 }
 
-/** A claim record read back from a commit message; null when it is not one (a hand-made ref). */
-export function decodeClaim(message: string): ClaimRecord | null {
+/**
+ * The JSON of a record commit (a title line starting `title `, a blank line, the JSON) as an
+ * object whose fields the caller still checks; null for any other message.
+ */
+export function recordFields(message: string, title: string): Partial<Record<string, unknown>> | null {
   const start = message.indexOf('{');
-  if (!message.startsWith(TITLE) || start < 0) return null;
+  if (!message.startsWith(`${title} `) || start < 0) return null;
   try {
-    const o = JSON.parse(message.slice(start)) as Partial<ClaimRecord>;
-    const ok =
-      typeof o.slug === 'string' &&
-      typeof o.host === 'string' &&
-      (o.runId === null || typeof o.runId === 'string') &&
-      typeof o.epoch === 'number' &&
-      typeof o.since === 'string' &&
-      typeof o.expiresAt === 'number' &&
-      typeof o.released === 'boolean';
-    return ok ? (o as ClaimRecord) : null;
+    const o: unknown = JSON.parse(message.slice(start));
+    return typeof o === 'object' && o !== null && !Array.isArray(o) ? (o as Record<string, unknown>) : null;
   } catch {
     return null;
   }
+}
+
+/** A claim record read back from a commit message; null when it is not one (a hand-made ref). */
+export function decodeClaim(message: string): ClaimRecord | null {
+  const o = recordFields(message, TITLE) as Partial<ClaimRecord> | null;
+  const ok =
+    o !== null &&
+    typeof o.slug === 'string' &&
+    typeof o.host === 'string' &&
+    (o.runId === null || typeof o.runId === 'string') &&
+    typeof o.epoch === 'number' &&
+    typeof o.since === 'string' &&
+    typeof o.expiresAt === 'number' &&
+    typeof o.released === 'boolean';
+  return ok ? (o as ClaimRecord) : null;
 }
 
 /** Lease timings, in ms. */

@@ -10,6 +10,7 @@
  * "taken by me"; a ref that is gone or taken by another host means whoever took it delivered it.
  * No I/O here.
  */
+import { recordFields } from './cluster.js';
 
 /** What a taken record's commit message records. */
 export interface TakenRecord {
@@ -30,19 +31,14 @@ export function encodeTaken(r: TakenRecord): string {
 
 /** A taken record read back from a commit message; null when it is not one (a follow-up item). */
 export function decodeTaken(message: string): TakenRecord | null {
-  const start = message.indexOf('{');
-  if (!message.startsWith(`${TITLE} `) || start < 0) return null;
-  try {
-    const o = JSON.parse(message.slice(start)) as Partial<TakenRecord>;
-    const ok =
-      typeof o.slug === 'string' &&
-      typeof o.id === 'string' &&
-      typeof o.host === 'string' &&
-      typeof o.at === 'string';
-    return ok ? (o as TakenRecord) : null;
-  } catch {
-    return null;
-  }
+  const o = recordFields(message, TITLE) as Partial<TakenRecord> | null;
+  const ok =
+    o !== null &&
+    typeof o.slug === 'string' &&
+    typeof o.id === 'string' &&
+    typeof o.host === 'string' &&
+    typeof o.at === 'string';
+  return ok ? (o as TakenRecord) : null;
 }
 
 /** An inbox ref as the poll sees it: gone, still the published item, or taken by a host. */

@@ -4,11 +4,11 @@
  * once) or start one.
  */
 import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { BatonError } from '../domain/errors.js';
 import type { FollowupMode } from '../domain/types.js';
 import { liveness } from '../proc/identity.js';
+import { writeDrop } from '../store/drop.js';
 import { readHistory } from '../store/history.js';
 import { inspectLock } from '../store/lock.js';
 import { taskPaths } from '../store/paths.js';
@@ -61,10 +61,7 @@ export async function sendFollowup(
     });
   }
   const name = `${slug}.cli-${Date.now()}-${randomBytes(3).toString('hex')}.followup.md`;
-  const file = path.join(repo.paths.tasksDir, name);
-  const content = mode === 'queue' ? text : `---\nmode: ${mode}\n---\n${text}`;
-  await fs.writeFile(`${file}.tmp`, content.endsWith('\n') ? content : `${content}\n`);
-  await fs.rename(`${file}.tmp`, file);
+  await writeDrop(repo.paths.tasksDir, name, mode === 'queue' ? text : `---\nmode: ${mode}\n---\n${text}`);
   let result = await ingestDrop(repo, name);
   if (result.kind === 'skipped') {
     // The watcher took it first; in cluster mode it may have sent it to the host holding the task.

@@ -74,9 +74,6 @@ export async function settleItem(
       await fs.rm(staged, { force: true });
       return `${slug}: follow-up ${id} ${takerOf(state)}; dropped the copy staged here`;
     case 'remove-item':
-      await must(swap(null, sha!), where, 'delete');
-      await fs.rm(staged, { force: true });
-      return null;
     case 'finish':
       await must(swap(null, sha!), where, 'delete');
       await fs.rm(staged, { force: true });

@@ -7,11 +7,12 @@
  * written (a kill in between) is written at the next poll; one whose drop is on its way (lying in
  * tasks/, claimed, accepted or rejected) is not written again.
  */
-import { existsSync, promises as fs, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { HistoryEvent, HistoryFields } from '../domain/history.js';
 import { reactionLabel } from '../domain/pr-react.js';
 import { crashPoint } from '../proc/crash.js';
+import { writeDrop } from '../store/drop.js';
 import { appendHistory, readHistory } from '../store/history.js';
 import { taskPaths } from '../store/paths.js';
 import type { Repo } from './repo.js';
@@ -37,7 +38,7 @@ export async function sendReaction<T extends ReactionType>(
   const tp = taskPaths(repo.paths, slug);
   await appendHistory(tp.historyFile, type, null, { ...fields, followup: name } as HistoryFields<T>);
   crashPoint('pr.after-record');
-  await writeDrop(repo, name, fields.text);
+  await writeDrop(repo.paths.tasksDir, name, fields.text);
   return name;
 }
 
@@ -55,7 +56,7 @@ export async function resendLost(repo: Repo, slug: string): Promise<string[]> {
   );
   for (const r of reactions) {
     if (await onItsWay(repo, slug, r.followup)) continue;
-    await writeDrop(repo, r.followup, r.text);
+    await writeDrop(repo.paths.tasksDir, r.followup, r.text);
     sent.push(r.followup);
   }
   return sent;
@@ -75,14 +76,6 @@ async function onItsWay(repo: Repo, slug: string, name: string): Promise<boolean
   const { events } = await readHistory(tp.historyFile);
   const file = `tasks/${name}`;
   return events.some((e) => (e.type === 'followup_received' || e.type === 'rejected') && e.file === file);
-}
-
-async function writeDrop(repo: Repo, name: string, text: string): Promise<void> {
-  const file = path.join(repo.paths.tasksDir, name);
-  // A temporary name the watcher ignores (a leading dot), then one rename: never half read.
-  const tmp = path.join(repo.paths.tasksDir, `.${name}.${process.pid}.tmp`);
-  await fs.writeFile(tmp, text.endsWith('\n') ? text : `${text}\n`);
-  await fs.rename(tmp, file);
 }
 
 function listed(dir: string): string[] {

@@ -11,7 +11,6 @@
  * the next heartbeat nor a restarted watcher tells it again; only a tip that moves makes it new.
  */
 import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import {
   baseCandidates,
@@ -38,6 +37,7 @@ import { crashPoint } from '../proc/crash.js';
 import type { Board } from '../ops/board.js';
 import { loadTask, type Repo } from '../ops/repo.js';
 import { appendHistory, readJsonl } from '../store/history.js';
+import { writeDrop } from '../store/drop.js';
 import { taskPaths } from '../store/paths.js';
 import { readRadar, writeRadar } from '../store/radar.js';
 
@@ -222,9 +222,7 @@ async function tell(repo: Repo, f: FoundConflict, branches: readonly RadarBranch
 /** Queues a follow-up as a person would: a drop in tasks/, renamed into place whole, ingested as any drop is. */
 async function dropFollowup(repo: Repo, slug: string, text: string): Promise<void> {
   const name = `${slug}.conflict-${randomBytes(4).toString('hex')}.followup.md`;
-  const file = path.join(repo.paths.tasksDir, name);
-  await fs.writeFile(`${file}.tmp`, text);
-  await fs.rename(`${file}.tmp`, file);
+  await writeDrop(repo.paths.tasksDir, name, text);
 }
 
 /** Runs `op` over `items`, at most PARALLEL at a time. */
